@@ -1,0 +1,26 @@
+"""rlgan's own Gymnasium environments, importable as ``rlgan.envs``.
+
+``import rlgan`` calls :func:`register_envs`, after which ``gymnasium.make("rlgan/<Name>-v0")``
+works for every environment listed in :data:`ENV_SPECS`.
+"""
+
+from __future__ import annotations
+
+import gymnasium
+
+#: id -> (entry point, vector entry point or None, max_episode_steps or None, reward threshold)
+ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {}
+
+
+def register_envs() -> None:
+    """Register every rlgan environment with Gymnasium (idempotent)."""
+    for env_id, (entry, vector_entry, max_steps, threshold) in ENV_SPECS.items():
+        if env_id in gymnasium.registry:
+            continue
+        gymnasium.register(
+            id=env_id,
+            entry_point=entry,
+            vector_entry_point=vector_entry,
+            max_episode_steps=max_steps,
+            reward_threshold=threshold,
+        )

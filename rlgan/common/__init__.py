@@ -1,0 +1,25 @@
+"""What both runners need, written once: devices, seeding, atomic files, run folders, errors.
+
+- :mod:`~rlgan.common.device`: :func:`resolve_device` (``auto`` picks CUDA when present).
+- :mod:`~rlgan.common.seeding`: :func:`seed_everything`.
+- :mod:`~rlgan.common.atomic`: crash-safe writes (:func:`atomic_write_bytes`, ...).
+- :mod:`~rlgan.common.errors`: :class:`ConfigError` and the one-paragraph error helpers.
+- :mod:`~rlgan.common.run_dir`: the layout of a run folder, ``metrics.json``, checkpoints.
+- :mod:`~rlgan.common.app`: the thin layer between ``@hydra.main`` and a ``train(cfg)``.
+- :mod:`~rlgan.common.csv_log`: ``progress.csv`` writer.
+- :mod:`~rlgan.common.plotting`: mean/std curve plots.
+"""
+
+from rlgan.common.atomic import atomic_torch_save, atomic_write_bytes, atomic_write_json
+from rlgan.common.device import resolve_device
+from rlgan.common.errors import ConfigError
+from rlgan.common.seeding import seed_everything
+
+__all__ = [
+    "ConfigError",
+    "atomic_torch_save",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "resolve_device",
+    "seed_everything",
+]

@@ -1,0 +1,1 @@
+"""The ``rlgan-rl`` runner."""
