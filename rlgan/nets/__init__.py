@@ -1,1 +1,46 @@
-"""rlgan.nets."""
+"""rlgan.nets: the shared network library of the RL and GAN apps.
+
+``from rlgan.nets import MLP, ConvEncoder, DCGANGenerator, ...``; every module is configured by
+names (activations, norms, init schemes) so ``conf/net/*.yaml`` files and Hydra sweeps can
+build it through ``hydra.utils.instantiate``. The SB3 adapter lives in :mod:`rlgan.nets.sb3`.
+"""
+
+from rlgan.common.device import resolve_device
+from rlgan.common.seeding import seed_everything
+from rlgan.nets.activations import ACTIVATIONS, make_activation
+from rlgan.nets.conv import ConvEncoder, ResidualConvBlock
+from rlgan.nets.gan import (
+    DCGAN_IMAGE_SIZES,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+)
+from rlgan.nets.init import INIT_SCHEMES, apply_spectral_norm, init_weights
+from rlgan.nets.mlp import MLP, ResidualMLPBlock
+from rlgan.nets.norms import NORMS_1D, NORMS_2D, make_norm
+from rlgan.nets.parameters import count_parameters, summary
+
+__all__ = [
+    "ACTIVATIONS",
+    "DCGAN_IMAGE_SIZES",
+    "INIT_SCHEMES",
+    "MLP",
+    "NORMS_1D",
+    "NORMS_2D",
+    "ConvEncoder",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "ResidualConvBlock",
+    "ResidualMLPBlock",
+    "apply_spectral_norm",
+    "count_parameters",
+    "init_weights",
+    "make_activation",
+    "make_norm",
+    "resolve_device",
+    "seed_everything",
+    "summary",
+]

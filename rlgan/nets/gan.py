@@ -1,0 +1,178 @@
+"""GAN bodies: DCGAN generator/discriminator for square images, MLP ones for vectors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from rlgan.common.errors import require
+from rlgan.nets.activations import ActivationSpec, activation_gain, make_activation
+from rlgan.nets.conv import check_image_shape
+from rlgan.nets.init import apply_spectral_norm, check_init, init_weights
+from rlgan.nets.mlp import MLP, check_sizes
+from rlgan.nets.norms import check_norm, make_norm
+
+#: Square image sizes (H == W) the DCGAN bodies build: a 4x4 or 7x7 seed doubled 1-4 times.
+DCGAN_IMAGE_SIZES: tuple[int, ...] = (8, 14, 16, 28, 32, 56, 64)
+
+
+def _norm(norm: str | None, channels: int) -> list[nn.Module]:
+    """The feature-map norm layer for ``norm`` as a list (empty for no norm)."""
+    return [] if norm is None else [make_norm(norm, channels, image=True)]
+
+
+def dcgan_plan(image_shape: Sequence[int]) -> tuple[int, int, int, int]:
+    """Return ``(channels, size, seed_size, n_doublings)`` for a DCGAN image shape, or raise.
+
+    A ``ConfigError`` names the shape and the supported sizes when the image is not square or
+    its side is not one of :data:`DCGAN_IMAGE_SIZES`.
+    """
+    channels, height, width = check_image_shape(image_shape, knob="image_shape")
+    supported = ", ".join(f"{s}x{s}" for s in DCGAN_IMAGE_SIZES)
+    require(height == width and height in DCGAN_IMAGE_SIZES,
+            f"Invalid image_shape={[channels, height, width]!r}: the DCGAN bodies build square "
+            f"images of {supported} pixels (any number of channels); resize or pad the data "
+            "or use MLPGenerator/MLPDiscriminator.")
+    seed = 4 if height % 7 else 7
+    return channels, height, seed, int(math.log2(height // seed))
+
+
+class DCGANGenerator(nn.Module):
+    """Map noise ``(B, z_dim)`` to images ``(B, C, H, W)`` in [-1, 1] (DCGAN-style).
+
+    A linear layer projects ``z`` to a 4x4 (or 7x7 for 14/28/56 px) map of
+    ``base_channels * 2**(k-1)`` channels; ``k`` stride-2 transposed convolutions (4x4
+    kernels) double the size while halving the channels, the last one to ``C`` channels and
+    ``tanh``. ``norm`` (``batch``, ``layer``, ``instance``, ``None``) and ``activation``
+    follow every layer but the last; ``spectral_norm`` wraps every weight.
+    """
+
+    def __init__(self, z_dim: int, image_shape: tuple[int, int, int], base_channels: int = 64,
+                 norm: str | None = "batch", activation: ActivationSpec = "relu",
+                 spectral_norm: bool = False, init: str = "default") -> None:
+        super().__init__()
+        (z_dim,) = check_sizes("z_dim", z_dim)
+        (base_channels,) = check_sizes("base_channels", base_channels)
+        channels, size, seed, doublings = dcgan_plan(image_shape)
+        norm = check_norm(norm, image=True)
+        init = check_init(init)
+        make_activation(activation)
+        self.z_dim = z_dim
+        self.image_shape = (channels, size, size)
+
+        width = base_channels * 2 ** (doublings - 1)
+        self.project = nn.Sequential(
+            nn.Linear(z_dim, width * seed * seed),
+            nn.Unflatten(1, (width, seed, seed)),
+            *_norm(norm, width),
+            make_activation(activation),
+        )
+        layers: list[nn.Module] = []
+        for _ in range(doublings - 1):
+            layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1),
+                       *_norm(norm, width // 2), make_activation(activation)]
+            width //= 2
+        layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
+        self.upsample = nn.Sequential(*layers)
+        init_weights(self, init, gain=activation_gain(activation))
+        if spectral_norm:
+            apply_spectral_norm(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Return images ``(B, C, H, W)`` in [-1, 1] for noise ``(B, z_dim)``."""
+        return self.upsample(self.project(z))
+
+
+class DCGANDiscriminator(nn.Module):
+    """Map images ``(B, C, H, W)`` to real/fake logits ``(B,)`` (DCGAN-style).
+
+    Stride-2 4x4 convolutions halve the size down to 4x4 (7x7 for 14/28/56 px) while doubling
+    the channels from ``base_channels``; a linear layer gives one logit. ``norm`` follows
+    every convolution but the first; ``spectral_norm`` wraps every weight (then ``norm`` is
+    usually ``None``).
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int], base_channels: int = 64,
+                 norm: str | None = None, activation: ActivationSpec = "leaky_relu",
+                 spectral_norm: bool = False, init: str = "default") -> None:
+        super().__init__()
+        (base_channels,) = check_sizes("base_channels", base_channels)
+        channels, size, seed, halvings = dcgan_plan(image_shape)
+        norm = check_norm(norm, image=True)
+        init = check_init(init)
+        make_activation(activation)
+        self.image_shape = (channels, size, size)
+
+        layers: list[nn.Module] = [nn.Conv2d(channels, base_channels, 4, 2, 1),
+                                   make_activation(activation)]
+        width = base_channels
+        for _ in range(halvings - 1):
+            layers += [nn.Conv2d(width, width * 2, 4, 2, 1),
+                       *_norm(norm, width * 2), make_activation(activation)]
+            width *= 2
+        layers += [nn.Flatten(), nn.Linear(width * seed * seed, 1)]
+        self.body = nn.Sequential(*layers)
+        init_weights(self, init, gain=activation_gain(activation))
+        if spectral_norm:
+            apply_spectral_norm(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return one logit per image, shape ``(B,)``."""
+        return self.body(x).squeeze(-1)
+
+
+def _flat_size(knob: str, shape: int | Sequence[int]) -> tuple[int, tuple[int, ...]]:
+    """Return ``(product, shape)`` for an int or a shape of positive ints, or raise."""
+    dims = check_sizes(knob, shape)
+    require(len(dims) > 0,
+            f"Invalid {knob}={shape!r}: give a size or a shape, e.g. 2 or [1, 8, 8].")
+    return math.prod(dims), dims
+
+
+class MLPGenerator(nn.Module):
+    """Map noise ``(B, z_dim)`` to vectors ``(B, out_features)`` with an :class:`MLP`.
+
+    ``out_features`` may also be a shape (e.g. ``(1, 8, 8)``): the output is reshaped to
+    ``(B, *shape)``. ``output_activation`` (e.g. ``tanh`` for data in [-1, 1]) follows the
+    output layer; ``None`` leaves it linear (e.g. 2-D mixtures).
+    """
+
+    def __init__(self, z_dim: int, out_features: int | Sequence[int],
+                 hidden_sizes: Sequence[int] = (128, 128, 128),
+                 activation: ActivationSpec = "relu", norm: str | None = None,
+                 output_activation: ActivationSpec = None, dropout: float = 0.0,
+                 init: str = "default") -> None:
+        super().__init__()
+        (z_dim,) = check_sizes("z_dim", z_dim)
+        flat, self.out_shape = _flat_size("out_features", out_features)
+        self.z_dim = z_dim
+        self.net = MLP(z_dim, flat, hidden_sizes, activation, norm, dropout, init=init,
+                       output_activation=output_activation)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Return samples ``(B, *out_shape)`` for noise ``(B, z_dim)``."""
+        return self.net(z).reshape(z.shape[0], *self.out_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """Map vectors ``(B, in_features)`` (or ``(B, *shape)``, flattened) to logits ``(B,)``.
+
+    An :class:`MLP` with one output; ``spectral_norm`` wraps every linear weight.
+    """
+
+    def __init__(self, in_features: int | Sequence[int],
+                 hidden_sizes: Sequence[int] = (128, 128, 128),
+                 activation: ActivationSpec = "leaky_relu", spectral_norm: bool = False,
+                 dropout: float = 0.0, norm: str | None = None, init: str = "default") -> None:
+        super().__init__()
+        flat, self.in_shape = _flat_size("in_features", in_features)
+        self.net = MLP(flat, 1, hidden_sizes, activation, norm, dropout, init=init)
+        if spectral_norm:
+            apply_spectral_norm(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return one logit per sample, shape ``(B,)``."""
+        return self.net(x.flatten(1)).squeeze(-1)
