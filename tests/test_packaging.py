@@ -12,6 +12,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -40,12 +41,23 @@ def test_readme_gives_two_commands_and_ci_runs_the_test_one() -> None:
 
 
 def _source_modules() -> set[str]:
-    """Module files the wheel must contain, as paths inside the wheel."""
+    """Module files the wheel must contain, as paths inside the wheel.
+
+    Folders are mapped to package paths with pyproject's ``package-dir`` (the longest
+    matching folder wins, e.g. ``rlgan/sweep/hydra_plugins`` -> ``hydra_plugins``).
+    """
+    package_dir = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-dir"]
+    folders = sorted(((folder, pkg.replace(".", "/")) for pkg, folder in package_dir.items()),
+                     key=lambda item: -len(item[0]))
     expected = set()
-    for folder, target in (("rlgan", "rlgan"), ("conf", "rlgan/conf"), ("envs", "rlgan/envs")):
-        for path in (REPO / folder).rglob("*"):
-            if path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
-                expected.add(f"{target}/{path.relative_to(REPO / folder).as_posix()}")
+    for top in ("rlgan", "conf", "envs"):
+        for path in (REPO / top).rglob("*"):
+            if path.suffix not in {".py", ".yaml"} or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(REPO).as_posix()
+            folder, target = next((f, t) for f, t in folders if rel.startswith(f + "/"))
+            expected.add(f"{target}/{rel[len(folder) + 1:]}")
     return expected
 
 
