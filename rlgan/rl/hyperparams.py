@@ -1,0 +1,101 @@
+"""Turn ``algo.hyperparams`` into SB3 constructor keyword arguments, validating them first.
+
+Beyond plain values it understands schedules (``lin_2e-3``, see :mod:`rlgan.rl.schedules`),
+``train_freq: [4, step]`` and ``action_noise: {type: normal|ornstein_uhlenbeck, sigma: 0.1}``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
+
+from rlgan.common.errors import ConfigError, invalid_choice
+from rlgan.rl.algos import constructor_arguments
+from rlgan.rl.schedules import SCHEDULED_KNOBS, parse_schedule, schedule_start
+
+NOISE_TYPES = ("normal", "ornstein_uhlenbeck")
+#: Constructor arguments set by the runner itself, not through ``algo.hyperparams``.
+RUNNER_OWNED = ("policy_kwargs", "seed", "device", "verbose", "tensorboard_log",
+                "_init_setup_model")
+
+
+def _plain(value: Any) -> Any:
+    """Config nodes as plain Python containers."""
+    if isinstance(value, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
+def check_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Check names and obvious ranges of ``hyperparams``; return them as a plain dict."""
+    params = dict(_plain(hyperparams) or {})
+    allowed = [name for name in constructor_arguments(algo_name) if name not in RUNNER_OWNED]
+    for name in params:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=3)
+            hint = f"Did you mean {', '.join(close)}?" if close else ""
+            raise invalid_choice(f"algo.hyperparams.{name} (for {algo_name})", name, allowed,
+                                 hint)
+    for knob in SCHEDULED_KNOBS:
+        if knob in params and params[knob] is not None:
+            parse_schedule(knob, params[knob])
+            start = schedule_start(params[knob])
+            if knob == "learning_rate" and start is not None and start < 0:
+                raise ConfigError(f"Invalid algo.hyperparams.learning_rate={params[knob]!r}: "
+                                  "a learning rate must be >= 0 (e.g. 3e-4 or lin_2e-3).")
+    for knob in ("n_steps", "batch_size", "n_epochs", "buffer_size"):
+        value = params.get(knob)
+        if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            raise ConfigError(f"Invalid algo.hyperparams.{knob}={value!r}: it must be a "
+                              "positive integer.")
+    for knob in ("gamma", "gae_lambda"):
+        value = params.get(knob)
+        if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
+            raise ConfigError(f"Invalid algo.hyperparams.{knob}={value!r}: it must be a "
+                              "number in [0, 1].")
+    noise = params.get("action_noise")
+    if noise is not None:
+        _check_noise(noise)
+    return params
+
+
+def build_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None,
+                      action_space: spaces.Space) -> dict[str, Any]:
+    """SB3 keyword arguments for ``algo_name``: schedules and noise objects built."""
+    params = check_hyperparams(algo_name, hyperparams)
+    for knob in SCHEDULED_KNOBS:
+        if knob in params and params[knob] is not None:
+            params[knob] = parse_schedule(knob, params[knob])
+    if isinstance(params.get("train_freq"), list):
+        params["train_freq"] = tuple(params["train_freq"])
+    if params.get("action_noise") is not None:
+        params["action_noise"] = _make_noise(params["action_noise"], action_space)
+    return params
+
+
+def _check_noise(noise: Any) -> None:
+    """Raise a ConfigError unless ``noise`` is ``{type: <noise type>, sigma: <float>}``."""
+    if not isinstance(noise, Mapping) or noise.get("type") not in NOISE_TYPES:
+        kind = noise.get("type") if isinstance(noise, Mapping) else noise
+        raise invalid_choice("algo.hyperparams.action_noise.type", kind, NOISE_TYPES,
+                             "Write action_noise: {type: normal, sigma: 0.1}.")
+    sigma = noise.get("sigma", 0.1)
+    if not isinstance(sigma, (int, float)) or sigma < 0:
+        raise ConfigError(f"Invalid algo.hyperparams.action_noise.sigma={sigma!r}: it must "
+                          "be a number >= 0.")
+
+
+def _make_noise(noise: Mapping[str, Any], action_space: spaces.Space) -> Any:
+    """The SB3 action-noise object for a Box action space."""
+    dim = int(np.prod(action_space.shape))
+    mean, sigma = np.zeros(dim), float(noise.get("sigma", 0.1)) * np.ones(dim)
+    if noise["type"] == "normal":
+        return NormalActionNoise(mean=mean, sigma=sigma)
+    return OrnsteinUhlenbeckActionNoise(mean=mean, sigma=sigma)

@@ -1,0 +1,65 @@
+"""SB3 ``policy_kwargs`` for a run: the ``net`` config (via :mod:`rlgan.nets`) plus the algo's.
+
+The network comes from the ``net`` config group through
+:func:`rlgan.nets.sb3.sb3_policy_kwargs`, so ``net=mlp_large`` or ``net.activation=tanh`` on the
+command line changes the agent's network. Algorithm-specific policy arguments (for example
+QR-DQN's ``n_quantiles``) live in ``algo.policy_kwargs`` and are merged on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A config node as a plain dict (empty for ``None``)."""
+    if value is None:
+        return {}
+    if isinstance(value, DictConfig):
+        return OmegaConf.to_container(value, resolve=True)  # type: ignore[return-value]
+    return dict(value)
+
+
+def net_policy_kwargs(net_cfg: Mapping[str, Any] | None, algo_name: str) -> dict[str, Any]:
+    """SB3 ``policy_kwargs`` describing the network in ``net_cfg`` (empty: SB3's default)."""
+    if not net_cfg:
+        return {}
+    from rlgan.nets.sb3 import sb3_policy_kwargs
+
+    return dict(sb3_policy_kwargs(net_cfg, algo_name))
+
+
+#: ``+algo.optimizer=<name>`` (sweeps/report engineer's addition): the policy's optimiser.
+#: Unset keeps SB3's choice (Adam; RMSprop for A2C).
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "sgd": "SGD"}
+
+
+def optimizer_policy_kwargs(name: Any) -> dict[str, Any]:
+    """``{"optimizer_class": ...}`` for an ``algo.optimizer`` name (empty for ``None``)."""
+    if name is None:
+        return {}
+    from rlgan.common.errors import invalid_choice
+
+    if str(name) not in OPTIMIZERS:
+        raise invalid_choice("algo.optimizer", name, OPTIMIZERS)
+    import torch
+
+    return {"optimizer_class": getattr(torch.optim, OPTIMIZERS[str(name)])}
+
+
+def build_policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    """``policy_kwargs`` for the run: the net's, ``algo.optimizer``, then ``algo.policy_kwargs``."""
+    kwargs = net_policy_kwargs(_plain(cfg.get("net")), str(cfg.algo.name))
+    kwargs.update(optimizer_policy_kwargs(cfg.algo.get("optimizer")))
+    kwargs.update(_plain(cfg.algo.get("policy_kwargs")))
+    return kwargs
+
+
+def is_mlp_policy(cfg: DictConfig) -> bool:
+    """True when the run's policy is a small vector (MLP) network, where SB3 prefers the CPU."""
+    policy = str(cfg.algo.get("policy", "MlpPolicy"))
+    target = str((cfg.get("net") or {}).get("_target_", "")).lower()
+    return policy == "MlpPolicy" and "conv" not in target and "cnn" not in target

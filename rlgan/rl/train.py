@@ -1,0 +1,295 @@
+"""Train one agent from a composed ``rl`` config: :func:`train` (also evaluate / resume modes).
+
+Order of work: validate everything (:mod:`rlgan.rl.validate`), build the envs and the model
+(or load the latest checkpoint when resuming), train with periodic evaluation and checkpoints,
+then save ``model.zip``, run the final evaluation, write ``metrics.json`` and the learning
+curve, and print a one-line summary. Ctrl-C or SIGTERM stops training cleanly: a checkpoint is
+written, ``status`` becomes ``interrupted`` and ``resume=<run dir>`` continues later.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.vec_env import VecEnv
+
+from rlgan.common.device import resolve_device
+from rlgan.common.errors import ConfigError
+from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.run_dir import (
+    current_run_dir,
+    latest_checkpoint,
+    load_run_config,
+    save_config,
+    write_metrics,
+)
+from rlgan.common.seeding import seed_everything
+from rlgan.rl.algos import get_algo_class
+from rlgan.rl.callbacks import PeriodicCheckpointCallback, PeriodicEvalCallback, RunState
+from rlgan.rl.env_factory import make_vec_env
+from rlgan.rl.evaluate import EvalResult, eval_env_count, evaluate_model, evaluate_run
+from rlgan.rl.hyperparams import build_hyperparams
+from rlgan.rl.model_io import (
+    BEST_MODEL,
+    FINAL_MODEL,
+    MODEL_SUFFIX,
+    load_checkpoint,
+    save_checkpoint,
+    save_model,
+)
+from rlgan.rl.policy import build_policy_kwargs, is_mlp_policy
+from rlgan.rl.run_logger import make_run_logger
+from rlgan.rl.run_summary import objective_value, plot_learning_curve, summary_line
+from rlgan.rl.validate import CheckedConfig, check_config
+
+log = logging.getLogger(__name__)
+
+#: Offset between the training envs' seed and the evaluation envs' seed.
+EVAL_SEED_OFFSET = 10_000
+
+
+def choose_device(cfg: DictConfig) -> str:
+    """The torch device for the model; ``auto`` keeps MLP policies on the CPU (SB3's advice)."""
+    spec = str(cfg.get("device", "auto"))
+    device = resolve_device(spec)
+    if spec == "auto" and device.type == "cuda" and is_mlp_policy(cfg):
+        log.info("device=auto: training on the CPU although a CUDA GPU is present: SB3 runs "
+                 "small MLP policies faster on the CPU (pass device=cuda to use the GPU anyway).")
+        return "cpu"
+    return str(device)
+
+
+def resume_config(resume: str) -> tuple[Path, DictConfig]:
+    """The run folder and saved config of the run that ``resume=<run dir>`` continues."""
+    run_cfg = load_run_config(resume, "resume")
+    if run_cfg.get("app") != "rl" or "algo" not in run_cfg:
+        raise ConfigError(f"Invalid resume={resume!r}: that folder is not an rlgan-rl run (its "
+                          f"config has app={run_cfg.get('app')!r}); pass the folder of an "
+                          "interrupted rlgan-rl run, e.g. outputs/rl/<date>/<time>.")
+    run_dir = Path(resume).expanduser().resolve()
+    if latest_checkpoint(run_dir, MODEL_SUFFIX) is None:
+        raise ConfigError(f"Invalid resume={resume!r}: the run has no checkpoint to continue "
+                          "from (checkpoints/step_*.zip); start a new run instead.")
+    run_cfg.resume = None
+    return run_dir, run_cfg
+
+
+def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str
+                ) -> BaseAlgorithm:
+    """A fresh SB3 model for the config (policy network from the ``net`` group)."""
+    algo_class = get_algo_class(checked.algo_name)
+    hyperparams = build_hyperparams(checked.algo_name, cfg.algo.get("hyperparams"),
+                                    checked.action_space)
+    return algo_class(str(cfg.algo.get("policy", "MlpPolicy")), env,
+                      policy_kwargs=build_policy_kwargs(cfg), seed=int(cfg.seed), device=device,
+                      verbose=0, **hyperparams)
+
+
+def train(cfg: DictConfig, run_dir: str | Path | None = None,
+          callbacks: list[BaseCallback] | None = None) -> float:
+    """Train (or evaluate / resume, see the config's ``evaluate`` and ``resume``).
+
+    Returns the objective named by ``cfg.objective`` (NaN when not available). ``callbacks``
+    are extra SB3 callbacks run after the runner's own (for tests and experiments).
+    """
+    if cfg.get("evaluate"):
+        return evaluate_run(str(cfg.evaluate), episodes=int(cfg.eval.final_episodes
+                                                              or cfg.eval.episodes),
+                            max_envs=int(cfg.eval.n_envs), seed=int(cfg.seed))
+    resuming = bool(cfg.get("resume"))
+    if resuming:
+        run_dir, cfg = resume_config(str(cfg.resume))
+    checked = check_config(cfg)
+    device = choose_device(cfg)
+    run_dir = current_run_dir(run_dir)
+    save_config(run_dir, cfg)
+    torch.set_num_threads(int(cfg.get("threads", 1)))
+    return _Run(cfg, checked, run_dir, device, resuming).execute(callbacks or [])
+
+
+def _close_quietly(env: VecEnv) -> None:
+    """Close ``env``; after Ctrl-C its worker processes may already be gone, which is fine."""
+    try:
+        env.close()
+    except (EOFError, OSError, BrokenPipeError) as err:
+        log.debug("closing the environments: %s", err)
+
+
+class _Run:
+    """One training session of a run folder (fresh or resumed)."""
+
+    def __init__(self, cfg: DictConfig, checked: CheckedConfig, run_dir: Path, device: str,
+                 resuming: bool) -> None:
+        self.cfg, self.checked, self.run_dir = cfg, checked, run_dir
+        self.device, self.resuming = device, resuming
+        self.state = RunState()
+        self.last_eval: EvalResult | None = None
+        self.started = time.perf_counter()
+
+    def wall_time(self) -> float:
+        """Wall-clock seconds of this run over all its sessions."""
+        return self.state.wall_time_s + (time.perf_counter() - self.started)
+
+    def execute(self, extra_callbacks: list[BaseCallback]) -> float:
+        """Build, train, save and report; returns the objective."""
+        cfg = self.cfg
+        seed = seed_everything(int(cfg.seed))
+        env = make_vec_env(cfg.env, int(cfg.env.n_envs), seed, self.checked.vectorization)
+        n_eval = eval_env_count(max(cfg.eval.episodes, cfg.eval.final_episodes),
+                                cfg.eval.n_envs)
+        eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET,
+                                self.checked.vectorization)
+        try:
+            model = self._model(env)
+            model.set_logger(make_run_logger(self.run_dir, bool(cfg.log.tensorboard),
+                                             bool(cfg.log.stdout)))
+            self._write_metrics(model, "running")
+            interrupted = self._learn(model, eval_env, extra_callbacks)
+            return self._finish(model, eval_env, interrupted)
+        except BaseException as err:
+            if not isinstance(err, (KeyboardInterrupt, SystemExit)):
+                metrics = self._base_metrics(None, "failed")
+                metrics["error"] = f"{type(err).__name__}: {err}"
+                write_metrics(self.run_dir, metrics)
+            raise
+        finally:
+            _close_quietly(env)
+            _close_quietly(eval_env)
+
+    def _model(self, env: VecEnv) -> BaseAlgorithm:
+        """A fresh model, or the latest checkpoint's when resuming."""
+        if not self.resuming:
+            return build_model(self.cfg, self.checked, env, self.device)
+        loaded = load_checkpoint(self.run_dir, self.checked.algo_name, env, self.device)
+        assert loaded is not None, "resume_config checked that a checkpoint exists"
+        model, state = loaded
+        self.state = RunState.from_dict(state)
+        log.info("resuming %s from its checkpoint at %d timesteps", self.run_dir,
+                 model.num_timesteps)
+        return model
+
+    def _learn(self, model: BaseAlgorithm, eval_env: VecEnv,
+               extra_callbacks: list[BaseCallback]) -> bool:
+        """Train up to ``total_timesteps``; True when interrupted (Ctrl-C / SIGTERM)."""
+        cfg = self.cfg
+        remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
+        if remaining <= 0:
+            log.info("nothing to train: the run already has %d of %d timesteps",
+                     model.num_timesteps, cfg.total_timesteps)
+            return False
+        evaluator = PeriodicEvalCallback(
+            eval_env, self.state, self.run_dir, freq=cfg.eval.freq, episodes=cfg.eval.episodes,
+            deterministic=bool(cfg.eval.deterministic), threshold=self.checked.reward_threshold,
+            stop_on_solve=int(cfg.get("stop_on_solve", 0)), on_evaluation=self._on_evaluation)
+        checkpointer = PeriodicCheckpointCallback(
+            self.state, self.run_dir, freq=cfg.checkpoint.freq, keep=cfg.checkpoint.keep,
+            replay_buffer=bool(cfg.checkpoint.replay_buffer), state_extra=self._state_extra)
+        show_bar = bool(cfg.get("progress_bar", True)) and sys.stdout.isatty()
+        with sigterm_as_interrupt():
+            try:
+                model.learn(total_timesteps=remaining,
+                            callback=CallbackList([evaluator, checkpointer, *extra_callbacks]),
+                            reset_num_timesteps=not self.resuming, progress_bar=show_bar)
+            except KeyboardInterrupt:
+                log.warning("interrupted at %d timesteps: saving a checkpoint",
+                            model.num_timesteps)
+                return True
+        return False
+
+    def _on_evaluation(self, result: EvalResult) -> None:
+        """After each periodic evaluation: remember it and refresh ``metrics.json``."""
+        self.last_eval = result
+        self._write_metrics(None, "running")
+
+    def _state_extra(self) -> dict[str, Any]:
+        """Values saved with a checkpoint that the callbacks do not track themselves."""
+        return {"wall_time_s": self.wall_time()}
+
+    def _finish(self, model: BaseAlgorithm, eval_env: VecEnv, interrupted: bool) -> float:
+        """Checkpoint, save the final model, final evaluation, metrics, plot, summary."""
+        cfg = self.cfg
+        state = {**self.state.to_dict(), **self._state_extra()}
+        save_checkpoint(model, self.run_dir, state, bool(cfg.checkpoint.replay_buffer),
+                        int(cfg.checkpoint.keep))
+        status = "interrupted" if interrupted else "ok"
+        if not interrupted:
+            save_model(model, self.run_dir / FINAL_MODEL)
+            if cfg.eval.final_episodes > 0:
+                self._final_evaluation(model, eval_env)
+            if not (self.run_dir / BEST_MODEL).is_file():
+                shutil.copyfile(self.run_dir / FINAL_MODEL, self.run_dir / BEST_MODEL)
+        metrics = self._write_metrics(model, status)
+        plot_learning_curve(self.run_dir, f"{cfg.algo.name.upper()} on {self.checked.env_id}",
+                            self.checked.reward_threshold)
+        print(summary_line(metrics, self.run_dir))
+        if interrupted:
+            print(f"rlgan-rl: continue with: rlgan-rl resume={self.run_dir}")
+        return objective_value(metrics, str(cfg.objective))
+
+    def _final_evaluation(self, model: BaseAlgorithm, eval_env: VecEnv) -> None:
+        """Evaluate the final model; log it unless a periodic evaluation just did."""
+        cfg = self.cfg
+        result = evaluate_model(model, eval_env, cfg.eval.final_episodes,
+                                bool(cfg.eval.deterministic))
+        self.last_eval = result
+        self.state.last_eval = result.summary()
+        step = int(model.num_timesteps)
+        if self.state.last_eval_step != step:
+            for key, value in (("eval/mean_reward", result.mean),
+                               ("eval/std_reward", result.std),
+                               ("eval/mean_ep_length", result.mean_length),
+                               ("eval/episodes", result.episodes),
+                               ("eval/success_rate", result.success_rate)):
+                if value is not None:
+                    model.logger.record(key, value)
+            model.logger.dump(step)
+            self.state.last_eval_step = step
+        if result.mean > self.state.best_mean_reward:
+            self.state.best_mean_reward = result.mean
+            save_model(model, self.run_dir / BEST_MODEL)
+        threshold = self.checked.reward_threshold
+        if threshold is not None and result.mean >= threshold and \
+                self.state.solved_at_timesteps is None:
+            self.state.solved_at_timesteps = step
+
+    def _base_metrics(self, model: BaseAlgorithm | None, status: str) -> dict[str, Any]:
+        """The fields every ``metrics.json`` of this run holds."""
+        cfg = self.cfg
+        last = self.last_eval.summary() if self.last_eval else (self.state.last_eval or {})
+        best = self.state.best_mean_reward
+        metrics: dict[str, Any] = {
+            "app": "rl", "status": status, "algo": self.checked.algo_name,
+            "env_id": self.checked.env_id, "seed": int(cfg.seed),
+            "objective": str(cfg.objective), "total_timesteps": int(cfg.total_timesteps),
+            "n_envs": int(cfg.env.n_envs), "vectorization": self.checked.vectorization,
+            "device": self.device, "reward_threshold": self.checked.reward_threshold,
+            "wall_time_s": round(self.wall_time(), 3),
+            "eval/mean_reward": last.get("eval/mean_reward"),
+            "eval/std_reward": last.get("eval/std_reward"),
+            "eval/episodes": last.get("eval/episodes", 0),
+            "eval/success_rate": last.get("eval/success_rate"),
+            "eval/best_mean_reward": best if math.isfinite(best) else None,
+            "eval/evaluations": self.state.evaluations,
+            "solved_at_timesteps": self.state.solved_at_timesteps,
+        }
+        if model is not None:
+            metrics["timesteps"] = int(model.num_timesteps)
+        return metrics
+
+    def _write_metrics(self, model: BaseAlgorithm | None, status: str) -> dict[str, Any]:
+        """Write ``metrics.json`` (keeping the last known timesteps when no model is given)."""
+        metrics = self._base_metrics(model, status)
+        if "timesteps" not in metrics:
+            metrics["timesteps"] = self.state.last_eval_step or 0
+        write_metrics(self.run_dir, metrics)
+        return metrics

@@ -1,0 +1,132 @@
+"""The RL runner's public helpers: env factory, schedules, model loading, logging hygiene."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from rlgan.common.app import compose_config
+from rlgan.common.errors import ConfigError
+from rlgan.common.run_dir import read_metrics
+from rlgan.rl.env_factory import make_env, make_vec_env, resolve_vectorization, reward_threshold
+from rlgan.rl.model_io import load_run_model
+from rlgan.rl.schedules import parse_schedule
+from rlgan.rl.train import choose_device, train
+
+
+def test_make_env_is_a_seeded_monitored_env():
+    cfg = compose_config("rl", ["env=acrobot"]).env
+    env = make_env(cfg, seed=3)
+    assert isinstance(env, Monitor) and env.spec.id == "Acrobot-v1"
+    first = env.reset(seed=3)[0]
+    again = make_env(cfg, seed=3).reset(seed=3)[0]
+    np.testing.assert_allclose(first, again)
+    rgb = make_env(compose_config("rl", []).env, seed=0, render_mode="rgb_array")
+    assert rgb.render().ndim == 3
+
+
+def test_make_vec_env_modes_and_errors():
+    cfg = compose_config("rl", []).env
+    vec = make_vec_env(cfg, 3, seed=0, vectorization="dummy")
+    assert isinstance(vec, DummyVecEnv) and vec.num_envs == 3
+    obs = vec.reset()
+    assert obs.shape == (3, 4) and not np.allclose(obs[0], obs[1])  # seeds differ per env
+    vec.close()
+    assert resolve_vectorization("Pendulum-v1", "auto") == "dummy"
+    with pytest.raises(ConfigError, match="Pendulum-v1"):
+        resolve_vectorization("Pendulum-v1", "native")
+
+
+def test_native_vectorization_for_cartpole_matches_dummy_interface():
+    cfg = compose_config("rl", []).env
+    assert resolve_vectorization("CartPole-v1", "auto") == "native"
+    vec = make_vec_env(cfg, 4, seed=0, vectorization="native")
+    assert vec.num_envs == 4 and vec.reset().shape == (4, 4)
+    vec.close()
+
+
+def test_reward_threshold_from_spec_or_override():
+    assert reward_threshold(compose_config("rl", []).env) == 475.0
+    assert reward_threshold(compose_config("rl", ["env.reward_threshold=100"]).env) == 100.0
+    assert reward_threshold(compose_config("rl", ["env=pendulum", "algo=sac"]).env) == -200.0
+    assert reward_threshold(compose_config("rl", ["env.id=Pendulum-v1", "algo=sac"]).env) is None
+
+
+def test_schedules():
+    assert parse_schedule("learning_rate", 3e-4) == 3e-4
+    linear = parse_schedule("learning_rate", "lin_2e-3")
+    assert linear(1.0) == pytest.approx(2e-3) and linear(0.5) == pytest.approx(1e-3)
+    assert linear(0.0) == pytest.approx(0.0)
+    ranged = parse_schedule("clip_range", {"schedule": "linear", "start": 0.3, "end": 0.1})
+    assert ranged(0.0) == pytest.approx(0.1)
+    with pytest.raises(ConfigError, match="lin_abc"):
+        parse_schedule("learning_rate", "lin_abc")
+
+
+def test_device_auto_is_cpu_without_gpu_and_explicit_cuda_is_checked():
+    cfg = compose_config("rl", [])
+    if not torch.cuda.is_available():
+        assert choose_device(cfg) == "cpu"
+        with pytest.raises(ConfigError, match="device='cuda'"):
+            choose_device(compose_config("rl", ["device=cuda"]))
+
+
+@pytest.mark.cuda
+def test_device_auto_keeps_mlp_on_cpu_but_cuda_is_honoured():
+    assert choose_device(compose_config("rl", [])) == "cpu"
+    assert choose_device(compose_config("rl", ["device=cuda"])).startswith("cuda")
+
+
+def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(tmp_path):
+    tmp = Path(tempfile.gettempdir())
+    before = set(tmp.glob("SB3-*"))
+    objective = train(compose_config("rl", ["algo.n_envs=4", "total_timesteps=1024",
+                                            "eval.freq=512", "eval.episodes=2",
+                                            "eval.final_episodes=2"]), run_dir=tmp_path)
+    assert set(tmp.glob("SB3-*")) == before
+    metrics = read_metrics(tmp_path)
+    for key in ("app", "algo", "env_id", "seed", "timesteps", "wall_time_s", "eval/mean_reward",
+                "eval/std_reward", "eval/episodes", "solved_at_timesteps", "status",
+                "objective"):
+        assert key in metrics, key
+    assert metrics["app"] == "rl" and metrics["objective"] == "eval/mean_reward"
+    assert objective == metrics["eval/mean_reward"] and metrics["eval/episodes"] == 2
+    assert (tmp_path / ".hydra" / "config.yaml").is_file()
+    assert (tmp_path / "plots" / "learning_curve.png").stat().st_size > 1000
+    model, cfg = load_run_model(tmp_path, which="final")
+    assert cfg.algo.name == "ppo"
+    action, _ = model.predict(np.zeros(4, dtype=np.float32), deterministic=True)
+    assert gym.spaces.Discrete(2).contains(int(action))
+    with pytest.raises(ConfigError, match="which"):
+        load_run_model(tmp_path, which="latest")
+
+
+def test_success_rate_is_reported_for_envs_with_is_success(tmp_path):
+    train(compose_config("rl", ["env=maze", "algo.n_envs=4", "total_timesteps=256",
+                                "eval.freq=0", "eval.episodes=4", "eval.final_episodes=4",
+                                "eval.n_envs=4"]), run_dir=tmp_path)
+    metrics = read_metrics(tmp_path)
+    assert 0.0 <= metrics["eval/success_rate"] <= 1.0
+    assert metrics["eval/episodes"] == 4
+    cartpole = compose_config("rl", ["algo.n_envs=2", "total_timesteps=64", "eval.freq=0",
+                                     "eval.final_episodes=2"])
+    train(cartpole, run_dir=tmp_path / "cartpole")
+    assert read_metrics(tmp_path / "cartpole")["eval/success_rate"] is None
+
+
+@pytest.mark.parametrize(("env", "env_id"), [("acrobot", "Acrobot-v1"),
+                                             ("mountaincar", "MountainCar-v0"),
+                                             ("pendulum", "Pendulum-v1"),
+                                             ("lunarlander", "LunarLander-v3")])
+def test_env_configs_build_their_envs(env, env_id):
+    made = make_env(compose_config("rl", [f"env={env}", "algo=ppo"]).env, seed=0)
+    assert made.spec.id == env_id
+    made.step(made.action_space.sample())
+    made.close()
