@@ -1,0 +1,268 @@
+"""The one window class of rlgan: show RGB frames with a HUD and side panels.
+
+Used by the environments' ``render_mode="human"``, by ``rlgan-watch`` and by the live GAN
+view. Minimal use::
+
+    viewer = Viewer(size=(600, 400), caption="CartPole", fps=30)
+    while viewer.show(env.render(), hud=[f"step {t}"]):
+        ...
+    viewer.close()
+
+``show`` returns False once the window was closed (window button, Esc or q). pygame has one
+display per process, so one Viewer is open at a time (a second one re-uses the window).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from rlgan.render.display import init_display
+from rlgan.render.panels import BACKGROUND, Panel, draw_text_lines
+from rlgan.render.recorder import FrameRecorder
+
+#: Keys that close a window unless the caller passes other ``quit_keys``.
+DEFAULT_QUIT_KEYS = (pygame.K_ESCAPE, pygame.K_q)
+
+_open_viewers: set[int] = set()
+
+
+class Viewer:
+    """A pygame window that draws frames scaled to fit, a HUD and side panels.
+
+    Args:
+        size: window size ``(width, height)`` in pixels, panel column included.
+        caption: window title.
+        fps: frame-rate limit of :meth:`show` (``0``: no limit); may be changed later.
+        panel_width: width of the right-hand column for panels (``0``: none).
+        quit_keys: keys that close the window (default Esc and q; ``()`` for none).
+
+    """
+
+    def __init__(self, size: tuple[int, int] = (640, 480), caption: str = "rlgan",
+                 fps: int = 30, *, panel_width: int = 0,
+                 quit_keys: Sequence[int] = DEFAULT_QUIT_KEYS) -> None:
+        width, height = (int(v) for v in size)
+        if width <= 0 or height <= 0 or not 0 <= panel_width < width:
+            raise ValueError(f"Viewer size={tuple(size)!r} / panel_width={panel_width!r}: "
+                             "width and height must be > 0 and the panel narrower than the "
+                             "window.")
+        init_display()
+        self.size = (width, height)
+        self.caption = caption
+        self.fps = int(fps)
+        self.panel_width = int(panel_width)
+        self.quit_keys = tuple(quit_keys)
+        self.surface = pygame.display.set_mode(self.size)
+        pygame.display.set_caption(caption)
+        self._clock = pygame.time.Clock()
+        self._keys: list[int] = []
+        self._closed = False
+        self._recorder: FrameRecorder | None = None
+        self.frames_shown = 0
+        _open_viewers.add(id(self))
+        self.surface.fill(BACKGROUND)
+
+    # ------------------------------------------------------------------ state and events
+    @property
+    def closed(self) -> bool:
+        """True once the window was closed by the user or by :meth:`close`."""
+        return self._closed
+
+    @property
+    def frame_rect(self) -> pygame.Rect:
+        """The area frames are drawn into (the window minus the panel column)."""
+        return pygame.Rect(0, 0, self.size[0] - self.panel_width, self.size[1])
+
+    @property
+    def panel_rect(self) -> pygame.Rect:
+        """The right-hand panel column (zero width when there is none)."""
+        return pygame.Rect(self.size[0] - self.panel_width, 0, self.panel_width, self.size[1])
+
+    def poll(self) -> bool:
+        """Handle pending window events (close button, keys); False once closed."""
+        if self._closed:
+            return False
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
+                                             and event.key in self.quit_keys):
+                self.close()
+                return False
+            if event.type == pygame.KEYDOWN:
+                self._keys.append(event.key)
+        return True
+
+    def take_keys(self) -> list[int]:
+        """Keys pressed (pygame key codes) since the last call, oldest first."""
+        keys, self._keys = self._keys, []
+        return keys
+
+    def held_keys(self) -> set[int]:
+        """Key codes held down right now (for real-time keyboard control)."""
+        if self._closed:
+            return set()
+        pressed = pygame.key.get_pressed()
+        return {code for code in _TRACKED_KEYS if pressed[code]}
+
+    def tick(self) -> float:
+        """Wait to keep :attr:`fps`; return the measured frame rate."""
+        self._clock.tick(self.fps if self.fps > 0 else 0)
+        return self.measured_fps
+
+    @property
+    def measured_fps(self) -> float:
+        """Frames per second actually shown (averaged over the last few frames)."""
+        return float(self._clock.get_fps())
+
+    # ------------------------------------------------------------------ drawing
+    def show(self, frame: np.ndarray | pygame.Surface | None, hud: Sequence[str] | None = None,
+             panels: Sequence[Panel] = ()) -> bool:
+        """Draw ``frame`` (H x W x 3 uint8) scaled to fit, the HUD and panels; present it.
+
+        Handles window events first and waits to keep :attr:`fps`. Returns False (drawing
+        nothing) once the window was closed.
+        """
+        if not self.poll():
+            return False
+        self.draw(frame, hud, panels)
+        self.present()
+        self.tick()
+        return True
+
+    def draw(self, frame: np.ndarray | pygame.Surface | None, hud: Sequence[str] | None = None,
+             panels: Sequence[Panel] = ()) -> None:
+        """Draw into the back buffer without presenting it (see :meth:`present`)."""
+        if self._closed:
+            return
+        self.surface.fill(BACKGROUND)
+        if frame is not None:
+            self.blit_frame(frame, self.frame_rect)
+        if hud:
+            draw_text_lines(self.surface, hud, (6, 6))
+        if panels and self.panel_width:
+            self.draw_panels(panels)
+
+    def blit_frame(self, frame: np.ndarray | pygame.Surface, rect: pygame.Rect) -> pygame.Rect:
+        """Blit an RGB frame into ``rect``, scaled to fit and centred; return where it went."""
+        image = frame_to_surface(frame)
+        src_w, src_h = image.get_size()
+        scale = min(rect.width / src_w, rect.height / src_h)
+        dst = (max(1, round(src_w * scale)), max(1, round(src_h * scale)))
+        if dst != (src_w, src_h):
+            smooth = scale < 1.0 or abs(scale - round(scale)) > 1e-6
+            image = (pygame.transform.smoothscale if smooth else pygame.transform.scale)(
+                image, dst)
+        target = image.get_rect(center=rect.center)
+        self.surface.blit(image, target)
+        return target
+
+    def draw_panels(self, panels: Sequence[Panel]) -> None:
+        """Stack ``panels`` top-down in the panel column.
+
+        Panels with a ``preferred_height()`` (text) get that height; the others share the
+        rest equally.
+        """
+        column = self.panel_rect
+        gap = 6
+        fixed = {i: p.preferred_height() for i, p in enumerate(panels)
+                 if hasattr(p, "preferred_height")}
+        flexible = len(panels) - len(fixed)
+        free = column.height - gap * (len(panels) + 1) - sum(fixed.values())
+        share = free // flexible if flexible else 0
+        y = column.y + gap
+        for index, panel in enumerate(panels):
+            height = fixed.get(index, share)
+            rect = pygame.Rect(column.x + gap, y, column.width - 2 * gap, max(0, height))
+            panel.draw(self.surface, rect)
+            y += height + gap
+
+    def present(self) -> None:
+        """Show the back buffer on screen and hand it to the recorder, if recording."""
+        if self._closed:
+            return
+        pygame.display.flip()
+        self.frames_shown += 1
+        if self._recorder is not None:
+            self._recorder.add(self.capture())
+
+    # ------------------------------------------------------------------ output
+    def capture(self) -> np.ndarray:
+        """The window's current content as an H x W x 3 uint8 array."""
+        return np.ascontiguousarray(pygame.surfarray.array3d(self.surface).transpose(1, 0, 2))
+
+    def screenshot(self, path: str | os.PathLike) -> Path:
+        """Save the window's current content as a PNG (or any pygame image format)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.surface, str(path))
+        return path
+
+    def start_recording(self, path: str | os.PathLike, fps: int | None = None) -> None:
+        """Record every presented frame to ``path`` (``.gif`` or ``.mp4``)."""
+        self.stop_recording()
+        self._recorder = FrameRecorder(path, fps=fps or self.fps or 30)
+
+    def stop_recording(self) -> Path | None:
+        """Finish the recording, if any; return the written file."""
+        recorder, self._recorder = self._recorder, None
+        return recorder.close() if recorder is not None else None
+
+    @property
+    def recording(self) -> bool:
+        """True while frames are being recorded."""
+        return self._recorder is not None
+
+    def close(self) -> None:
+        """Finish any recording and close the window (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop_recording()
+        _open_viewers.discard(id(self))
+        if not _open_viewers and pygame.display.get_init():
+            pygame.display.quit()
+
+    def __enter__(self) -> Viewer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown may have removed pygame
+            self.close()
+
+
+def frame_to_surface(frame: np.ndarray | pygame.Surface) -> pygame.Surface:
+    """Turn an H x W x 3 (or x 4, or H x W grey) image into a pygame surface.
+
+    A pygame surface is returned as it is.
+    uint8 values are used as they are; float images are taken as values in ``[0, 1]``.
+    """
+    if isinstance(frame, pygame.Surface):
+        return frame
+    array = np.asarray(frame)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4) or 0 in array.shape[:2]:
+        raise ValueError(f"frame of shape {array.shape} is not an image: expected "
+                         "(height, width, 3) RGB, (height, width, 4) RGBA or (height, width).")
+    array = array[:, :, :3]
+    if array.dtype != np.uint8:
+        scale = 255.0 if np.issubdtype(array.dtype, np.floating) else 1.0
+        array = np.clip(array * scale, 0, 255).astype(np.uint8)
+    array = np.ascontiguousarray(array)
+    height, width = array.shape[:2]
+    return pygame.image.frombuffer(array.tobytes(), (width, height), "RGB")
+
+
+_TRACKED_KEYS = (
+    pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_SPACE,
+    pygame.K_w, pygame.K_a, pygame.K_s, pygame.K_d, pygame.K_x, pygame.K_z, pygame.K_c,
+    pygame.K_RETURN, pygame.K_0, pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4,
+)
