@@ -9,7 +9,22 @@ from __future__ import annotations
 import gymnasium
 
 #: id -> (entry point, vector entry point or None, max_episode_steps or None, reward threshold)
-ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {}
+#: Both environments truncate episodes themselves (``max_episode_steps`` knob) so that
+#: ``info["is_success"]`` is reported on truncation too; hence no TimeLimit (None) here.
+ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {
+    "rlgan/Pursuit-v0": (
+        "rlgan.envs.pursuit:PursuitEnv",
+        "rlgan.envs.pursuit:PursuitVectorEnv",
+        None,
+        None,
+    ),
+    "rlgan/Maze-v0": (
+        "rlgan.envs.maze:MazeEnv",
+        "rlgan.envs.maze:MazeVectorEnv",
+        None,
+        None,
+    ),
+}
 
 
 def register_envs() -> None:
