@@ -18,12 +18,29 @@ def test_pursuit_arrows_map_to_screen_directions():
     env.reset(seed=0)
     control = key_control("rlgan/Pursuit-v0", env.action_space)
     core = env.unwrapped.core
-    for held, (dx, dy) in [({R}, (1, 0)), ({U}, (0, -1)), ({D, L}, (-1, 1)), (set(), (0, 0))]:
+    for held, (dx, dy) in [({R}, (1, 0)), ({U}, (0, 1)), ({D, L}, (-1, -1)), (set(), (0, 0))]:
         action = control.action([], held)
         before = core.agent.copy()
         env.step(action)
         moved = np.sign(np.round(core.agent - before, 6))[0]
-        assert tuple(moved) == (dx, dy), (held, action)  # screen y grows downward
+        assert tuple(moved) == (dx, dy), (held, action)  # world y grows north, drawn up
+    env.close()
+
+
+def test_pursuit_up_arrow_moves_the_agent_up_on_screen():
+    env = gym.make("rlgan/Pursuit-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    up = key_control("rlgan/Pursuit-v0", env.action_space).action([], {U})
+
+    def agent_row(frame: np.ndarray) -> float:
+        blue = (frame[:, :, 2] > 180) & (frame[:, :, 0] < 100)
+        return float(np.nonzero(blue)[0].mean())
+
+    before = agent_row(env.render())
+    for _ in range(5):
+        env.step(up)
+    assert agent_row(env.render()) < before - 5  # image rows grow downward
+    assert action_names("rlgan/Pursuit-v0", env.action_space)[up] == "up"
     env.close()
 
 
@@ -47,6 +64,6 @@ def test_unplayable_action_space_is_a_clear_error():
 
 def test_action_names():
     assert action_names("CartPole-v1", gym.spaces.Discrete(2)) == ["left", "right"]
-    assert action_names("rlgan/Pursuit-v0", gym.spaces.Discrete(9))[7] == "up"
+    assert action_names("rlgan/Pursuit-v0", gym.spaces.Discrete(9))[3] == "up"
     assert action_names("Unknown-v0", gym.spaces.Discrete(3)) == ["0", "1", "2"]
     assert action_names("Pendulum-v1", gym.spaces.Box(-2, 2, (1,))) == ["a[0]"]

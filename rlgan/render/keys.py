@@ -34,12 +34,12 @@ ACTION_NAMES: dict[str, tuple[str, ...]] = {
     "MountainCar-v0": ("left", "none", "right"),
     "Acrobot-v1": ("torque -1", "torque 0", "torque +1"),
     "rlgan/Maze-v0": ("up", "right", "down", "left"),
-    # Pursuit's world y grows downward on screen, so its "N" (action 3) moves down.
-    "rlgan/Pursuit-v0": ("stay", "right", "down-right", "down", "down-left", "left",
-                         "up-left", "up", "up-right"),
+    # Pursuit renders north up: its actions 1..8 head E, NE, N, NW, W, SW, S, SE.
+    "rlgan/Pursuit-v0": ("stay", "right", "up-right", "up", "up-left", "left",
+                         "down-left", "down", "down-right"),
 }
 
-#: Pursuit's discrete actions by world heading (x right, y down on screen).
+#: Pursuit's discrete actions by world heading (x right, y up: north is up on screen).
 PURSUIT_HEADINGS: dict[tuple[int, int], int] = {
     (0, 0): 0, (1, 0): 1, (1, 1): 2, (0, 1): 3, (-1, 1): 4,
     (-1, 0): 5, (-1, -1): 6, (0, -1): 7, (1, -1): 8,
@@ -67,9 +67,9 @@ def action_names(env_id: str | None, action_space: spaces.Space, env: Any = None
 
 
 def _arrows(held: Collection[int]) -> tuple[int, int]:
-    """The (dx, dy) screen heading of the arrow keys held (x right, y down)."""
+    """The (dx, dy) heading of the arrow keys held (x right, y up, as Pursuit's world)."""
     dx = int(pygame.K_RIGHT in held) - int(pygame.K_LEFT in held)
-    dy = int(pygame.K_DOWN in held) - int(pygame.K_UP in held)
+    dy = int(pygame.K_UP in held) - int(pygame.K_DOWN in held)
     return dx, dy
 
 
