@@ -1,0 +1,224 @@
+"""``rlgan-report``: compare the runs of a sweep (or any run folders).
+
+Example::
+
+    rlgan-report multirun/rl/2026-11-24/01-30-00
+    rlgan-report outputs/rl/*/* --metric eval/mean_reward --metric wall_time_s --sort desc
+
+Runs are grouped by app and by their overrides with the seed removed; each group gets
+mean ± std of the chosen metrics, its run count and failed runs, sorted by the first metric.
+Writes ``report.csv``, ``report.md`` and ``plots/`` into ``--out`` (default: ``report/`` inside
+the folder given, or ``./report`` for several folders). See docs/sweeps.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from rlgan.common.atomic import atomic_write_text
+from rlgan.common.errors import ConfigError
+from rlgan.sweep.grouping import Group, default_descending, group_runs, sort_groups
+from rlgan.sweep.optuna_search import RESULTS_FILE
+from rlgan.sweep.runs import Run, find_runs, find_sweep_dirs
+from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
+
+PROG = "rlgan-report"
+SORT_CHOICES = ("auto", "asc", "desc")
+#: Keys of metrics.json that are not metrics.
+_NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id"}
+
+
+@dataclass
+class AppSection:
+    """The part of a report about one app's runs."""
+
+    app: str
+    metrics: list[str]
+    descending: bool
+    groups: list[Group]
+    failed: list[Run] = field(default_factory=list)
+    plots: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Everything a report computed and where it wrote it."""
+
+    out: Path
+    sections: list[AppSection]
+    searches: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface of ``rlgan-report``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Summarise rlgan runs: a table of mean ± std per configuration "
+        "(seeds pooled), report.csv, report.md and plots.")
+    parser.add_argument("paths", nargs="+", help="a multirun folder, or run folders")
+    parser.add_argument("--metric", action="append", default=None, metavar="NAME",
+                        help="metric to show (repeatable); the first one sorts the table "
+                        "(default: each app's objective, e.g. eval/mean_reward)")
+    parser.add_argument("--out", default=None, help="output folder (default: PATH/report "
+                        "for one folder, ./report for several)")
+    parser.add_argument("--sort", default="auto", choices=SORT_CHOICES,
+                        help="order of the first metric; auto: descending unless its name "
+                        "says lower is better (loss, kl, fd, time, ...)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    return parser
+
+
+def _objective(runs: Sequence[Run]) -> str:
+    """The metric the app's runs optimise (their most common ``objective``)."""
+    named = Counter(str(r.metrics["objective"]) for r in runs if r.metrics.get("objective"))
+    if named:
+        return named.most_common(1)[0][0]
+    for run in runs:
+        for key, value in run.metrics.items():
+            if key not in _NOT_METRICS and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                return key
+    return "objective"
+
+
+def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
+             sort: str) -> AppSection:
+    """Group and sort one app's runs."""
+    if metrics:
+        chosen = list(metrics)
+    else:
+        chosen = [_objective(runs)]
+        if any("wall_time_s" in r.metrics for r in runs):
+            chosen.append("wall_time_s")
+    descending = default_descending(chosen[0]) if sort == "auto" else sort == "desc"
+    groups = sort_groups(group_runs(runs), chosen[0], descending)
+    failed = [r for r in runs if r.status == "failed"]
+    return AppSection(app=app, metrics=chosen, descending=descending, groups=groups,
+                      failed=failed)
+
+
+def _load_search(sweep_dir: Path, runs: Sequence[Run]) -> dict[str, Any]:
+    """A Bayesian search's results; trials rebuilt from the runs if the file lacks them."""
+    loaded = OmegaConf.to_container(OmegaConf.load(sweep_dir / RESULTS_FILE))
+    results: dict[str, Any] = dict(loaded) if isinstance(loaded, dict) else {}
+    results["sweep_dir"] = str(sweep_dir)
+    if not results.get("trials"):
+        mine = sorted((r for r in runs if r.path.parent == sweep_dir),
+                      key=lambda r: r.job_num or 0)
+        objective = _objective(mine)
+        results["trials"] = [{"number": r.job_num, "value": r.metric(objective)
+                              if r.status == "ok" else None} for r in mine]
+    return results
+
+
+def _default_out(paths: Sequence[str]) -> Path:
+    """``PATH/report`` for one folder, ``./report`` for several."""
+    return Path(paths[0]) / "report" if len(paths) == 1 else Path("report")
+
+
+def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
+                out: str | Path | None = None, sort: str = "auto", plots: bool = True,
+                console: Any = None) -> Report:
+    """Scan ``paths``, print the tables and write report.csv, report.md and plots.
+
+    Raises :class:`ConfigError` when a path is missing or holds no runs.
+    """
+    from rich.console import Console
+
+    from rlgan.sweep.plots import plot_final_bars, plot_learning_curves, plot_search_history, slug
+
+    if sort not in SORT_CHOICES:
+        raise ConfigError(f"Invalid --sort={sort!r}: valid choices are {', '.join(SORT_CHOICES)}.")
+    runs = find_runs(paths)
+    if not runs:
+        raise ConfigError(f"No runs found in {', '.join(map(str, paths))}: a run folder holds "
+                          "metrics.json or .hydra/config.yaml. Pass a multirun folder (e.g. "
+                          "multirun/rl/<date>/<time>) or run folders (outputs/rl/<date>/<time>).")
+    console = console or Console()
+    out_dir = Path(out) if out is not None else _default_out(list(map(str, paths)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = Report(out=out_dir, sections=[])
+    apps = sorted({run.app for run in runs})
+    csv_rows: list[dict[str, Any]] = []
+    md = [f"# Sweep report\n\n{len(runs)} runs from: " + ", ".join(f"`{p}`" for p in paths)]
+    for app in apps:
+        section = _section(app, [r for r in runs if r.app == app], metrics, sort)
+        report.sections.append(section)
+        header, cells = display_rows(section.groups, section.metrics)
+        order = "descending" if section.descending else "ascending"
+        title = f"{app}: {len(section.groups)} groups, sorted by {section.metrics[0]} ({order})"
+        console.print(rich_table(title, header, cells))
+        common = section.groups[0].common
+        if common:
+            console.print(f"{app}: overrides shared by every group: {' '.join(common)}",
+                          markup=False, highlight=False)
+        shared = f"Shared by every group: `{' '.join(common)}`.\n\n" if common else ""
+        md.append(f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
+                  f"finished runs (seeds pooled). {shared}\n\n" + markdown_table(header, cells))
+        if section.failed:
+            console.print(f"[bold red]{len(section.failed)} failed {app} run(s):[/]")
+            lines = []
+            for run in section.failed:
+                console.print(f"  {run.path}: {run.error or 'no error recorded'}",
+                              markup=False, highlight=False)
+                lines.append(f"- `{run.path}`: {run.error or 'no error recorded'}")
+            md.append("### Failed runs\n\n" + "\n".join(lines))
+        csv_rows.extend(table_rows(section.groups, section.metrics))
+        if plots:
+            metric = section.metrics[0]
+            for made in (
+                plot_learning_curves(out_dir / "plots" / f"{app}_curves_{slug(metric)}.png",
+                                     section.groups, metric, f"{app}: {metric}"),
+                plot_final_bars(out_dir / "plots" / f"{app}_final_{slug(metric)}.png",
+                                section.groups, metric, f"{app}: final {metric}"),
+            ):
+                if made is not None:
+                    section.plots.append(made)
+            md.extend(f"![{p.stem}](plots/{p.name})" for p in section.plots)
+    for index, sweep_dir in enumerate(find_sweep_dirs(runs)):
+        results = _load_search(sweep_dir, runs)
+        report.searches.append(results)
+        best = results.get("best_params")
+        console.print(f"Bayesian search in {sweep_dir}: best value {results.get('best_value')} "
+                      f"with {best}", markup=False, highlight=False)
+        md.append(f"## Bayesian search `{sweep_dir}`\n\nBest value: "
+                  f"{results.get('best_value')}\n\nBest parameters:\n\n" +
+                  "\n".join(f"- `{k}`: {v}" for k, v in dict(best or {}).items()))
+        if plots:
+            made = plot_search_history(out_dir / "plots" / f"search_history_{index}.png",
+                                       results, f"Bayesian search {index}: objective per trial")
+            if made is not None:
+                md.append(f"![search history](plots/{made.name})")
+                report.files.append(made)
+    report.files.append(write_csv(out_dir / "report.csv", csv_rows))
+    report.files.append(atomic_write_text(out_dir / "report.md", "\n\n".join(md) + "\n"))
+    for section in report.sections:
+        report.files.extend(section.plots)
+    console.print(f"Wrote {out_dir / 'report.csv'}, {out_dir / 'report.md'}"
+                  + (f" and {out_dir / 'plots'}/" if plots else ""), markup=False,
+                  highlight=False)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rlgan-report``; returns the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        make_report(args.paths, metrics=args.metric, out=args.out, sort=args.sort,
+                    plots=not args.no_plots)
+    except ConfigError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
