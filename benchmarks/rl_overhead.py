@@ -39,7 +39,7 @@ EVAL_EPISODES = 10
 #: algo -> (rlgan-rl overrides, plain SB3 constructor keywords); the values are the same.
 SETUPS: dict[str, tuple[list[str], dict[str, Any], int]] = {
     "ppo": (
-        ["experiment=ppo_cartpole"],
+        ["+experiment=ppo_cartpole"],
         {"n_steps": 32, "batch_size": 256, "n_epochs": 10, "gamma": 0.98, "gae_lambda": 0.8,
          "ent_coef": 0.0, "learning_rate": LinearSchedule(2e-3, 0.0, 1.0),
          "clip_range": LinearSchedule(0.2, 0.0, 1.0)},

@@ -2,11 +2,11 @@
 
 For each seed, side by side in one process and alternating the order, it runs
 
-- ``ppo`` (ours): ``rlgan-rl``'s ``train()`` with ``experiment=ppo_cartpole``;
+- ``ppo`` (ours): ``rlgan-rl``'s ``train()`` with ``+experiment=ppo_cartpole``;
 - ``ppo_anchor``: plain SB3 PPO with RL Zoo's CartPole-v1 entry (8 ``DummyVecEnv`` envs,
   n_steps 32, batch 256, gae 0.8, gamma 0.98, 20 epochs, lr 1e-3 and clip 0.2 linear to 0,
   100k steps) evaluated by SB3's ``EvalCallback`` (10 episodes on one env every 5k steps);
-- ``dqn`` / ``dqn_anchor``: the same for ``experiment=dqn_cartpole`` and RL Zoo's DQN
+- ``dqn`` / ``dqn_anchor``: the same for ``+experiment=dqn_cartpole`` and RL Zoo's DQN
   CartPole-v1 entry (50k steps, same evaluation protocol);
 
 and reports, per contender, the wall-clock seconds and env steps until an evaluation mean
@@ -128,13 +128,13 @@ def _anchor(algo: str, seed: int) -> Outcome:
 
 # -- ours: the rlgan-rl runner with a preset ---------------------------------------------------
 def _ours(algo: str, seed: int) -> Outcome:
-    """``rlgan-rl experiment=<algo>_cartpole seed=<seed>`` through ``train()``."""
+    """``rlgan-rl +experiment=<algo>_cartpole seed=<seed>`` through ``train()``."""
     from rlgan.common.app import compose_config
     from rlgan.common.run_dir import read_metrics
     from rlgan.rl.train import train
 
     outcome, start = Outcome(), time.perf_counter()
-    cfg = compose_config("rl", [f"experiment={algo}_cartpole", f"seed={seed}",
+    cfg = compose_config("rl", [f"+experiment={algo}_cartpole", f"seed={seed}",
                                 "progress_bar=false"])
     with tempfile.TemporaryDirectory(prefix="rlgan-bench-") as run_dir:
         train(cfg, run_dir=run_dir, callbacks=[_WatchEvals(_EvalClock(outcome, start))])

@@ -77,11 +77,11 @@ def test_dqn_learns_a_small_maze_in_a_short_budget() -> None:
 
 
 def _train_preset(experiment: str, run_dir: Path) -> tuple[BaseAlgorithm, dict[str, Any]]:
-    """Train ``rlgan-rl experiment=<experiment>`` into ``run_dir``; return model, env kwargs."""
+    """Train ``rlgan-rl +experiment=<experiment>`` into ``run_dir``; return model, env kwargs."""
     from rlgan.rl.model_io import load_run_model
     from rlgan.rl.train import train
 
-    cfg = compose_config("rl", [f"experiment={experiment}", "log.tensorboard=false"])
+    cfg = compose_config("rl", [f"+experiment={experiment}", "log.tensorboard=false"])
     train(cfg, run_dir=run_dir)
     model, _ = load_run_model(run_dir, which="final")
     return model, dict(cfg.env.kwargs)
@@ -89,7 +89,7 @@ def _train_preset(experiment: str, run_dir: Path) -> tuple[BaseAlgorithm, dict[s
 
 @pytest.mark.slow
 def test_ppo_pursuit_preset_reaches_90_percent_success(tmp_path: Path) -> None:
-    """The tuned preset ``experiment=ppo_pursuit`` ends with >= 90% success."""
+    """The tuned preset ``+experiment=ppo_pursuit`` ends with >= 90% success."""
     model, kwargs = _train_preset("ppo_pursuit", tmp_path)
     rate = success_rate("rlgan/Pursuit-v0", kwargs, model, 300)
     print(f"ppo_pursuit success rate: {rate:.3f}")
@@ -98,7 +98,7 @@ def test_ppo_pursuit_preset_reaches_90_percent_success(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_dqn_maze_preset_reaches_90_percent_success(tmp_path: Path) -> None:
-    """The tuned preset ``experiment=dqn_maze`` ends with >= 90% success."""
+    """The tuned preset ``+experiment=dqn_maze`` ends with >= 90% success."""
     model, kwargs = _train_preset("dqn_maze", tmp_path)
     rate = success_rate("rlgan/Maze-v0", kwargs, model, 300)
     print(f"dqn_maze success rate: {rate:.3f}")

@@ -1,4 +1,4 @@
-"""The tuned CartPole presets (``experiment=ppo_cartpole`` / ``dqn_cartpole``) end solved."""
+"""The tuned CartPole presets (``+experiment=ppo_cartpole`` / ``dqn_cartpole``) end solved."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ PRESETS = ["ppo_cartpole", "dqn_cartpole"]
 @pytest.mark.parametrize("preset", PRESETS)
 def test_preset_composes_onto_the_native_cartpole(preset: str) -> None:
     """Each preset selects its algorithm on CartPole with the native env and early stopping."""
-    cfg = compose_config("rl", [f"experiment={preset}"])
+    cfg = compose_config("rl", [f"+experiment={preset}"])
     assert cfg.algo.name == preset.split("_")[0]
     assert cfg.env.id == "CartPole-v1"
     assert cfg.env.vectorization == "native"
@@ -28,7 +28,7 @@ def test_preset_composes_onto_the_native_cartpole(preset: str) -> None:
 @pytest.mark.parametrize("preset", PRESETS)
 def test_preset_ends_solved(preset: str, tmp_path: Path) -> None:
     """A full preset run stops early, stably solved: final evaluation >= 475 (max 500)."""
-    cfg = compose_config("rl", [f"experiment={preset}", "seed=0", "progress_bar=false"])
+    cfg = compose_config("rl", [f"+experiment={preset}", "seed=0", "progress_bar=false"])
     objective = train(cfg, run_dir=tmp_path)
     metrics = read_metrics(tmp_path)
     assert metrics["status"] == "ok"
@@ -42,7 +42,7 @@ def test_preset_ends_solved(preset: str, tmp_path: Path) -> None:
 def test_lunarlander_preset_trains(tmp_path: Path) -> None:
     """The LunarLander preset (RL Zoo's settings) builds and trains; shortened for CI."""
     pytest.importorskip("Box2D", reason="LunarLander needs gymnasium[box2d]")
-    cfg = compose_config("rl", ["experiment=ppo_lunarlander", "total_timesteps=2048",
+    cfg = compose_config("rl", ["+experiment=ppo_lunarlander", "total_timesteps=2048",
                                 "algo.hyperparams.n_steps=128", "eval.freq=0",
                                 "eval.final_episodes=2", "progress_bar=false"])
     assert cfg.env.id == "LunarLander-v3" and cfg.env.n_envs == 16
