@@ -1,0 +1,126 @@
+"""A small CNN classifier whose features score generated images (``fd_classifier``).
+
+It is trained once per data set (and image shape) and cached under
+``<data.cache_dir>/classifiers/``, keyed by a hash of the training images, so later runs on
+the same data reuse it. :class:`ImageEvaluator` holds the classifier plus the real features
+and reports the Fréchet distance of generated samples beside the real-vs-real distance of
+two disjoint halves of the data (the scale of a perfect generator).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from rlgan.common.atomic import atomic_torch_save
+from rlgan.gan.data import GanData
+from rlgan.gan.metrics import class_metrics, frechet_distance
+
+log = logging.getLogger(__name__)
+CLASSIFIER_VERSION = 2
+
+
+class SmallClassifier(nn.Module):
+    """Three conv layers, global average pooling, a 64-unit feature layer, class logits."""
+
+    def __init__(self, channels: int, num_classes: int, width: int = 16,
+                 features: int = 64) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(2 * width, features), nn.ReLU())
+        self.head = nn.Linear(features, num_classes)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """Penultimate-layer features, shape ``(B, features)``."""
+        return self.body(images)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits, shape ``(B, num_classes)``."""
+        return self.head(self.body(images))
+
+
+def _data_key(data: GanData) -> str:
+    """A short hash identifying the training images, labels and classifier version."""
+    assert data.images is not None and data.labels is not None
+    digest = hashlib.sha1(f"v{CLASSIFIER_VERSION}".encode())
+    digest.update(data.images.numpy().tobytes())
+    digest.update(data.labels.numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def train_classifier(data: GanData, steps: int, batch_size: int = 128, lr: float = 1e-3,
+                     seed: int = 0) -> SmallClassifier:
+    """Train a :class:`SmallClassifier` on ``data`` for ``steps`` Adam steps (CPU)."""
+    assert data.images is not None and data.labels is not None
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = SmallClassifier(data.shape[0], data.num_classes)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        index = torch.randint(len(data.images), (batch_size,), generator=generator)
+        loss = nn.functional.cross_entropy(model(data.images[index]), data.labels[index])
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+    return model.eval()
+
+
+def cached_classifier(data: GanData, cache_dir: str | Path, steps: int) -> SmallClassifier:
+    """Load the classifier for ``data`` from the cache, training and caching it if needed."""
+    path = Path(cache_dir).expanduser() / "classifiers" / f"{data.name}_{_data_key(data)}.pt"
+    if path.is_file():
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            model = SmallClassifier(data.shape[0], data.num_classes)
+            model.load_state_dict(state)
+            return model.eval()
+        except (RuntimeError, OSError, KeyError) as err:
+            log.warning("ignoring unreadable classifier cache %s (%s)", path, err)
+    log.info("training the %s feature classifier (%d steps; cached in %s)", data.name, steps,
+             path)
+    model = train_classifier(data, steps)
+    atomic_torch_save(path, model.state_dict())
+    return model
+
+
+class ImageEvaluator:
+    """Scores generated images against the real ones in a cached classifier's feature space."""
+
+    def __init__(self, data: GanData, cache_dir: str | Path, steps: int,
+                 max_samples: int = 2500, seed: int = 0) -> None:
+        assert data.images is not None and data.labels is not None
+        self.classifier = cached_classifier(data, cache_dir, steps)
+        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(seed))
+        half = min(len(order) // 2, max_samples)
+        self.n_samples = half
+        self.reference = self._features(data.images[order[:half]])
+        held_out = self._features(data.images[order[half: 2 * half]])
+        self.fd_real = frechet_distance(self.reference, held_out)
+        self.data_hist = np.bincount(data.labels.numpy(), minlength=data.num_classes)
+
+    @torch.no_grad()
+    def _features(self, images: torch.Tensor) -> np.ndarray:
+        """Classifier features of ``images`` (in [-1, 1]), in chunks, as a NumPy array."""
+        chunks = [self.classifier.features(images[i: i + 512].cpu().float())
+                  for i in range(0, len(images), 512)]
+        return torch.cat(chunks).numpy()
+
+    @torch.no_grad()
+    def evaluate(self, fake: torch.Tensor) -> dict[str, float]:
+        """``fd_classifier``, ``fd_real``, ``class_coverage`` and ``class_kl`` of ``fake``."""
+        fake = fake[: self.n_samples].cpu().float()
+        probs = torch.cat([self.classifier(fake[i: i + 512]).softmax(1)
+                           for i in range(0, len(fake), 512)])
+        result = {"fd_classifier": frechet_distance(self.reference, self._features(fake)),
+                  "fd_real": self.fd_real}
+        result.update(class_metrics(probs, self.data_hist))
+        return result

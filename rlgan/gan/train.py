@@ -1,0 +1,374 @@
+"""``train(cfg)``: one GAN run from a composed config, with everything a run leaves behind.
+
+The loop lives in :class:`~rlgan.gan.trainer.GanTrainer`; this module validates the config
+(before any heavy work), resumes, evaluates, logs (``progress.csv``, TensorBoard, a progress
+bar), writes samples, plots and checkpoints, and reports the objective.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import DictConfig
+
+from rlgan.common.atomic import atomic_torch_save
+from rlgan.common.csv_log import CSVLogger
+from rlgan.common.device import resolve_device
+from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
+from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.run_dir import (
+    CHECKPOINT_DIR,
+    PLOTS_DIR,
+    PROGRESS_FILE,
+    TB_DIR,
+    checkpoint_path,
+    current_run_dir,
+    latest_checkpoint,
+    load_run_config,
+    prune_checkpoints,
+    read_metrics,
+    save_config,
+    write_metrics,
+)
+from rlgan.common.seeding import seed_everything
+from rlgan.gan import visuals
+from rlgan.gan.data import GanData, build_data
+from rlgan.gan.losses import LOSS_NAMES
+from rlgan.gan.metrics import mixture_metrics, sliced_wasserstein
+from rlgan.gan.models import build_models
+from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SUFFIX = ".pt"
+SAMPLES_DIR = "samples"
+SCHEDULES = ("constant", "linear")
+PROGRESS_CHOICES = ("auto", "true", "false")
+LOSS_COLUMNS = ("loss/d", "loss/g", "loss/penalty")
+MIXTURE_METRICS = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
+                   "eval/sliced_w1")
+IMAGE_METRICS = ("eval/fd_classifier", "eval/fd_real", "eval/class_coverage", "eval/class_kl")
+
+
+def available_metrics(data: GanData) -> tuple[str, ...]:
+    """Names of the metrics a run on ``data`` reports (valid ``objective`` values)."""
+    if data.kind == "vector":
+        found = MIXTURE_METRICS if data.mixture is not None else ("eval/sliced_w1",)
+    else:
+        found = IMAGE_METRICS if data.num_classes >= 2 else ()
+    return found + ("loss/d", "loss/g")
+
+
+def validate(cfg: DictConfig) -> None:
+    """Check the numbers and names of ``cfg`` that are cheap to check (ConfigError)."""
+    train = cfg.train
+    for knob in ("iterations", "batch_size", "lr_g", "lr_d", "d_steps", "log_every",
+                 "eval_every", "sample_every", "checkpoint_every"):
+        require_positive(f"train.{knob}", train.get(knob))
+    require_positive("eval.n_samples", cfg.eval.get("n_samples"))
+    require(0.0 <= float(train.get("ema") or 0.0) < 1.0,
+            f"Invalid train.ema={train.get('ema')!r}: the EMA decay must be in [0, 1) "
+            "(0 turns the generator EMA off; 0.999 is typical).")
+    betas = list(train.get("betas") or [])
+    require(len(betas) == 2 and all(0.0 <= float(b) < 1.0 for b in betas),
+            f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999].")
+    if str(train.lr_schedule) not in SCHEDULES:
+        raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
+    if str(train.progress).lower() not in PROGRESS_CHOICES:
+        raise invalid_choice("train.progress", train.progress, PROGRESS_CHOICES)
+    if str(cfg.loss.name) not in LOSS_NAMES:
+        raise invalid_choice("loss", cfg.loss.name, LOSS_NAMES)
+    require_positive("loss.r1_gamma", cfg.loss.get("r1_gamma", 0.0), allow_zero=True)
+
+
+def _resumed_config(cfg: DictConfig) -> tuple[DictConfig, Path, tuple[int, Path]]:
+    """The stored config, folder and latest checkpoint of the run named by ``cfg.resume``."""
+    folder = Path(str(cfg.resume)).expanduser()
+    stored = load_run_config(folder, knob="resume")
+    found = latest_checkpoint(folder, CHECKPOINT_SUFFIX)
+    if found is None:
+        raise ConfigError(f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
+                          f"{folder / CHECKPOINT_DIR} to continue from.")
+    stored.resume = None
+    return stored, folder, found
+
+
+def _want_progress_bar(setting: str) -> bool:
+    """``auto``: a bar only when stderr is a terminal."""
+    setting = str(setting).lower()
+    return sys.stderr.isatty() if setting == "auto" else setting == "true"
+
+
+class GanRun:
+    """The side effects of one run: evaluation, logs, samples, plots, checkpoints."""
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, data: GanData,
+                 trainer: GanTrainer) -> None:
+        self.cfg, self.run_dir, self.data, self.trainer = cfg, run_dir, data, trainer
+        self.seed = int(cfg.seed)
+        self.csv = CSVLogger(run_dir / PROGRESS_FILE)
+        self.evaluator = None
+        if data.kind == "image" and data.num_classes >= 2:
+            from rlgan.gan.classifier import ImageEvaluator
+
+            self.evaluator = ImageEvaluator(
+                data, cfg.data.get("cache_dir") or "~/.cache/rlgan",
+                int(cfg.data.get("classifier_steps", 1000)), int(cfg.eval.n_samples),
+                seed=self.seed)
+        self.fixed_z = trainer.latents(64, torch.Generator().manual_seed(self.seed + 7))
+        self.writer = None
+        if cfg.train.get("tensorboard", True):
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(run_dir / TB_DIR))
+        self.view = None
+        if cfg.get("render") is not None and cfg.render.get("live", False):
+            from rlgan.render.live import LiveGANView
+
+            self.view = LiveGANView(every=int(cfg.render.every))
+        self.last_metrics: dict[str, float] = {}
+
+    # ---- evaluation -----------------------------------------------------------------------
+    def evaluate(self, step: int) -> dict[str, float]:
+        """Metrics of the sampling generator at ``step`` (own RNG: training is unaffected)."""
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        n = int(self.cfg.eval.n_samples)
+        if self.evaluator is not None:
+            n = min(n, self.evaluator.n_samples)
+        fake = self.trainer.generate(n, generator)
+        return evaluate_samples(fake, self.data, self.evaluator, generator)
+
+    # ---- pictures -------------------------------------------------------------------------
+    def save_samples(self, step: int) -> None:
+        """Write ``samples/step_XXXXXX.png`` (image grid or 2-D scatter with D's heat map)."""
+        path = self.run_dir / SAMPLES_DIR / f"step_{step:06d}.png"
+        with torch.no_grad():
+            net = self.trainer.sampler
+            was_training = net.training
+            net.eval()
+            if self.data.kind == "image":
+                images = (net(self.fixed_z).cpu() + 1) / 2
+                net.train(was_training)
+                visuals.save_png(path, visuals.image_grid(images, columns=8))
+                return
+            generator = torch.Generator().manual_seed(self.seed + step)
+            fake = self.trainer.generate(1000, generator).numpy()
+            net.train(was_training)
+            real = self.data.sample(1000, generator).numpy()
+            array = visuals.scatter_with_heatmap(real, fake, self.heatmap(real, fake),
+                                                 title=f"{self.data.name}, iteration {step}")
+            visuals.save_png(path, array)
+
+    @torch.no_grad()
+    def heatmap(self, real: np.ndarray, fake: np.ndarray,
+                resolution: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(xs, ys, sigmoid(D))`` on a grid covering the real and generated points."""
+        points = np.concatenate([real, fake])
+        low, high = np.percentile(points, 0.5, axis=0), np.percentile(points, 99.5, axis=0)
+        margin = 0.15 * (high - low).max() + 0.1
+        xs = np.linspace(low[0] - margin, high[0] + margin, resolution)
+        ys = np.linspace(low[1] - margin, high[1] + margin, resolution)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        grid = torch.from_numpy(np.stack([grid_x.ravel(), grid_y.ravel()], 1).astype(np.float32))
+        disc = self.trainer.discriminator
+        was_training = disc.training
+        disc.eval()
+        probs = torch.sigmoid(disc(grid.to(self.trainer.device))).cpu().numpy()
+        disc.train(was_training)
+        return grid_x, grid_y, probs.reshape(resolution, resolution)
+
+    def update_view(self, step: int, losses: Mapping[str, float]) -> None:
+        """Feed the live pygame view when ``render.live=true`` and it is due."""
+        if self.view is None or not self.view.due(step):
+            return
+        generator = torch.Generator().manual_seed(self.seed + step)
+        if self.data.kind == "image":
+            with torch.no_grad():
+                net = self.trainer.sampler
+                images = (net(self.fixed_z[:16]).cpu() + 1) / 2
+            self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics),
+                             real=None, fake=None, heatmap=None, images=images.numpy())
+            return
+        fake = self.trainer.generate(500, generator).numpy()
+        real = self.data.sample(500, generator).numpy()
+        self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics),
+                         real=real, fake=fake, heatmap=self.heatmap(real, fake), images=None)
+
+    # ---- logs and checkpoints -------------------------------------------------------------
+    def log_row(self, row: dict[str, Any]) -> None:
+        """Append a row to ``progress.csv`` and TensorBoard."""
+        self.csv.log(row)
+        if self.writer is not None:
+            for key, value in row.items():
+                if key != "step" and isinstance(value, (int, float)):
+                    self.writer.add_scalar(key, value, int(row["step"]))
+
+    def checkpoint(self, wall_time_s: float) -> Path | None:
+        """Atomically save the trainer state (skipped if any weight is not finite)."""
+        if not self.trainer.parameters_finite():
+            log.error("not checkpointing step %d: the weights are not finite",
+                      self.trainer.step)
+            return None
+        state = self.trainer.state_dict()
+        state["wall_time_s"] = wall_time_s
+        state["fixed_z"] = self.fixed_z.cpu()
+        path = atomic_torch_save(checkpoint_path(self.run_dir, self.trainer.step,
+                                                 CHECKPOINT_SUFFIX), state)
+        prune_checkpoints(self.run_dir, CHECKPOINT_SUFFIX, int(self.cfg.train.keep_checkpoints))
+        return path
+
+    def finish_pictures(self) -> None:
+        """Timeline GIF and the loss/metric plots."""
+        visuals.save_timeline(self.run_dir / SAMPLES_DIR, self.run_dir / SAMPLES_DIR /
+                              "timeline.gif")
+        progress = self.run_dir / PROGRESS_FILE
+        visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "losses.png", LOSS_COLUMNS,
+                              f"{self.data.name}: losses")
+        visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "metrics.png",
+                              available_metrics(self.data)[:-2], f"{self.data.name}: metrics")
+
+    def close(self) -> None:
+        """Close TensorBoard and the live view."""
+        if self.writer is not None:
+            self.writer.close()
+        if self.view is not None:
+            self.view.close()
+
+
+def evaluate_samples(fake: torch.Tensor, data: GanData, evaluator: Any = None,
+                     generator: torch.Generator | None = None) -> dict[str, float]:
+    """The ``eval/*`` metrics of generated samples ``fake`` (CPU tensor) for ``data``."""
+    out: dict[str, float] = {}
+    if data.kind == "vector":
+        fake_np = fake.numpy()
+        real = data.sample(len(fake_np), generator or torch.Generator().manual_seed(0)).numpy()
+        if not np.isfinite(fake_np).all():
+            fake_np = np.nan_to_num(fake_np, nan=1e6, posinf=1e6, neginf=-1e6)
+        if data.mixture is not None:
+            out.update(mixture_metrics(fake_np, data.mixture))
+        out["sliced_w1"] = sliced_wasserstein(real, fake_np)
+    elif evaluator is not None:
+        out.update(evaluator.evaluate(fake))
+    return {f"eval/{k}": float(v) for k, v in out.items()}
+
+
+def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
+    """Train a GAN as configured; return the objective (``cfg.objective``'s final value)."""
+    resume_from = None
+    if cfg.get("resume"):
+        cfg, run_dir, resume_from = _resumed_config(cfg)
+    validate(cfg)
+    device = resolve_device(cfg.device)
+    data = build_data(cfg.data)
+    objective = str(cfg.objective)
+    choices = available_metrics(data)
+    if objective not in choices:
+        raise invalid_choice("objective", objective, choices,
+                             hint=f"(metrics reported for data={data.name})")
+    seed_everything(int(cfg.seed))
+    generator, discriminator = build_models(cfg.model, data.shape)
+    folder = current_run_dir(run_dir)
+    save_config(folder, cfg)
+    trainer = GanTrainer(generator, discriminator, data, cfg.train, cfg.loss,
+                         int(cfg.model.z_dim), device, int(cfg.seed))
+    run = GanRun(cfg, folder, data, trainer)
+    elapsed = 0.0
+    if resume_from is not None:
+        state = torch.load(resume_from[1], map_location=device, weights_only=False)
+        trainer.load_state_dict(state)
+        elapsed = float(state.get("wall_time_s", 0.0))
+        run.fixed_z = state.get("fixed_z", run.fixed_z).to(device)
+        run.last_metrics = {k: v for k, v in read_metrics(folder).items()
+                            if k.startswith("eval/")}
+        log.info("resuming %s from iteration %d", folder, trainer.step)
+    summary: dict[str, Any] = {"app": "gan", "seed": int(cfg.seed), "objective": objective,
+                               "data": data.name, "model": str(cfg.model.name),
+                               "loss": str(cfg.loss.name), "iterations": trainer.iterations}
+    write_metrics(folder, {**summary, "status": "running", "step": trainer.step})
+    try:
+        with sigterm_as_interrupt():
+            elapsed = _loop(cfg, run, trainer, elapsed)
+    except KeyboardInterrupt:
+        run.checkpoint(elapsed)
+        run.close()
+        write_metrics(folder, {**summary, **run.last_metrics, "status": "interrupted",
+                               "step": trainer.step, "wall_time_s": elapsed})
+        log.warning("interrupted at iteration %d; continue with resume=%s", trainer.step, folder)
+        return float("nan")
+    except TrainingDivergedError as err:
+        run.close()
+        write_metrics(folder, {**summary, **run.last_metrics, "status": "failed",
+                               "step": trainer.step, "error": str(err)})
+        raise
+    run.checkpoint(elapsed)
+    run.finish_pictures()
+    run.close()
+    final = {**summary, **run.last_metrics, "status": "ok", "step": trainer.step,
+             "wall_time_s": elapsed}
+    write_metrics(folder, final)
+    value = float(final.get(objective, math.nan))
+    log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)
+    return value
+
+
+def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float) -> float:
+    """Run the remaining iterations; return the total wall time (s) of the run so far."""
+    train_cfg = cfg.train
+    every = {k: int(train_cfg[f"{k}_every"]) for k in ("log", "eval", "sample", "checkpoint")}
+    total = trainer.iterations
+    bar = None
+    if _want_progress_bar(train_cfg.progress):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=trainer.step, desc=f"rlgan-gan {run.data.name}",
+                   dynamic_ncols=True)
+    sums: dict[str, float] = {}
+    count = 0
+    started = time.perf_counter() - elapsed
+    if trainer.step == 0:
+        run.save_samples(0)
+    while trainer.step < total:
+        losses = trainer.train_step()
+        step = trainer.step
+        for key, value in losses.items():
+            sums[key] = sums.get(key, 0.0) + value
+        count += 1
+        row: dict[str, Any] = {}
+        last = step == total
+        if step % every["log"] == 0 or last:
+            row.update({k: v / count for k, v in sums.items()})
+            row["lr/g"] = trainer.opt_g.param_groups[0]["lr"]
+            row["lr/d"] = trainer.opt_d.param_groups[0]["lr"]
+            row["time_s"] = time.perf_counter() - started
+            sums, count = {}, 0
+        if step % every["eval"] == 0 or last:
+            run.last_metrics = run.evaluate(step)
+            row.update(run.last_metrics)
+        if row:
+            run.log_row({"step": step, **row})
+        if step % every["sample"] == 0 or last:
+            run.save_samples(step)
+        run.update_view(step, losses)
+        if step % every["checkpoint"] == 0 and not last:
+            run.checkpoint(time.perf_counter() - started)
+        if bar is not None:
+            bar.update(1)
+            if "loss/d" in row:
+                postfix = {"D": f"{row['loss/d']:.3f}", "G": f"{row['loss/g']:.3f}"}
+                if run.last_metrics:
+                    key = str(cfg.objective)
+                    if key in run.last_metrics:
+                        postfix[key.removeprefix("eval/")] = f"{run.last_metrics[key]:.4g}"
+                bar.set_postfix(postfix)
+    if bar is not None:
+        bar.close()
+    return time.perf_counter() - started
+

@@ -1,0 +1,185 @@
+"""One GAN's training state and its update step: D steps, G step, EMA, lr schedules.
+
+:class:`GanTrainer` owns the networks, optimisers, schedules and the random generator that
+draws latents and real batches, and can save and restore all of it (``state_dict``), so a
+resumed run continues exactly where the checkpoint left off.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rlgan.common.errors import ConfigError
+from rlgan.gan.data import GanData
+from rlgan.gan.losses import GANLoss, gradient_penalty, r1_penalty
+
+
+class TrainingDivergedError(ConfigError):
+    """A loss became NaN or infinite: the run stops, keeping its last good checkpoint."""
+
+
+class GanTrainer:
+    """Adversarial training of ``generator`` against ``discriminator`` on ``data``."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, data: GanData,
+                 train_cfg: Mapping[str, Any], loss_cfg: Mapping[str, Any], z_dim: int,
+                 device: torch.device, seed: int) -> None:
+        self.device = device
+        self.data = data
+        self.z_dim = int(z_dim)
+        self.generator = generator.to(device)
+        self.discriminator = discriminator.to(device)
+        self.loss = GANLoss(str(loss_cfg.get("name")))
+        self.r1_gamma = float(loss_cfg.get("r1_gamma", 0.0) or 0.0)
+        self.gp_weight = float(loss_cfg.get("gp_weight", 10.0) or 0.0)
+        self.batch_size = int(train_cfg["batch_size"])
+        self.d_steps = int(train_cfg.get("d_steps", 1))
+        self.iterations = int(train_cfg["iterations"])
+        betas = tuple(float(b) for b in train_cfg.get("betas", (0.5, 0.999)))
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=float(train_cfg["lr_g"]),
+                                      betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(),
+                                      lr=float(train_cfg["lr_d"]), betas=betas)
+        schedule = str(train_cfg.get("lr_schedule", "constant"))
+        total = max(1, self.iterations)
+
+        def factor(step: int) -> float:
+            return max(0.0, 1.0 - step / total) if schedule == "linear" else 1.0
+
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, factor)
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, factor)
+        self.ema_decay = float(train_cfg.get("ema", 0.0) or 0.0)
+        self.ema = copy.deepcopy(self.generator).eval() if self.ema_decay > 0 else None
+        if self.ema is not None:
+            self.ema.requires_grad_(False)
+        self.rng = torch.Generator().manual_seed(int(seed))
+        self.step = 0
+
+    # ---- sampling -------------------------------------------------------------------------
+    def latents(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` standard-normal latents drawn from ``generator`` (the training one if None)."""
+        return torch.randn(n, self.z_dim, generator=generator or self.rng).to(self.device)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator used for samples and metrics: the EMA copy when enabled."""
+        return self.ema if self.ema is not None else self.generator
+
+    @torch.no_grad()
+    def generate(self, n: int, generator: torch.Generator, batch: int = 1024) -> torch.Tensor:
+        """``n`` samples from :attr:`sampler` in eval mode, on the CPU."""
+        net = self.sampler
+        was_training = net.training
+        net.eval()
+        out = [net(self.latents(min(batch, n - i), generator)).cpu() for i in range(0, n, batch)]
+        net.train(was_training)
+        return torch.cat(out)
+
+    # ---- one iteration --------------------------------------------------------------------
+    def train_step(self) -> dict[str, float]:
+        """One iteration: ``d_steps`` discriminator updates, one generator update."""
+        for _ in range(self.d_steps):
+            loss_d, penalty = self._discriminator_step()
+        fake = self.generator(self.latents(self.batch_size))
+        loss_g = self.loss.generator(self.discriminator(fake))
+        self._check_finite("generator", loss_g)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.sched_g.step()
+        self.sched_d.step()
+        if self.ema is not None:
+            self._update_ema()
+        self.step += 1
+        return {"loss/d": float(loss_d), "loss/g": float(loss_g.detach()), "loss/penalty": penalty}
+
+    def _discriminator_step(self) -> tuple[float, float]:
+        """One discriminator update; returns its loss and penalty as floats."""
+        real = self.data.sample(self.batch_size, self.rng, self.device)
+        with torch.no_grad():
+            fake = self.generator(self.latents(self.batch_size))
+        penalty = torch.zeros((), device=self.device)
+        if self.r1_gamma > 0:
+            real_scores, r1 = r1_penalty(self.discriminator, real)
+            penalty = penalty + 0.5 * self.r1_gamma * r1
+        else:
+            real_scores = self.discriminator(real)
+        fake_scores = self.discriminator(fake)
+        loss = self.loss.discriminator(real_scores, fake_scores)
+        if self.loss.name == "wgan_gp" and self.gp_weight > 0:
+            penalty = penalty + self.gp_weight * gradient_penalty(
+                self.discriminator, real, fake, self.rng)
+        total = loss + penalty
+        self._check_finite("discriminator", total)
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_d.step()
+        return float(loss.detach()), float(penalty.detach())
+
+    def _check_finite(self, which: str, loss: torch.Tensor) -> None:
+        """Raise :class:`TrainingDivergedError` (before any update) when ``loss`` is NaN/inf."""
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            raise TrainingDivergedError(
+                f"Training diverged at iteration {self.step + 1}: the {which} loss is {value}. "
+                "The run stopped and its last good checkpoint is kept; try lower learning "
+                "rates (train.lr_g / train.lr_d), a penalty (loss.r1_gamma) or "
+                "model.spectral_norm=true.")
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """``ema = d * ema + (1 - d) * generator``; buffers are copied.
+
+        ``d = min(decay, (1 + t) / (10 + t))`` at iteration ``t``: early on the average
+        forgets the random initial weights quickly.
+        """
+        assert self.ema is not None
+        decay = min(self.ema_decay, (1.0 + self.step) / (10.0 + self.step))
+        for ema_p, p in zip(self.ema.parameters(), self.generator.parameters(), strict=True):
+            ema_p.lerp_(p, 1.0 - decay)
+        for ema_b, b in zip(self.ema.buffers(), self.generator.buffers(), strict=True):
+            ema_b.copy_(b)
+
+    def parameters_finite(self) -> bool:
+        """True when every weight of G, D (and EMA) is finite."""
+        nets = [self.generator, self.discriminator] + ([self.ema] if self.ema else [])
+        return all(torch.isfinite(p).all() for net in nets for p in net.parameters())
+
+    # ---- checkpoints ----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue training bit-for-bit (on the same device)."""
+        return {
+            "step": self.step,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "ema": None if self.ema is None else self.ema.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "rng": {"train": self.rng.get_state(), "torch": torch.get_rng_state(),
+                    "numpy": np.random.get_state(), "python": random.getstate()},
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict`."""
+        self.step = int(state["step"])
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.sched_g.load_state_dict(state["sched_g"])
+        self.sched_d.load_state_dict(state["sched_d"])
+        rng = state["rng"]
+        self.rng.set_state(rng["train"])
+        torch.set_rng_state(rng["torch"])
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])

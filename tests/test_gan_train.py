@@ -1,0 +1,207 @@
+"""The GAN runner end to end on tiny budgets: artefacts, resume, interrupts, divergence, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from rlgan.common.app import compose_config
+from rlgan.common.csv_log import read_csv
+from rlgan.common.errors import ConfigError
+from rlgan.common.run_dir import latest_checkpoint, list_checkpoints
+from rlgan.gan.losses import GANLoss
+from rlgan.gan.train import train
+from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
+
+TINY_2D = ["data=grid25", "model=mlp", "model.g_hidden=[32,32]", "model.d_hidden=[32,32]",
+           "train.batch_size=64", "train.log_every=5", "train.eval_every=10",
+           "train.sample_every=20", "train.checkpoint_every=10", "eval.n_samples=500",
+           "train.progress=false", "train.tensorboard=false"]
+
+
+@pytest.fixture(scope="session")
+def gan_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One classifier cache for the whole session."""
+    return tmp_path_factory.mktemp("gan_cache")
+
+
+def _tiny(iterations: int, *extra: str) -> list[str]:
+    return TINY_2D + [f"train.iterations={iterations}", *extra]
+
+
+def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Path) -> None:
+    cfg = compose_config("gan", ["train.iterations=20", "train.log_every=5",
+                                 "train.eval_every=10", "train.sample_every=10",
+                                 "train.checkpoint_every=10", "model.base_channels=16",
+                                 f"data.cache_dir={gan_cache}", "data.classifier_steps=150"])
+    assert cfg.data.name == "digits" and cfg.model.name == "dcgan"
+    value = train(cfg, run_dir=tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["status"] == "ok" and metrics["app"] == "gan" and metrics["seed"] == 0
+    assert metrics["objective"] == "eval/fd_classifier"
+    assert value == pytest.approx(metrics["eval/fd_classifier"])
+    for key in ("eval/fd_real", "eval/class_coverage", "eval/class_kl", "wall_time_s"):
+        assert key in metrics
+    assert metrics["eval/fd_real"] < metrics["eval/fd_classifier"]
+    for rel in (".hydra/config.yaml", "samples/step_000000.png", "samples/step_000020.png",
+                "samples/timeline.gif", "plots/losses.png", "plots/metrics.png",
+                "progress.csv"):
+        assert (tmp_path / rel).is_file(), rel
+    assert list((tmp_path / "tb").iterdir())
+    rows = read_csv(tmp_path / "progress.csv")
+    assert [int(r["step"]) for r in rows] == [5, 10, 15, 20]
+    state = torch.load(latest_checkpoint(tmp_path, ".pt")[1], weights_only=False)
+    assert state["step"] == 20 and {"generator", "discriminator", "ema", "opt_g", "opt_d",
+                                    "rng"} <= set(state)
+    assert (gan_cache / "classifiers").is_dir()
+
+
+def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return torch.load(latest_checkpoint(run_dir, ".pt")[1], weights_only=False)["generator"]
+
+
+def test_interrupt_then_resume_matches_an_uninterrupted_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    straight = tmp_path / "straight"
+    train(compose_config("gan", _tiny(30)), run_dir=straight)
+
+    original = GanTrainer.train_step
+
+    def interrupted_step(self: GanTrainer) -> dict[str, float]:
+        if self.step == 15:
+            os.kill(os.getpid(), signal.SIGTERM)  # the real path: SIGTERM -> interrupt
+        return original(self)
+
+    broken = tmp_path / "broken"
+    monkeypatch.setattr(GanTrainer, "train_step", interrupted_step)
+    assert math.isnan(train(compose_config("gan", _tiny(30)), run_dir=broken))
+    metrics = json.loads((broken / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["step"] == 15
+    assert latest_checkpoint(broken, ".pt")[0] == 15
+    monkeypatch.setattr(GanTrainer, "train_step", original)
+
+    value = train(compose_config("gan", [f"resume={broken}"]))
+    metrics = json.loads((broken / "metrics.json").read_text())
+    assert metrics["status"] == "ok" and metrics["step"] == 30
+    assert value == pytest.approx(metrics["eval/high_quality_frac"])
+    steps = [int(r["step"]) for r in read_csv(broken / "progress.csv")]
+    assert steps == [5, 10, 15, 20, 25, 30]
+    expected, resumed = _final_weights(straight), _final_weights(broken)
+    for key, tensor in expected.items():
+        assert torch.equal(tensor, resumed[key]), key
+
+
+def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = GanTrainer.train_step
+
+    def poisoned(self: GanTrainer) -> dict[str, float]:
+        if self.step == 14:
+            monkeypatch.setattr(GANLoss, "generator", lambda _self, s: s.mean() * float("nan"))
+        return original(self)
+
+    monkeypatch.setattr(GanTrainer, "train_step", poisoned)
+    with pytest.raises(TrainingDivergedError, match="iteration 15.*lower learning rates"):
+        train(compose_config("gan", _tiny(30)), run_dir=tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["status"] == "failed" and "diverged" in metrics["error"]
+    steps = [step for step, _ in list_checkpoints(tmp_path, ".pt")]
+    assert steps == [10]
+    state = torch.load(latest_checkpoint(tmp_path, ".pt")[1], weights_only=False)
+    assert all(torch.isfinite(t).all() for t in state["generator"].values())
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["data=grid25", "model=dcgan"], "model=mlp"),
+    (["model.base_channels=8", "data.image_size=10"], "data.image_size"),
+    (["train.lr_schedule=cosine"], "constant, linear"),
+    (["train.ema=1.5"], "train.ema"),
+    (["train.batch_size=0"], "train.batch_size"),
+    (["objective=eval/fid"], "eval/fd_classifier"),
+    (["resume=/nonexistent/run"], "no such folder"),
+])
+def test_bad_config_fails_before_training(tmp_path: Path, overrides: list[str],
+                                          message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        train(compose_config("gan", overrides), run_dir=tmp_path)
+    assert not (tmp_path / "progress.csv").exists()
+
+
+def test_cli_prints_one_paragraph_for_bad_input(tmp_path: Path) -> None:
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "rlgan.gan.cli", "data=folder", f"data.root={tmp_path}",
+         f"hydra.run.dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "rlgan-gan: error: Invalid data.root" in result.stderr
+    assert "holds no images" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_loss_variants_run_with_penalties(tmp_path: Path) -> None:
+    for i, extra in enumerate((["loss=wgan_gp", "train.d_steps=2"], ["loss=hinge",
+                               "model.spectral_norm=true"], ["loss=lsgan", "train.ema=0.9"],
+                               ["loss=ns", "loss.r1_gamma=1.0", "data=moons"])):
+        run = tmp_path / str(i)
+        train(compose_config("gan", _tiny(6, *extra)), run_dir=run)
+        rows = read_csv(run / "progress.csv")
+        assert rows[-1]["step"] == "6" and float(rows[-1]["loss/d"]) == float(rows[-1]["loss/d"])
+    assert float(read_csv(tmp_path / "0" / "progress.csv")[-1]["loss/penalty"]) > 0
+
+
+def test_live_view_hook_is_called(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict] = []
+
+    class FakeView:
+        def __init__(self, every: int) -> None:
+            self.every = every
+
+        def due(self, step: int) -> bool:
+            return step % self.every == 0
+
+        def update(self, step: int, **kwargs: object) -> None:
+            calls.append({"step": step, **kwargs})
+
+        def close(self) -> None:
+            calls.append({"closed": True})
+
+    import types
+
+    fake_module = types.ModuleType("rlgan.render.live")
+    fake_module.LiveGANView = FakeView  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rlgan.render.live", fake_module)
+    train(compose_config("gan", _tiny(10, "render.live=true", "render.every=5")), run_dir=tmp_path)
+    assert [c["step"] for c in calls if "step" in c] == [5, 10]
+    first = calls[0]
+    assert first["real"].shape == (500, 2) and first["heatmap"][2].shape == (80, 80)
+    assert "loss/d" in first["losses"] and calls[-1] == {"closed": True}
+
+
+def test_real_live_view_runs_headless(tmp_path: Path) -> None:
+    pytest.importorskip("pygame")
+    from rlgan.render import live
+
+    drawn: list[int] = []
+    original = live.LiveGANView.update
+
+    def counting(self: live.LiveGANView, step: int, **kwargs: object) -> None:
+        original(self, step, **kwargs)
+        drawn.append(self.draw_count)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(live.LiveGANView, "update", counting)
+        cfg = compose_config("gan", ["train.iterations=4", "model.base_channels=8",
+                                     "render.live=true", "render.every=2",
+                                     "train.progress=false", "train.tensorboard=false",
+                                     f"data.cache_dir={tmp_path / 'cache'}",
+                                     "data.classifier_steps=5"])
+        train(cfg, run_dir=tmp_path / "run")
+    assert drawn and drawn[-1] >= 1

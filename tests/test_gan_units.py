@@ -1,0 +1,204 @@
+"""Fast unit tests of the GAN runner's parts: data, losses, metrics, models, loaders."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rlgan.common.errors import ConfigError
+from rlgan.gan import toy2d
+from rlgan.gan.data import DATA_NAMES, build_data
+from rlgan.gan.losses import GANLoss, gradient_penalty, r1_penalty
+from rlgan.gan.metrics import class_metrics, frechet_distance, mixture_metrics, sliced_wasserstein
+from rlgan.gan.models import build_models
+
+
+def test_mixture_layouts_match_the_benchmarks() -> None:
+    ring, grid = toy2d.ring8(), toy2d.grid25()
+    assert ring.centers.shape == (8, 2) and ring.std == 0.01
+    assert np.allclose(np.linalg.norm(ring.centers, axis=1), 1.0)
+    assert grid.centers.shape == (25, 2) and grid.std == 0.05
+    assert sorted(set(grid.centers[:, 0])) == [-4, -2, 0, 2, 4]
+
+
+def test_mixture_metrics_on_real_collapsed_and_off_mode_samples() -> None:
+    grid = toy2d.grid25()
+    rng = np.random.default_rng(0)
+    real = mixture_metrics(grid.sample(2500, rng), grid)
+    assert real["modes_covered"] == 25
+    assert real["high_quality_frac"] > 0.98  # 3 std in 2-D holds ~98.9% of the mass
+    assert real["reverse_kl"] < 0.02
+    collapsed = mixture_metrics(np.zeros((2500, 2)) + grid.centers[3], grid)
+    assert collapsed["modes_covered"] == 1
+    assert collapsed["reverse_kl"] == pytest.approx(math.log(25))
+    off = mixture_metrics(np.full((100, 2), 1.0), grid)  # between modes
+    assert off["high_quality_frac"] == 0 and off["modes_covered"] == 0
+
+
+def test_sliced_wasserstein_separates_shifted_data() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((2000, 2)), rng.standard_normal((2000, 2))
+    assert sliced_wasserstein(a, b) < 0.1
+    assert sliced_wasserstein(a, b + 3.0) > 1.0
+
+
+def test_frechet_distance_of_gaussians() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((4000, 4))
+    b = rng.standard_normal((4000, 4))
+    assert frechet_distance(a, b) < 0.05
+    shifted = frechet_distance(a, b + np.array([2.0, 0, 0, 0]))
+    assert shifted == pytest.approx(4.0, rel=0.1)
+
+
+def test_class_metrics_coverage_and_kl() -> None:
+    uniform = torch.eye(4).repeat(25, 1)  # 100 samples, 25 per class, confident
+    metrics = class_metrics(uniform, np.ones(4))
+    assert metrics["class_coverage"] == 4 and metrics["class_kl"] == pytest.approx(0.0)
+    one_class = torch.eye(4)[[0] * 100]
+    metrics = class_metrics(one_class, np.ones(4))
+    assert metrics["class_coverage"] == 1
+    assert metrics["class_kl"] == pytest.approx(math.log(4))
+
+
+@pytest.mark.parametrize(("name", "d_expected", "g_expected"), [
+    ("ns", 2 * math.log(2), math.log(2)),
+    ("hinge", 2.0, 0.0),
+    ("wgan_gp", 0.0, 0.0),
+    ("lsgan", 0.5, 0.5),
+])
+def test_losses_at_zero_scores(name: str, d_expected: float, g_expected: float) -> None:
+    loss = GANLoss(name)
+    zeros = torch.zeros(8)
+    assert float(loss.discriminator(zeros, zeros)) == pytest.approx(d_expected)
+    assert float(loss.generator(zeros)) == pytest.approx(g_expected, abs=1e-7)
+
+
+def test_losses_reward_a_correct_discriminator() -> None:
+    for name in ("ns", "hinge", "wgan_gp", "lsgan"):
+        loss = GANLoss(name)
+        good = loss.discriminator(torch.full((8,), 1.0), torch.full((8,), -1.0))
+        bad = loss.discriminator(torch.full((8,), -1.0), torch.full((8,), 1.0))
+        assert good < bad, name
+
+
+def test_unknown_loss_names_the_choices() -> None:
+    with pytest.raises(ConfigError, match="ns, hinge, wgan_gp, lsgan"):
+        GANLoss("wasserstein")
+
+
+def test_r1_and_gradient_penalty_on_a_linear_critic() -> None:
+    weight = torch.tensor([3.0, 4.0])
+
+    def critic(x: torch.Tensor) -> torch.Tensor:
+        return x @ weight
+
+    x = torch.randn(16, 2)
+    _, r1 = r1_penalty(critic, x)
+    assert float(r1) == pytest.approx(25.0)  # ||w||^2
+    gp = gradient_penalty(critic, x, torch.randn(16, 2))
+    assert float(gp) == pytest.approx(16.0)  # (||w|| - 1)^2
+
+
+def test_every_data_name_builds_and_unknown_is_refused() -> None:
+    gen = torch.Generator().manual_seed(0)
+    for name in toy2d.TOY2D_NAMES:
+        data = build_data({"name": name})
+        batch = data.sample(64, gen)
+        assert batch.shape == (64, 2) and torch.isfinite(batch).all()
+    with pytest.raises(ConfigError, match="grid25"):
+        build_data({"name": "grid26"})
+    assert "digits" in DATA_NAMES and "folder" in DATA_NAMES
+
+
+def test_digits_images_are_scaled_and_resizable() -> None:
+    data = build_data({"name": "digits"})
+    assert data.shape == (1, 8, 8) and len(data.images) == 1797
+    assert float(data.images.min()) == -1.0 and float(data.images.max()) == 1.0
+    assert data.num_classes == 10
+    resized = build_data({"name": "digits", "image_size": 16, "max_images": 100})
+    assert resized.shape == (1, 16, 16) and len(resized.images) == 100
+
+
+def test_models_build_for_vectors_and_images() -> None:
+    mlp = {"name": "mlp", "z_dim": 2, "g_hidden": [16], "d_hidden": [16]}
+    gen, disc = build_models(mlp, (2,))
+    assert gen(torch.randn(5, 2)).shape == (5, 2) and disc(torch.randn(5, 2)).shape == (5,)
+    gen, disc = build_models({**mlp, "z_dim": 4}, (1, 8, 8))
+    images = gen(torch.randn(5, 4))
+    assert images.shape == (5, 1, 8, 8) and images.abs().max() <= 1
+    gen, disc = build_models({"name": "dcgan", "z_dim": 8, "base_channels": 8}, (3, 16, 16))
+    assert disc(gen(torch.randn(2, 8))).shape == (2,)
+
+
+def test_model_errors_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="mlp, dcgan"):
+        build_models({"name": "resnet", "z_dim": 2}, (2,))
+    with pytest.raises(ConfigError, match="data.image_size"):
+        build_models({"name": "dcgan", "z_dim": 8}, (1, 10, 10))
+    with pytest.raises(ConfigError, match="model=mlp"):
+        build_models({"name": "dcgan", "z_dim": 8}, (2,))
+
+
+def _write_cifar_batch(folder: Path, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, 256, size=(n, 3 * 32 * 32), dtype=np.uint8)
+    labels = list(rng.integers(0, 10, size=n))
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"data_batch_{seed}").open("wb") as handle:
+        pickle.dump({b"data": data, b"labels": labels}, handle)
+    return data
+
+
+def test_cifar10_batches_are_read(tmp_path: Path) -> None:
+    first = _write_cifar_batch(tmp_path / "cifar-10-batches-py", 6, 1)
+    _write_cifar_batch(tmp_path / "cifar-10-batches-py", 4, 2)
+    data = build_data({"name": "cifar10", "root": str(tmp_path), "download": False})
+    assert data.shape == (3, 32, 32) and len(data.images) == 10
+    expected = first[0].reshape(3, 32, 32).astype(np.float32) / 255 * 2 - 1
+    assert np.allclose(data.images[0].numpy(), expected, atol=1e-6)
+
+
+def test_cifar10_missing_files_without_download(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="data_batch_1..5"):
+        build_data({"name": "cifar10", "root": str(tmp_path), "download": False})
+
+
+def test_image_folder_classes_resize_and_errors(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for cls, color in (("cats", 40), ("dogs", 200)):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            Image.new("RGB", (20 + i, 12), (color, color, color)).save(tmp_path / cls / f"{i}.png")
+    data = build_data({"name": "folder", "root": str(tmp_path), "image_size": 16})
+    assert data.shape == (3, 16, 16) and len(data.images) == 6
+    assert data.class_names == ["cats", "dogs"] and data.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    gray = build_data({"name": "folder", "root": str(tmp_path), "image_size": 8, "channels": 1})
+    assert gray.shape == (1, 8, 8)
+    (tmp_path / "dogs" / "broken.png").write_bytes(b"not an image")
+    with pytest.raises(ConfigError, match="broken.png"):
+        build_data({"name": "folder", "root": str(tmp_path)})
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="holds no images"):
+        build_data({"name": "folder", "root": str(empty)})
+    with pytest.raises(ConfigError, match="no such folder"):
+        build_data({"name": "folder", "root": str(tmp_path / "missing")})
+
+
+def test_mnist_without_torchvision_names_the_extra(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"rlgan\[vision\]"):
+            build_data({"name": "mnist", "root": str(tmp_path), "download": False})
+    else:
+        with pytest.raises(ConfigError, match="train-images-idx3-ubyte"):
+            build_data({"name": "mnist", "root": str(tmp_path), "download": False})
