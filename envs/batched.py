@@ -98,6 +98,23 @@ def check_render_mode(render_mode: str | None) -> None:
         raise invalid_choice("render_mode", render_mode, (None, *RENDER_MODES))
 
 
+def check_num_envs(num_envs: object) -> None:
+    """Raise a clear error unless ``num_envs`` is an integer >= 1."""
+    require(
+        isinstance(num_envs, int) and num_envs >= 1,
+        f"Invalid num_envs={num_envs!r}: it must be an integer >= 1.",
+    )
+
+
+def params_from_knobs(params_class: type[Any], knobs: dict[str, object], env_name: str) -> Any:
+    """Build an environment's parameter dataclass from keyword knobs, naming unknown knobs."""
+    valid = params_class.__dataclass_fields__
+    for name in knobs:
+        if name not in valid:
+            raise invalid_choice(f"{env_name} knob", name, sorted(valid))
+    return params_class(**knobs)
+
+
 def check_max_episode_steps(max_episode_steps: int) -> None:
     """Raise a ConfigError unless ``max_episode_steps`` is a positive integer."""
     require(

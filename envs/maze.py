@@ -29,7 +29,7 @@ from gymnasium import spaces
 
 from rlgan.common.errors import invalid_choice, require, require_positive
 
-from .batched import BatchedCore, CoreEnv, CoreVectorEnv
+from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
 from .drawing import upscale_grid
 
 VIEWS = ("full", "local")
@@ -268,10 +268,7 @@ class MazeVectorEnv(CoreVectorEnv):
         **knobs: object,
     ) -> None:
         """Build ``num_envs`` mazes stepped together; ``knobs`` as for :class:`MazeEnv`."""
-        require(
-            isinstance(num_envs, int) and num_envs >= 1,
-            f"Invalid num_envs={num_envs!r}: it must be an integer >= 1.",
-        )
+        check_num_envs(num_envs)
         params = make_params(knobs)
         steps = default_max_steps(params.size) if max_episode_steps is None else max_episode_steps
         super().__init__(MazeCore(num_envs, params), steps, render_mode)
@@ -279,8 +276,4 @@ class MazeVectorEnv(CoreVectorEnv):
 
 def make_params(knobs: dict[str, object]) -> MazeParams:
     """Build :class:`MazeParams` from keyword knobs, naming any unknown knob."""
-    valid = MazeParams.__dataclass_fields__
-    for name in knobs:
-        if name not in valid:
-            raise invalid_choice("Maze knob", name, sorted(valid))
-    return MazeParams(**knobs)  # type: ignore[arg-type]
+    return params_from_knobs(MazeParams, knobs, "Maze")

@@ -25,7 +25,7 @@ from gymnasium import spaces
 
 from rlgan.common.errors import invalid_choice, require, require_positive
 
-from .batched import BatchedCore, CoreEnv, CoreVectorEnv
+from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
 from .drawing import draw_discs, fill_canvas
 
 BEHAVIOURS = ("chase", "intercept")
@@ -340,18 +340,11 @@ class PursuitVectorEnv(CoreVectorEnv):
         **knobs: object,
     ) -> None:
         """Build ``num_envs`` arenas stepped together; ``knobs`` as for :class:`PursuitEnv`."""
-        require(
-            isinstance(num_envs, int) and num_envs >= 1,
-            f"Invalid num_envs={num_envs!r}: it must be an integer >= 1.",
-        )
+        check_num_envs(num_envs)
         params = make_params(knobs)
         super().__init__(PursuitCore(num_envs, params), max_episode_steps, render_mode)
 
 
 def make_params(knobs: dict[str, object]) -> PursuitParams:
     """Build :class:`PursuitParams` from keyword knobs, naming any unknown knob."""
-    valid = PursuitParams.__dataclass_fields__
-    for name in knobs:
-        if name not in valid:
-            raise invalid_choice("Pursuit knob", name, sorted(valid))
-    return PursuitParams(**knobs)  # type: ignore[arg-type]
+    return params_from_knobs(PursuitParams, knobs, "Pursuit")
