@@ -41,9 +41,9 @@ SETUPS: dict[str, tuple[list[str], dict[str, Any], int]] = {
     "ppo": (
         ["+experiment=ppo_cartpole"],
         {"n_steps": 32, "batch_size": 256, "n_epochs": 10, "gamma": 0.98, "gae_lambda": 0.8,
-         "ent_coef": 0.0, "learning_rate": LinearSchedule(2e-3, 0.0, 1.0),
+         "ent_coef": 0.0, "learning_rate": LinearSchedule(3e-3, 0.0, 1.0),
          "clip_range": LinearSchedule(0.2, 0.0, 1.0)},
-        32,
+        16,
     ),
     "dqn": (
         ["algo=dqn", "env.n_envs=1", "env.vectorization=native"],
@@ -104,6 +104,14 @@ def run_rlgan(algo: str, steps: int, seed: int, out: Path) -> float:
                                 f"eval.final_episodes={EVAL_EPISODES}",
                                 f"eval.n_envs={EVAL_EPISODES}", "device=cpu", "threads=1"])
     _check_same_hyperparams(algo, cfg.algo.hyperparams)
+    if cfg.env.n_envs != SETUPS[algo][2]:
+        raise SystemExit(f"{algo}: n_envs is {cfg.env.n_envs} in rlgan-rl, {SETUPS[algo][2]} in "
+                         "the plain script: update SETUPS in benchmarks/rl_overhead.py")
+    lr = str(cfg.algo.hyperparams.get("learning_rate"))
+    plain_lr = SETUPS[algo][1]["learning_rate"]
+    if lr.startswith("lin_") and float(lr[4:]) != getattr(plain_lr, "start", plain_lr):
+        raise SystemExit(f"{algo}: learning_rate is {lr} in rlgan-rl, {plain_lr} in the plain "
+                         "script: update SETUPS in benchmarks/rl_overhead.py")
     train(cfg, run_dir=out)
     return time.perf_counter() - start
 

@@ -15,7 +15,12 @@ What each config key does per algorithm family:
   ``init: orthogonal`` keeps SB3's orthogonal init (gain sqrt(2), heads 0.01 / 1);
   any other ``init`` turns SB3's ``ortho_init`` off so ours stands.
 - value-based (dqn, qrdqn): the Q-network is our extractor plus one linear layer
-  (``net_arch=[]``); every key applies.
+  (``net_arch=[]``); every key applies. A plain config (no ``norm``, ``dropout`` or
+  ``residual``, ``init: default``) describes exactly the network SB3 builds itself, so it
+  becomes SB3's own ``net_arch=hidden_sizes`` with our ``activation`` behind a flattening
+  extractor: the same layers and initialisation, without the extra module nesting that costs
+  about 10% of wall-clock time in 1-env DQN (``predict`` runs per step, and each call walks
+  every module to set the training mode).
 - off-policy actor-critic (sac, td3, ddpg, tqc): critics need the action, which SB3 joins
   *after* the extractor, so the hidden layers are SB3's own ``net_arch=hidden_sizes`` with
   our ``activation`` (plus ``norm: layer`` and ``dropout``) after each hidden linear layer;
@@ -65,7 +70,8 @@ class NetsFeaturesExtractor(BaseFeaturesExtractor):
     ``features_dim`` features followed by the ``hidden_sizes`` head; everything else is
     flattened (SB3 one-hot encodes discrete observations) into an :class:`~rlgan.nets.MLP`
     whose last hidden layer is the output. With ``hidden_sizes=()`` a flat observation is
-    only flattened. ``Dict`` observation spaces are not supported.
+    only flattened (by a bare ``nn.Flatten``, as SB3's own extractor does). ``Dict``
+    observation spaces are not supported.
     """
 
     def __init__(self, observation_space: gym.Space, hidden_sizes: Sequence[int] = (64, 64),
@@ -80,10 +86,14 @@ class NetsFeaturesExtractor(BaseFeaturesExtractor):
         if is_image_space(observation_space, check_channels=False):
             net = ConvEncoder(tuple(int(s) for s in observation_space.shape), features_dim,
                               variant, activation, norm, hidden_sizes, dropout, residual, init)
+            out_features = net.out_features
+        elif not hidden_sizes:
+            net, out_features = nn.Flatten(), get_flattened_obs_dim(observation_space)
         else:
             net = MLP(get_flattened_obs_dim(observation_space), None, hidden_sizes, activation,
                       norm, dropout, residual, init)
-        super().__init__(observation_space, net.out_features)
+            out_features = net.out_features
+        super().__init__(observation_space, out_features)
         self.net = net
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
@@ -158,6 +168,16 @@ def net_config_kwargs(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]
     return kwargs
 
 
+def is_plain_mlp(kwargs: Mapping[str, Any]) -> bool:
+    """True when checked net kwargs describe an MLP SB3 builds itself (linear + activation).
+
+    That is: no ``norm``, ``dropout`` or ``residual`` and ``init: default`` (PyTorch's, which
+    SB3's value-based policies keep).
+    """
+    return (kwargs.get("norm") is None and not kwargs.get("dropout", 0.0)
+            and not kwargs.get("residual", False) and kwargs.get("init", "orthogonal") == "default")
+
+
 def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dict[str, Any]:
     """Turn a ``conf/net/*.yaml`` config into SB3 ``policy_kwargs`` for ``algo``.
 
@@ -174,6 +194,13 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dic
             "share_features_extractor": False,
             "net_arch": {"pi": [], "vf": []},
             "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal",
+        }
+    if family in Q_VALUE_ALGOS and is_plain_mlp(kwargs):
+        return {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": {**kwargs, "hidden_sizes": []},
+            "net_arch": list(kwargs.get("hidden_sizes", [64, 64])),
+            "activation_fn": partial(make_activation, kwargs.get("activation", "tanh")),
         }
     if family in Q_VALUE_ALGOS:
         return {
