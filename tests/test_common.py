@@ -160,3 +160,18 @@ def test_source_checkout_without_install_finds_conf_and_envs(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith(os.path.join("conf", "__init__.py"))
+
+
+def test_set_torch_threads_sets_and_validates() -> None:
+    from rlgan.common.device import set_torch_threads
+
+    before = torch.get_num_threads()
+    try:
+        set_torch_threads(2)
+        assert torch.get_num_threads() == 2
+        set_torch_threads(None)  # keeps the current setting
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ConfigError, match="threads=-1"):
+            set_torch_threads(-1)
+    finally:
+        torch.set_num_threads(before)

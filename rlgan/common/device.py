@@ -43,3 +43,16 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
         return torch.device(name)
     raise ConfigError(f"Invalid device={spec!r}: valid choices are "
                       f"{', '.join(DEVICE_CHOICES)} (N a GPU index).")
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """Set torch's CPU threads (``None`` or 0: keep torch's default).
+
+    One thread is fastest for the small MLPs of RL policies and 2-D GANs on a shared CPU.
+    """
+    if threads is None or int(threads) == 0:
+        return
+    if int(threads) < 0:
+        raise ConfigError(f"Invalid threads={threads!r}: it must be >= 1 (0 or null: torch's "
+                          "default).")
+    torch.set_num_threads(int(threads))

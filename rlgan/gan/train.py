@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 
 from rlgan.common.atomic import atomic_torch_save
 from rlgan.common.csv_log import CSVLogger
-from rlgan.common.device import resolve_device
+from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
 from rlgan.common.interrupt import sigterm_as_interrupt
 from rlgan.common.run_dir import (
@@ -274,6 +274,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         raise invalid_choice("objective", objective, choices,
                              hint=f"(metrics reported for data={data.name})")
     seed_everything(int(cfg.seed))
+    set_torch_threads(cfg.get("threads", 1))
     generator, discriminator = build_models(cfg.model, data.shape)
     folder = current_run_dir(run_dir)
     save_config(folder, cfg)

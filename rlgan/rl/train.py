@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
 from omegaconf import DictConfig
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.vec_env import VecEnv
 
-from rlgan.common.device import resolve_device
+from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError
 from rlgan.common.interrupt import sigterm_as_interrupt
 from rlgan.common.run_dir import (
@@ -113,7 +112,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
     device = choose_device(cfg)
     run_dir = current_run_dir(run_dir)
     save_config(run_dir, cfg)
-    torch.set_num_threads(int(cfg.get("threads", 1)))
+    set_torch_threads(cfg.get("threads", 1))
     return _Run(cfg, checked, run_dir, device, resuming).execute(callbacks or [])
 
 
