@@ -68,6 +68,29 @@ def test_models_build_with_our_networks_and_learn(algo_cls, algo, env_id, extra,
         assert nn.LayerNorm in types and nn.Dropout in types
 
 
+@pytest.mark.parametrize(("algo_cls", "algo"), [(PPO, "ppo"), (DQN, "dqn")])
+def test_plain_mlp_config_builds_sb3s_own_layers(algo_cls, algo):
+    """A plain MLP config is SB3's default network: same parameters, fewer nested modules."""
+    net = {**NET, "hidden_sizes": [64, 64]} if algo == "ppo" else {
+        **NET, "hidden_sizes": [64, 64], "activation": "relu", "init": "default"}
+    ours = algo_cls("MlpPolicy", "CartPole-v1", device="cpu", seed=0,
+                    policy_kwargs=sb3_policy_kwargs(net, algo))
+    sb3 = algo_cls("MlpPolicy", "CartPole-v1", device="cpu", seed=0)
+    shapes = {name: p.shape for name, p in ours.policy.named_parameters()}
+    assert shapes == {name: p.shape for name, p in sb3.policy.named_parameters()}
+    assert len(list(ours.policy.modules())) <= len(list(sb3.policy.modules())) + 2
+    ours.policy.load_state_dict(sb3.policy.state_dict())
+    obs = torch.randn(5, 4)
+    with torch.no_grad():
+        if algo == "ppo":
+            got = ours.policy.evaluate_actions(obs, torch.ones(5))
+            want = sb3.policy.evaluate_actions(obs, torch.ones(5))
+        else:
+            got, want = ours.policy.q_net(obs), sb3.policy.q_net(obs)
+    for a, b in zip(got, want, strict=True):
+        assert torch.allclose(a, b)
+
+
 def test_residual_mlp_inside_dqn_q_network():
     kwargs = sb3_policy_kwargs({**NET, "residual": True}, "DQN")
     model = DQN("MlpPolicy", "CartPole-v1", policy_kwargs=kwargs, device="cpu")

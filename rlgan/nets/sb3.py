@@ -13,7 +13,11 @@ What each config key does per algorithm family:
   (``hidden_sizes``, ``activation``, ``norm``, ``dropout``, ``residual``); the action and
   value heads are single linear layers on it (``net_arch=dict(pi=[], vf=[])``).
   ``init: orthogonal`` keeps SB3's orthogonal init (gain sqrt(2), heads 0.01 / 1);
-  any other ``init`` turns SB3's ``ortho_init`` off so ours stands.
+  any other ``init`` turns SB3's ``ortho_init`` off so ours stands. A plain MLP config
+  (see :func:`is_plain_mlp`; ``init`` orthogonal or default) describes exactly SB3's own
+  separate actor and critic MLPs, so it becomes ``net_arch=dict(pi=hidden, vf=hidden)``
+  with our ``activation`` behind flattening extractors: the same layers and initialisation
+  with fewer nested modules, which PPO calls on every rollout and training step.
 - value-based (dqn, qrdqn): the Q-network is our extractor plus one linear layer
   (``net_arch=[]``); every key applies. A plain config (no ``norm``, ``dropout`` or
   ``residual``, ``init: default``) describes exactly the network SB3 builds itself, so it
@@ -168,14 +172,20 @@ def net_config_kwargs(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]
     return kwargs
 
 
-def is_plain_mlp(kwargs: Mapping[str, Any]) -> bool:
+#: Keys that only configure a :class:`ConvEncoder`: a config with them is an image network.
+IMAGE_KEYS: tuple[str, ...] = ("features_dim", "variant")
+
+
+def is_plain_mlp(kwargs: Mapping[str, Any], inits: Sequence[str] = ("default",)) -> bool:
     """True when checked net kwargs describe an MLP SB3 builds itself (linear + activation).
 
-    That is: no ``norm``, ``dropout`` or ``residual`` and ``init: default`` (PyTorch's, which
-    SB3's value-based policies keep).
+    That is: no ``norm``, ``dropout`` or ``residual``, no image-encoder keys, and an ``init``
+    among ``inits``: ``default`` (PyTorch's, which SB3's value-based policies keep) or, for
+    on-policy algorithms, also ``orthogonal`` (SB3's ``ortho_init``).
     """
     return (kwargs.get("norm") is None and not kwargs.get("dropout", 0.0)
-            and not kwargs.get("residual", False) and kwargs.get("init", "orthogonal") == "default")
+            and not kwargs.get("residual", False) and not any(k in kwargs for k in IMAGE_KEYS)
+            and kwargs.get("init", "orthogonal") in inits)
 
 
 def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dict[str, Any]:
@@ -187,6 +197,16 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dic
     """
     family = normalize_algo(algo)
     kwargs = net_config_kwargs(net_cfg)
+    if family in ON_POLICY_ALGOS and is_plain_mlp(kwargs, ("orthogonal", "default")):
+        hidden = list(kwargs.get("hidden_sizes", [64, 64]))
+        return {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": {**kwargs, "hidden_sizes": []},
+            "share_features_extractor": False,
+            "net_arch": {"pi": hidden, "vf": list(hidden)},
+            "activation_fn": partial(make_activation, kwargs.get("activation", "tanh")),
+            "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal",
+        }
     if family in ON_POLICY_ALGOS:
         return {
             "features_extractor_class": NetsFeaturesExtractor,
