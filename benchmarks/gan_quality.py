@@ -51,7 +51,7 @@ def main() -> None:
             results = []
             for seed in args.seeds:
                 cfg = compose_config("gan", [f"+experiment=gan_{name}", f"seed={seed}",
-                                             "train.progress=false", *args.overrides])
+                                             "progress_bar=false", *args.overrides])
                 run_dir = root / f"{name}_seed{seed}"
                 start = time.perf_counter()
                 train(cfg, run_dir=run_dir)

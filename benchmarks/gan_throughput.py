@@ -58,7 +58,7 @@ def ours(overrides: list[str], iterations: int, cache: str) -> float:
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_config("gan", [*overrides, f"train.iterations={iterations}",
                                      "train.ema=0", "train.lr_schedule=constant",
-                                     "train.progress=false", f"data.cache_dir={cache}"])
+                                     "progress_bar=false", f"data.cache_dir={cache}"])
         train(cfg, run_dir=run_dir)
         return float(read_csv(f"{run_dir}/progress.csv")[-1]["time_s"])
 

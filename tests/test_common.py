@@ -175,3 +175,29 @@ def test_set_torch_threads_sets_and_validates() -> None:
             set_torch_threads(-1)
     finally:
         torch.set_num_threads(before)
+
+
+class _Stream:
+    """A stand-in for stdout/stderr that says whether it is a terminal."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(("setting", "tty", "shown"), [
+    ("auto", True, True), ("auto", False, False), (True, False, True), ("true", False, True),
+    (False, True, False), ("False", True, False)])
+def test_progress_bar_setting_is_shared_by_both_runners(setting, tty, shown) -> None:
+    from rlgan.common.progress import want_progress
+
+    assert want_progress(setting, _Stream(tty)) is shown
+
+
+def test_progress_bar_bad_setting_names_the_choices() -> None:
+    from rlgan.common.progress import check_progress
+
+    with pytest.raises(ConfigError, match=r"progress_bar='often'.*auto, true, false"):
+        check_progress("often")

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 GRID_BUDGET = ["+experiment=gan_grid25", "train.iterations=3000", "train.batch_size=128",
                "train.eval_every=3000", "train.sample_every=3000",
-               "train.checkpoint_every=3000", "train.progress=false",
+               "train.checkpoint_every=3000", "progress_bar=false",
                "train.tensorboard=false"]
 LOSS_EXTRAS = {"ns": ["loss.r1_gamma=1.0"], "hinge": ["loss.r1_gamma=1.0"],
                "lsgan": ["loss.r1_gamma=1.0"],
@@ -60,7 +60,7 @@ def test_every_loss_covers_grid25_modes(tmp_path: Path, loss: str) -> None:
 def test_dcgan_learns_digits(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cfg = compose_config("gan", ["train.iterations=500", "train.eval_every=500",
-                                 "train.sample_every=500", "train.progress=false",
+                                 "train.sample_every=500", "progress_bar=false",
                                  "train.tensorboard=false", f"data.cache_dir={cache}"])
     data = build_data(cfg.data)
     evaluator = ImageEvaluator(data, cache, int(cfg.data.classifier_steps))

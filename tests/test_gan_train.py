@@ -24,7 +24,7 @@ from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 TINY_2D = ["data=grid25", "model=mlp", "model.g_hidden=[32,32]", "model.d_hidden=[32,32]",
            "train.batch_size=64", "train.log_every=5", "train.eval_every=10",
            "train.sample_every=20", "train.checkpoint_every=10", "eval.n_samples=500",
-           "train.progress=false", "train.tensorboard=false"]
+           "progress_bar=false", "train.tensorboard=false"]
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +125,8 @@ def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
     (["train.lr_schedule=cosine"], "constant, linear"),
     (["train.ema=1.5"], "train.ema"),
     (["train.batch_size=0"], "train.batch_size"),
+    (["progress_bar=yes"], "progress_bar='yes'.*auto, true, false"),
+    (["data=ring8", "model=mlp", "loss.r1_every=0"], "loss.r1_every=0"),
     (["objective=eval/fid"], "eval/fd_classifier"),
     (["resume=/nonexistent/run"], "no such folder"),
 ])
@@ -200,7 +202,7 @@ def test_real_live_view_runs_headless(tmp_path: Path) -> None:
         patch.setattr(live.LiveGANView, "update", counting)
         cfg = compose_config("gan", ["train.iterations=4", "model.base_channels=8",
                                      "render.live=true", "render.every=2",
-                                     "train.progress=false", "train.tensorboard=false",
+                                     "progress_bar=false", "train.tensorboard=false",
                                      f"data.cache_dir={tmp_path / 'cache'}",
                                      "data.classifier_steps=5"])
         train(cfg, run_dir=tmp_path / "run")

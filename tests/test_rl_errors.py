@@ -36,6 +36,7 @@ from rlgan.rl.train import train
     (["device=tpu"], ["device='tpu'", "cpu"]),
     (["eval.episodes=0"], ["eval.episodes=0"]),
     (["+env.kwargs.bogus=1"], ["env.kwargs", "bogus"]),
+    (["progress_bar=sometimes"], ["progress_bar='sometimes'", "auto, true, false"]),
 ])
 def test_bad_config_raises_clear_error_before_training(tmp_path, overrides, expected):
     cfg = compose_config("rl", overrides)

@@ -24,6 +24,7 @@ from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
 from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.progress import check_progress, want_progress
 from rlgan.common.run_dir import (
     CHECKPOINT_DIR,
     PLOTS_DIR,
@@ -39,7 +40,7 @@ from rlgan.common.run_dir import (
     write_metrics,
 )
 from rlgan.common.seeding import seed_everything
-from rlgan.gan import visuals
+from rlgan.gan import inception_metrics, visuals
 from rlgan.gan.data import GanData, build_data
 from rlgan.gan.losses import LOSS_NAMES
 from rlgan.gan.metrics import mixture_metrics, sliced_wasserstein
@@ -51,19 +52,19 @@ log = logging.getLogger(__name__)
 CHECKPOINT_SUFFIX = ".pt"
 SAMPLES_DIR = "samples"
 SCHEDULES = ("constant", "linear")
-PROGRESS_CHOICES = ("auto", "true", "false")
 LOSS_COLUMNS = ("loss/d", "loss/g", "loss/penalty")
 MIXTURE_METRICS = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
                    "eval/sliced_w1")
 IMAGE_METRICS = ("eval/fd_classifier", "eval/fd_real", "eval/class_coverage", "eval/class_kl")
 
 
-def available_metrics(data: GanData) -> tuple[str, ...]:
+def available_metrics(data: GanData, inception: bool = False) -> tuple[str, ...]:
     """Names of the metrics a run on ``data`` reports (valid ``objective`` values)."""
     if data.kind == "vector":
         found = MIXTURE_METRICS if data.mixture is not None else ("eval/sliced_w1",)
     else:
         found = IMAGE_METRICS if data.num_classes >= 2 else ()
+        found += inception_metrics.INCEPTION_METRICS if inception else ()
     return found + ("loss/d", "loss/g")
 
 
@@ -82,11 +83,15 @@ def validate(cfg: DictConfig) -> None:
             f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999].")
     if str(train.lr_schedule) not in SCHEDULES:
         raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
-    if str(train.progress).lower() not in PROGRESS_CHOICES:
-        raise invalid_choice("train.progress", train.progress, PROGRESS_CHOICES)
+    check_progress(cfg.get("progress_bar", "auto"))
     if str(cfg.loss.name) not in LOSS_NAMES:
         raise invalid_choice("loss", cfg.loss.name, LOSS_NAMES)
     require_positive("loss.r1_gamma", cfg.loss.get("r1_gamma", 0.0), allow_zero=True)
+    r1_every = cfg.loss.get("r1_every", 1)
+    require(isinstance(r1_every, int) and r1_every >= 1,
+            f"Invalid loss.r1_every={r1_every!r}: apply the R1 penalty every k-th "
+            "discriminator update, k an integer >= 1 (1: every update; 4 or 16: lazy R1).")
+    inception_metrics.check_config(cfg)
 
 
 def _resumed_config(cfg: DictConfig) -> tuple[DictConfig, Path, tuple[int, Path]]:
@@ -101,12 +106,6 @@ def _resumed_config(cfg: DictConfig) -> tuple[DictConfig, Path, tuple[int, Path]
     return stored, folder, found
 
 
-def _want_progress_bar(setting: str) -> bool:
-    """``auto``: a bar only when stderr is a terminal."""
-    setting = str(setting).lower()
-    return sys.stderr.isatty() if setting == "auto" else setting == "true"
-
-
 class GanRun:
     """The side effects of one run: evaluation, logs, samples, plots, checkpoints."""
 
@@ -115,6 +114,9 @@ class GanRun:
         self.cfg, self.run_dir, self.data, self.trainer = cfg, run_dir, data, trainer
         self.seed = int(cfg.seed)
         self.csv = CSVLogger(run_dir / PROGRESS_FILE)
+        self.inception = None  # FID/KID (eval.inception=true)
+        if cfg.eval.get("inception", False):
+            self.inception = inception_metrics.build(data, cfg.eval, trainer.device, self.seed)
         self.evaluator = None
         if data.kind == "image" and data.num_classes >= 2:
             from rlgan.gan.classifier import ImageEvaluator
@@ -144,7 +146,10 @@ class GanRun:
         if self.evaluator is not None:
             n = min(n, self.evaluator.n_samples)
         fake = self.trainer.generate(n, generator)
-        return evaluate_samples(fake, self.data, self.evaluator, generator)
+        metrics = evaluate_samples(fake, self.data, self.evaluator, generator)
+        if self.inception is not None:
+            metrics.update(self.inception.evaluate(fake))
+        return metrics
 
     # ---- pictures -------------------------------------------------------------------------
     def save_samples(self, step: int) -> None:
@@ -233,7 +238,8 @@ class GanRun:
         visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "losses.png", LOSS_COLUMNS,
                               f"{self.data.name}: losses")
         visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "metrics.png",
-                              available_metrics(self.data)[:-2], f"{self.data.name}: metrics")
+                              available_metrics(self.data, self.inception is not None)[:-2],
+                              f"{self.data.name}: metrics")
 
     def close(self) -> None:
         """Close TensorBoard and the live view."""
@@ -269,7 +275,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
     objective = str(cfg.objective)
-    choices = available_metrics(data)
+    choices = available_metrics(data, bool(cfg.eval.get("inception", False)))
     if objective not in choices:
         raise invalid_choice("objective", objective, choices,
                              hint=f"(metrics reported for data={data.name})")
@@ -326,7 +332,7 @@ def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float) -> 
     every = {k: int(train_cfg[f"{k}_every"]) for k in ("log", "eval", "sample", "checkpoint")}
     total = trainer.iterations
     bar = None
-    if _want_progress_bar(train_cfg.progress):
+    if want_progress(cfg.get("progress_bar", "auto"), sys.stderr):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, initial=trainer.step, desc=f"rlgan-gan {run.data.name}",

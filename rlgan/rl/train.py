@@ -25,6 +25,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError
 from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     current_run_dir,
     latest_checkpoint,
@@ -193,7 +194,7 @@ class _Run:
         checkpointer = PeriodicCheckpointCallback(
             self.state, self.run_dir, freq=cfg.checkpoint.freq, keep=cfg.checkpoint.keep,
             replay_buffer=bool(cfg.checkpoint.replay_buffer), state_extra=self._state_extra)
-        show_bar = bool(cfg.get("progress_bar", True)) and sys.stdout.isatty()
+        show_bar = want_progress(cfg.get("progress_bar", "auto"), sys.stdout)
         with sigterm_as_interrupt():
             try:
                 model.learn(total_timesteps=remaining,

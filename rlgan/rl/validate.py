@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from rlgan.common.device import resolve_device
 from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
+from rlgan.common.progress import check_progress
 from rlgan.rl.algos import check_action_space, get_algo_class
 from rlgan.rl.env_factory import (
     check_env_id,
@@ -65,8 +66,7 @@ def check_run_knobs(cfg: DictConfig) -> None:
     if cfg.get("objective") not in OBJECTIVES:
         raise invalid_choice("objective", cfg.get("objective"), OBJECTIVES,
                              "It names the metric the run returns to a Hydra sweeper.")
-    if not isinstance(cfg.get("progress_bar", True), bool):
-        raise invalid_choice("progress_bar", cfg.get("progress_bar"), (True, False))
+    check_progress(cfg.get("progress_bar", "auto"))
     resolve_device(cfg.get("device", "auto"))
 
 
