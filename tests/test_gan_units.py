@@ -202,3 +202,18 @@ def test_mnist_without_torchvision_names_the_extra(tmp_path: Path) -> None:
     else:
         with pytest.raises(ConfigError, match="train-images-idx3-ubyte"):
             build_data({"name": "mnist", "root": str(tmp_path), "download": False})
+
+
+@pytest.mark.parametrize("every", [1, 4])
+def test_lazy_r1_penalises_every_kth_discriminator_update(every: int) -> None:
+    from rlgan.gan.trainer import GanTrainer
+
+    data = build_data({"name": "ring8"})
+    gen, disc = build_models({"name": "mlp", "z_dim": 2, "g_hidden": [16], "d_hidden": [16]},
+                             (2,))
+    train_cfg = {"batch_size": 32, "iterations": 8, "lr_g": 1e-3, "lr_d": 1e-3, "d_steps": 1}
+    trainer = GanTrainer(gen, disc, data, train_cfg, {"name": "ns", "r1_gamma": 1.0,
+                                                      "r1_every": every},
+                         2, torch.device("cpu"), seed=0)
+    penalised = [trainer.train_step()["loss/penalty"] > 0 for _ in range(8)]
+    assert penalised == [step % every == 0 for step in range(8)]
