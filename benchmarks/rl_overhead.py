@@ -77,9 +77,9 @@ class _PeriodicEval(BaseCallback):
         return True
 
 
-def run_plain(algo: str, steps: int, seed: int, out: Path) -> float:
-    """Plain SB3 script; returns its wall-clock seconds."""
-    start = time.perf_counter()
+def run_plain(algo: str, steps: int, seed: int, out: Path) -> tuple[float, float]:
+    """Plain SB3 script; returns its wall-clock and CPU seconds."""
+    start, cpu = time.perf_counter(), time.process_time()
     _, kwargs, n_envs = SETUPS[algo]
     env = VecMonitor(NativeVecEnv(ENV_ID, n_envs, seed))
     eval_env = VecMonitor(NativeVecEnv(ENV_ID, EVAL_EPISODES, seed + 10_000))
@@ -91,15 +91,15 @@ def run_plain(algo: str, steps: int, seed: int, out: Path) -> float:
     model.save(out / "model.zip")
     env.close()
     eval_env.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_rlgan(algo: str, steps: int, seed: int, out: Path) -> float:
-    """``rlgan-rl`` through its ``train()``; returns its wall-clock seconds."""
+def run_rlgan(algo: str, steps: int, seed: int, out: Path) -> tuple[float, float]:
+    """``rlgan-rl`` through its ``train()``; returns its wall-clock and CPU seconds."""
     from rlgan.common.app import compose_config
     from rlgan.rl.train import train
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     overrides, _, _ = SETUPS[algo]
     cfg = compose_config("rl", [*overrides, f"seed={seed}", f"total_timesteps={steps}",
                                 "stop_on_solve=0", "progress_bar=false",
@@ -116,7 +116,7 @@ def run_rlgan(algo: str, steps: int, seed: int, out: Path) -> float:
         raise SystemExit(f"{algo}: learning_rate is {lr} in rlgan-rl, {plain_lr} in the plain "
                          "script: update SETUPS in benchmarks/rl_overhead.py")
     train(cfg, run_dir=out)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def _check_same_hyperparams(algo: str, configured: Any) -> None:
@@ -143,24 +143,33 @@ def main() -> None:
     rows = []
     for algo in args.algos:
         steps = args.steps or DEFAULT_STEPS[algo] // (5 if args.quick else 1)
-        times: dict[str, list[float]] = {"plain": [], "rlgan": []}
+        wall: dict[str, list[float]] = {"plain": [], "rlgan": []}
+        cpu: dict[str, list[float]] = {"plain": [], "rlgan": []}
         for rep in range(repeats):
             order = ["plain", "rlgan"] if rep % 2 == 0 else ["rlgan", "plain"]
             for side in order:
                 with tempfile.TemporaryDirectory(prefix="rlgan-overhead-") as tmp:
                     runner = run_plain if side == "plain" else run_rlgan
-                    times[side].append(runner(algo, steps, rep, Path(tmp)))
-            print(f"#   {algo} repeat {rep}: plain {times['plain'][-1]:.1f} s, "
-                  f"rlgan {times['rlgan'][-1]:.1f} s", flush=True)
-        plain, ours = statistics.median(times["plain"]), statistics.median(times["rlgan"])
-        paired = statistics.median(o / p for o, p in zip(times["rlgan"], times["plain"],
-                                                          strict=True))
-        rows.append(f"| {algo} | {steps} | {plain:.1f} | {ours:.1f} | {ours / plain:.3f} | "
-                    f"{paired:.3f} |")
+                    seconds, cpu_seconds = runner(algo, steps, rep, Path(tmp))
+                    wall[side].append(seconds)
+                    cpu[side].append(cpu_seconds)
+            print(f"#   {algo} repeat {rep}: plain {wall['plain'][-1]:.1f} s "
+                  f"(CPU {cpu['plain'][-1]:.1f} s), rlgan {wall['rlgan'][-1]:.1f} s "
+                  f"(CPU {cpu['rlgan'][-1]:.1f} s)", flush=True)
+        cells = []
+        for measured in (wall, cpu):
+            plain, ours = statistics.median(measured["plain"]), statistics.median(measured["rlgan"])
+            paired = statistics.median(o / p for o, p in zip(measured["rlgan"], measured["plain"],
+                                                              strict=True))
+            cells.append(f"{plain:.1f} | {ours:.1f} | {ours / plain:.3f} | {paired:.3f}")
+        rows.append(f"| {algo} | {steps} | {' | '.join(cells)} |")
     print(f"# load avg at end {os.getloadavg()[0]:.2f}")
-    print("| algo | steps | plain SB3 (s) | rlgan-rl (s) | ratio of medians | median of "
-          "per-repeat ratios |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("Wall clock (the goal's measure), then CPU time of the process (less sensitive to "
+          "other tenants of a shared machine); ratios: of the medians, and the median of the "
+          "per-repeat ratios.")
+    print("| algo | steps | plain wall (s) | rlgan wall (s) | ratio | paired ratio | "
+          "plain CPU (s) | rlgan CPU (s) | CPU ratio | paired CPU ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
 
 
