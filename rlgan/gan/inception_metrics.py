@@ -171,12 +171,10 @@ class InceptionMetrics:
         self.kid_subset_size = int(kid_subset_size)
         real_features = self.features(real)
         self.n_real, dim = real_features.shape
-        self.fid = FrechetInceptionDistance(feature=_Precomputed(dim), normalize=True,
-                                            reset_real_features=False)
+        self.fid = FrechetInceptionDistance(feature=_Precomputed(dim), reset_real_features=False)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*will save all extracted features")
-            self.kid = KernelInceptionDistance(feature=_Precomputed(dim), normalize=True,
-                                               subsets=kid_subsets,
+            self.kid = KernelInceptionDistance(feature=_Precomputed(dim), subsets=kid_subsets,
                                                subset_size=self.kid_subset_size,
                                                reset_real_features=False)
         self.fid.update(real_features, real=True)

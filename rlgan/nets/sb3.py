@@ -197,38 +197,21 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dic
     """
     family = normalize_algo(algo)
     kwargs = net_config_kwargs(net_cfg)
-    if family in ON_POLICY_ALGOS and is_plain_mlp(kwargs, ("orthogonal", "default")):
-        hidden = list(kwargs.get("hidden_sizes", [64, 64]))
-        return {
-            "features_extractor_class": NetsFeaturesExtractor,
-            "features_extractor_kwargs": {**kwargs, "hidden_sizes": []},
-            "share_features_extractor": False,
-            "net_arch": {"pi": hidden, "vf": list(hidden)},
-            "activation_fn": partial(make_activation, kwargs.get("activation", "tanh")),
-            "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal",
-        }
+    hidden = list(kwargs.get("hidden_sizes", [64, 64]))
     if family in ON_POLICY_ALGOS:
-        return {
-            "features_extractor_class": NetsFeaturesExtractor,
-            "features_extractor_kwargs": kwargs,
-            "share_features_extractor": False,
-            "net_arch": {"pi": [], "vf": []},
-            "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal",
-        }
-    if family in Q_VALUE_ALGOS and is_plain_mlp(kwargs):
-        return {
-            "features_extractor_class": NetsFeaturesExtractor,
-            "features_extractor_kwargs": {**kwargs, "hidden_sizes": []},
-            "net_arch": list(kwargs.get("hidden_sizes", [64, 64])),
-            "activation_fn": partial(make_activation, kwargs.get("activation", "tanh")),
-        }
+        on_policy = {"share_features_extractor": False,
+                     "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal"}
+        if is_plain_mlp(kwargs, ("orthogonal", "default")):
+            return {**_sb3_hidden_layers(kwargs, make_activation), **on_policy,
+                    "net_arch": {"pi": hidden, "vf": list(hidden)}}
+        return {"features_extractor_class": NetsFeaturesExtractor,
+                "features_extractor_kwargs": kwargs, **on_policy,
+                "net_arch": {"pi": [], "vf": []}}
     if family in Q_VALUE_ALGOS:
-        return {
-            "features_extractor_class": NetsFeaturesExtractor,
-            "features_extractor_kwargs": kwargs,
-            "net_arch": [],
-        }
-    hidden = kwargs.get("hidden_sizes", [64, 64])
+        if is_plain_mlp(kwargs):
+            return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
+        return {"features_extractor_class": NetsFeaturesExtractor,
+                "features_extractor_kwargs": kwargs, "net_arch": []}
     norm = kwargs.get("norm")
     if kwargs.get("residual", False):
         raise ConfigError(f"Invalid net.residual=true for algo={algo!r}: SB3 builds the "
@@ -239,14 +222,21 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dic
         raise ConfigError(f"Invalid net.norm={norm!r} for algo={algo!r}: valid choices for "
                           f"{family} are null, layer (batch statistics break its target "
                           "networks' updates).")
-    activation, dropout = kwargs.get("activation", "tanh"), kwargs.get("dropout", 0.0)
-    if norm is None and dropout == 0:
-        activation_fn = partial(make_activation, activation)  # the bare activation module
-    else:
-        activation_fn = partial(HiddenActivation, activation, norm, dropout)
+    if norm is None and kwargs.get("dropout", 0.0) == 0:
+        return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
+    between = partial(HiddenActivation, norm=norm, dropout=kwargs.get("dropout", 0.0))
+    return {**_sb3_hidden_layers(kwargs, between), "net_arch": hidden}
+
+
+def _sb3_hidden_layers(kwargs: Mapping[str, Any], module: Any) -> dict[str, Any]:
+    """``policy_kwargs`` where SB3 builds the hidden layers itself (``net_arch``).
+
+    Our extractor only flattens (or encodes images); ``activation_fn`` is ``module`` applied to
+    the configured activation: the bare activation, or :class:`HiddenActivation` with norm and
+    dropout.
+    """
     return {
         "features_extractor_class": NetsFeaturesExtractor,
         "features_extractor_kwargs": {**kwargs, "hidden_sizes": []},
-        "net_arch": list(hidden),
-        "activation_fn": activation_fn,
+        "activation_fn": partial(module, kwargs.get("activation", "tanh")),
     }
