@@ -15,7 +15,7 @@ from stable_baselines3.common.logger import configure
 from torch import nn
 
 from rlgan.common.errors import ConfigError
-from rlgan.nets import ConvEncoder
+from rlgan.nets import MLP, ConvEncoder
 from rlgan.nets.sb3 import HiddenActivation, NetsFeaturesExtractor, sb3_policy_kwargs
 
 NET_DIR = Path(__file__).resolve().parents[1] / "conf" / "net"
@@ -40,7 +40,18 @@ def test_activation_in_the_net_config_changes_the_ppo_modules(activation, presen
     types = module_types(model)
     assert present in types and absent not in types
     assert isinstance(model.policy.pi_features_extractor, NetsFeaturesExtractor)
-    assert model.policy.pi_features_extractor is not model.policy.vf_features_extractor
+    # A plain MLP is SB3's own layers behind one shared, parameter-free flattening extractor.
+    assert model.policy.pi_features_extractor is model.policy.vf_features_extractor
+    assert model.policy.action_net.in_features == 16  # linear head on the last hidden layer
+
+
+def test_a_ppo_net_with_norm_gives_actor_and_critic_their_own_mlp_extractor():
+    kwargs = sb3_policy_kwargs({**NET, "norm": "layer"}, "ppo")
+    model = PPO("MlpPolicy", "CartPole-v1", policy_kwargs=kwargs, device="cpu", seed=0)
+    actor, critic = model.policy.pi_features_extractor, model.policy.vf_features_extractor
+    assert actor is not critic
+    assert isinstance(actor.net, MLP) and isinstance(critic.net, MLP)
+    assert nn.LayerNorm in module_types(model)
     assert model.policy.action_net.in_features == 16  # linear head on our MLP's output
 
 
@@ -78,8 +89,10 @@ def test_plain_mlp_config_builds_sb3s_own_layers(algo_cls, algo):
     sb3 = algo_cls("MlpPolicy", "CartPole-v1", device="cpu", seed=0)
     shapes = {name: p.shape for name, p in ours.policy.named_parameters()}
     assert shapes == {name: p.shape for name, p in sb3.policy.named_parameters()}
-    assert len(list(ours.policy.modules())) <= len(list(sb3.policy.modules())) + 2
-    ours.policy.load_state_dict(sb3.policy.state_dict())
+    assert len(list(ours.policy.modules())) <= len(list(sb3.policy.modules()))
+    for (name, a), b in zip(ours.policy.state_dict().items(), sb3.policy.state_dict().values(),
+                            strict=True):
+        assert torch.equal(a, b), f"{name}: the same seed must give SB3's initial weights"
     obs = torch.randn(5, 4)
     with torch.no_grad():
         if algo == "ppo":

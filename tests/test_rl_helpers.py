@@ -130,3 +130,33 @@ def test_env_configs_build_their_envs(env, env_id):
     assert made.spec.id == env_id
     made.step(made.action_space.sample())
     made.close()
+
+
+def test_run_logger_writes_csv_rows_and_one_tensorboard_event_per_dump(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from rlgan.common.csv_log import read_csv
+    from rlgan.rl.run_logger import make_run_logger
+
+    logger = make_run_logger(tmp_path, tensorboard=True)
+    for step, loss in ((512, 0.5), (1024, 0.25)):
+        logger.record("train/loss", loss)
+        logger.record("train/n_updates", np.int64(step // 256))
+        logger.record("train/hidden", 9.0, exclude="tensorboard")
+        logger.record("note/text", f"at {step}")
+        logger.dump(step)
+    logger.close()
+    rows = read_csv(tmp_path / "progress.csv")
+    assert [(r["step"], r["train/loss"]) for r in rows] == [("512", "0.5"), ("1024", "0.25")]
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["train/loss", "train/n_updates"]
+    assert [(e.step, e.value) for e in events.Scalars("train/loss")] == [(512, 0.5), (1024, 0.25)]
+    assert [e.value for e in events.Scalars("train/n_updates")] == [2.0, 4.0]
+    assert events.Tags()["tensors"], "strings still reach TensorBoard (as text)"
+    from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
+
+    (event_file,) = (tmp_path / "tb").iterdir()
+    scalar_events = [sorted(v.tag for v in e.summary.value if v.HasField("simple_value"))
+                     for e in LegacyEventFileLoader(str(event_file)).Load()]
+    assert scalar_events.count(["train/loss", "train/n_updates"]) == 2  # one event per dump
