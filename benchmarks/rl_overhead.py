@@ -58,8 +58,8 @@ SETUPS: dict[str, tuple[list[str], dict[str, Any], int]] = {
 
 #: Steps per run: the full budgets of RL Zoo's CartPole-v1 entries (PPO 1e5, which is also the
 #: ``ppo_cartpole`` preset's ``total_timesteps``; DQN 5e4). The runner's fixed cost per run
-#: (config composition, the final checkpoint and the learning-curve plot, ~0.7 s) weighs more
-#: on shorter runs: ``--steps`` measures any other length.
+#: (config composition, logs, checkpoints, the learning-curve plot: ~0.3 s for PPO, see
+#: benchmarks/RESULTS.md) weighs more on shorter runs: ``--steps`` measures any other length.
 DEFAULT_STEPS = {"ppo": 100_000, "dqn": 50_000}
 
 
@@ -131,12 +131,12 @@ def main() -> None:
     """Alternate the two sides per algorithm and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs, 1 repeat")
-    parser.add_argument("--repeats", type=int, default=None, help="default 3 (quick 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="default 7 (quick 1)")
     parser.add_argument("--steps", type=int, default=None,
                         help="default 100000 for PPO and 50000 for DQN (quick: a fifth)")
     parser.add_argument("--algos", nargs="+", default=["ppo", "dqn"], choices=list(SETUPS))
     args = parser.parse_args()
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else 7)
     torch.set_num_threads(1)
     print(f"# {platform.node()}, {os.cpu_count()} CPUs, torch threads 1, load avg "
           f"{os.getloadavg()[0]:.2f}; {repeats} repeats", flush=True)

@@ -100,6 +100,12 @@ def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(tmp_path):
     assert objective == metrics["eval/mean_reward"] and metrics["eval/episodes"] == 2
     assert (tmp_path / ".hydra" / "config.yaml").is_file()
     assert (tmp_path / "plots" / "learning_curve.png").stat().st_size > 1000
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()  # everything is on disk once train() returns (the logger was closed)
+    assert [e.step for e in events.Scalars("eval/mean_reward")] == [512, 1024]
+    assert "train/loss" in events.Tags()["scalars"]
     model, cfg = load_run_model(tmp_path, which="final")
     assert cfg.algo.name == "ppo"
     action, _ = model.predict(np.zeros(4, dtype=np.float32), deterministic=True)
@@ -160,3 +166,25 @@ def test_run_logger_writes_csv_rows_and_one_tensorboard_event_per_dump(tmp_path)
     scalar_events = [sorted(v.tag for v in e.summary.value if v.HasField("simple_value"))
                      for e in LegacyEventFileLoader(str(event_file)).Load()]
     assert scalar_events.count(["train/loss", "train/n_updates"]) == 2  # one event per dump
+
+
+@pytest.mark.parametrize("vectorization", ["native", "dummy"])
+def test_evaluate_model_plays_the_episodes_sb3s_evaluate_policy_plays(vectorization):
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    from rlgan.rl.evaluate import evaluate_model
+
+    cfg = compose_config("rl", []).env
+    model = PPO("MlpPolicy", make_vec_env(cfg, 1, 0, "dummy"), n_steps=64, batch_size=64,
+                seed=0, device="cpu")
+    model.learn(512)  # a policy whose episodes differ in length
+    for deterministic in (True, False):
+        torch.manual_seed(1)
+        ours = evaluate_model(model, make_vec_env(cfg, 3, 5, vectorization), 7, deterministic)
+        torch.manual_seed(1)
+        returns, lengths = evaluate_policy(model, make_vec_env(cfg, 3, 5, vectorization), 7,
+                                           deterministic, return_episode_rewards=True)
+        assert ours.returns == returns and ours.lengths == lengths
+        assert ours.episodes == 7 and len(set(ours.lengths)) > 1
+        assert ours.success_rate is None  # CartPole reports no is_success

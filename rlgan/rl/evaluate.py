@@ -1,20 +1,19 @@
 """Evaluate a policy for N episodes, run side by side on a vector env of several copies.
 
 Single-env evaluation was about half the wall clock of a CartPole PPO run (FINDINGS.md), so
-the N episodes are spread evenly over the sub-environments of one ``VecEnv`` (SB3's
-``evaluate_policy`` splits them statically, so short episodes do not bias the mean).
+the N episodes are spread evenly over the sub-environments of one ``VecEnv``, each playing
+a share fixed in advance, so short episodes do not bias the mean.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import VecEnv, VecMonitor, is_vecenv_wrapped
 
 
 @dataclass
@@ -65,26 +64,50 @@ def evaluate_model(model: BaseAlgorithm, env: VecEnv, episodes: int,
                    deterministic: bool = True) -> EvalResult:
     """Run ``episodes`` full episodes of ``model`` on ``env`` (no training); return them.
 
-    Environments that report ``info["is_success"]`` at the end of an episode also get a
-    success rate.
+    Sub-environment ``i`` of ``n`` plays ``(episodes + i) // n`` episodes, fixed in advance,
+    so short episodes do not crowd out long ones (the split SB3's ``evaluate_policy`` uses,
+    with the same returns for the same env). With a ``Monitor``/``VecMonitor`` the episode
+    statistics are the monitor's: an episode ends when the monitor says so, not at every
+    ``done`` of a wrapper such as Atari's life loss. Environments that report
+    ``info["is_success"]`` at the end of an episode also get a success rate. The loop touches
+    ``infos`` only when an episode ends (no per-step callback), which keeps the evaluations
+    of a CartPole run as cheap as SB3's own.
     """
-    successes: list[bool] = []
-
-    def record_success(local_vars: dict[str, Any], _globals: dict[str, Any]) -> None:
-        """Collect ``is_success`` of every finished episode."""
-        info = local_vars["info"]
-        if local_vars["done"] and "is_success" in info and "episode" in info:
-            successes.append(bool(info["is_success"]))
-
-    with warnings.catch_warnings():
-        # SB3 warns when the per-env episode counts differ; that split is intended here.
-        warnings.simplefilter("ignore", UserWarning)
-        returns, lengths = evaluate_policy(model, env, n_eval_episodes=int(episodes),
-                                           deterministic=deterministic,
-                                           callback=record_success,
-                                           return_episode_rewards=True, warn=False)
-    return EvalResult(returns=[float(r) for r in returns], lengths=[int(n) for n in lengths],
-                      successes=successes)
+    n_envs = env.num_envs
+    targets = np.array([(int(episodes) + i) // n_envs for i in range(n_envs)], dtype=int)
+    counts = np.zeros(n_envs, dtype=int)
+    running_return = np.zeros(n_envs)
+    running_length = np.zeros(n_envs, dtype=int)
+    monitored = is_vecenv_wrapped(env, VecMonitor) or env.env_is_wrapped(Monitor)[0]
+    result = EvalResult()
+    observations = env.reset()
+    states = None
+    episode_starts = np.ones(n_envs, dtype=bool)
+    while (counts < targets).any():
+        actions, states = model.predict(observations, state=states,
+                                        episode_start=episode_starts,
+                                        deterministic=deterministic)
+        observations, rewards, dones, infos = env.step(actions)
+        running_return += rewards
+        running_length += 1
+        episode_starts = dones
+        if not dones.any():
+            continue
+        for i in np.flatnonzero(dones):
+            info = infos[i]
+            if counts[i] < targets[i] and (not monitored or "episode" in info):
+                if monitored:
+                    result.returns.append(float(info["episode"]["r"]))
+                    result.lengths.append(int(info["episode"]["l"]))
+                else:
+                    result.returns.append(float(running_return[i]))
+                    result.lengths.append(int(running_length[i]))
+                if "is_success" in info:
+                    result.successes.append(bool(info["is_success"]))
+                counts[i] += 1
+            running_return[i] = 0.0
+            running_length[i] = 0
+    return result
 
 
 def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,

@@ -149,10 +149,10 @@ class _Run:
                                 cfg.eval.n_envs)
         eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET,
                                 self.checked.vectorization)
+        logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard), bool(cfg.log.stdout))
         try:
             model = self._model(env)
-            model.set_logger(make_run_logger(self.run_dir, bool(cfg.log.tensorboard),
-                                             bool(cfg.log.stdout)))
+            model.set_logger(logger)
             self._write_metrics(model, "running")
             interrupted = self._learn(model, eval_env, extra_callbacks)
             return self._finish(model, eval_env, interrupted)
@@ -163,6 +163,7 @@ class _Run:
                 write_metrics(self.run_dir, metrics)
             raise
         finally:
+            logger.close()  # flushes TensorBoard
             _close_quietly(env)
             _close_quietly(eval_env)
 
