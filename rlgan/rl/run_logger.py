@@ -71,7 +71,7 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
 
     def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]],
               step: int = 0) -> None:
-        """Write the numbers as one summary event, the rest as SB3 does; then flush."""
+        """Write the numbers as one summary event, the rest as SB3 does; flush when due."""
         values, others, others_excluded = [], {}, {}
         for key, value in key_values.items():
             excluded = key_excluded.get(key) or ()
