@@ -190,7 +190,7 @@ def test_short_digits_run_reports_fid_and_kid(tmp_path: Path,
         loaded.append(path)
         return TinyFeatures()
 
-    monkeypatch.setattr(inception_metrics, "inception_network", tiny_network)
+    monkeypatch.setattr(inception_metrics, "InceptionFeatures", tiny_network)
     cfg = compose_config("gan", [
         "train.iterations=20", "train.log_every=10", "train.eval_every=10",
         "train.sample_every=20", "train.checkpoint_every=20", "progress_bar=false",

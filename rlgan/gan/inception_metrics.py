@@ -208,11 +208,6 @@ class InceptionMetrics:
                 "eval/kid_std": float(kid_std)}
 
 
-def inception_network(weights: str | Path) -> nn.Module:
-    """The default feature network: the FID Inception loaded from the local ``weights``."""
-    return InceptionFeatures(weights)
-
-
 def build(data: GanData, eval_cfg: Mapping[str, Any], device: torch.device | str = "cpu",
           seed: int = 0, feature_extractor: nn.Module | None = None) -> InceptionMetrics:
     """:class:`InceptionMetrics` for an image run: up to ``eval.n_samples`` real images.
@@ -222,7 +217,7 @@ def build(data: GanData, eval_cfg: Mapping[str, Any], device: torch.device | str
     """
     assert data.images is not None, "FID and KID need image data"
     if feature_extractor is None:
-        feature_extractor = inception_network(weights_path(eval_cfg.get("inception_weights")))
+        feature_extractor = InceptionFeatures(weights_path(eval_cfg.get("inception_weights")))
     count = min(len(data.images), int(eval_cfg.get("n_samples", 2500)))
     order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(seed))
     log.info("computing FID/KID features of %d real %s images", count, data.name)

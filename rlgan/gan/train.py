@@ -40,6 +40,7 @@ from rlgan.common.run_dir import (
     write_metrics,
 )
 from rlgan.common.seeding import seed_everything
+from rlgan.common.tensorboard import write_scalars
 from rlgan.gan import inception_metrics, visuals
 from rlgan.gan.data import GanData, build_data
 from rlgan.gan.losses import LOSS_NAMES
@@ -212,9 +213,8 @@ class GanRun:
         """Append a row to ``progress.csv`` and TensorBoard."""
         self.csv.log(row)
         if self.writer is not None:
-            for key, value in row.items():
-                if key != "step" and isinstance(value, (int, float)):
-                    self.writer.add_scalar(key, value, int(row["step"]))
+            write_scalars(self.writer, {k: v for k, v in row.items() if k != "step"},
+                          int(row["step"]))
 
     def checkpoint(self, wall_time_s: float) -> Path | None:
         """Atomically save the trainer state (skipped if any weight is not finite)."""

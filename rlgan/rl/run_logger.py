@@ -19,10 +19,10 @@ from stable_baselines3.common.logger import (
     Logger,
     TensorBoardOutputFormat,
 )
-from tensorboard.compat.proto.summary_pb2 import Summary
 
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.run_dir import PROGRESS_FILE, TB_DIR
+from rlgan.common.tensorboard import is_scalar, write_scalars
 
 
 class ProgressCSVWriter(KVWriter):
@@ -43,7 +43,7 @@ class ProgressCSVWriter(KVWriter):
             excluded = key_excluded.get(key) or ()
             if "csv" in excluded:
                 continue
-            if isinstance(value, (int, float, np.integer, np.floating)):
+            if is_scalar(value):
                 row[key] = value.item() if isinstance(value, np.generic) else value
         if len(row) > 1:
             self.csv.log(row)
@@ -56,8 +56,8 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
     """SB3's TensorBoard output, writing each dump's numbers as one event.
 
     SB3's own format writes one event per number (``add_scalar``): ~16 protobuf events per
-    PPO iteration, which cost more than the rest of the run's logging together. Here the
-    numbers of a dump share one event (TensorBoard reads every value of an event); strings,
+    PPO iteration. Here the numbers of a dump share one event (through
+    :func:`rlgan.common.tensorboard.write_scalars`, as ``rlgan-gan`` writes its rows); strings,
     histograms, images, videos and figures still go through SB3's format. The file is flushed
     at most every ``flush_secs`` seconds (SB3 flushes after every dump, which waits for
     TensorBoard's writer thread ~200 times in a 100k-step CartPole PPO run) and on
@@ -72,18 +72,16 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
     def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]],
               step: int = 0) -> None:
         """Write the numbers as one summary event, the rest as SB3 does; flush when due."""
-        values, others, others_excluded = [], {}, {}
+        numbers, others, others_excluded = {}, {}, {}
         for key, value in key_values.items():
             excluded = key_excluded.get(key) or ()
             if "tensorboard" in excluded:
                 continue
-            if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
-                values.append(Summary.Value(tag=key, simple_value=float(value)))
+            if is_scalar(value):
+                numbers[key] = value
             else:
                 others[key], others_excluded[key] = value, excluded
-        if values:
-            assert self.writer.file_writer is not None
-            self.writer.file_writer.add_summary(Summary(value=values), int(step))
+        write_scalars(self.writer, numbers, step)
         if others:
             super().write(others, others_excluded, step)  # flushes
             self.last_flush = time.monotonic()
