@@ -22,9 +22,9 @@ from omegaconf import DictConfig
 from rlgan.common.atomic import atomic_torch_save
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import resolve_device, set_torch_threads
-from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
+from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.interrupt import sigterm_as_interrupt
-from rlgan.common.progress import check_progress, want_progress
+from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     CHECKPOINT_DIR,
     PLOTS_DIR,
@@ -43,16 +43,15 @@ from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import write_scalars
 from rlgan.gan import inception_metrics, visuals
 from rlgan.gan.data import GanData, build_data
-from rlgan.gan.losses import LOSS_NAMES
 from rlgan.gan.metrics import mixture_metrics, sliced_wasserstein
 from rlgan.gan.models import build_models
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
+from rlgan.gan.validate import validate
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SUFFIX = ".pt"
 SAMPLES_DIR = "samples"
-SCHEDULES = ("constant", "linear")
 LOSS_COLUMNS = ("loss/d", "loss/g", "loss/penalty")
 MIXTURE_METRICS = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
                    "eval/sliced_w1")
@@ -67,32 +66,6 @@ def available_metrics(data: GanData, inception: bool = False) -> tuple[str, ...]
         found = IMAGE_METRICS if data.num_classes >= 2 else ()
         found += inception_metrics.INCEPTION_METRICS if inception else ()
     return found + ("loss/d", "loss/g")
-
-
-def validate(cfg: DictConfig) -> None:
-    """Check the numbers and names of ``cfg`` that are cheap to check (ConfigError)."""
-    train = cfg.train
-    for knob in ("iterations", "batch_size", "lr_g", "lr_d", "d_steps", "log_every",
-                 "eval_every", "sample_every", "checkpoint_every"):
-        require_positive(f"train.{knob}", train.get(knob))
-    require_positive("eval.n_samples", cfg.eval.get("n_samples"))
-    require(0.0 <= float(train.get("ema") or 0.0) < 1.0,
-            f"Invalid train.ema={train.get('ema')!r}: the EMA decay must be in [0, 1) "
-            "(0 turns the generator EMA off; 0.999 is typical).")
-    betas = list(train.get("betas") or [])
-    require(len(betas) == 2 and all(0.0 <= float(b) < 1.0 for b in betas),
-            f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999].")
-    if str(train.lr_schedule) not in SCHEDULES:
-        raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
-    check_progress(cfg.get("progress_bar", "auto"))
-    if str(cfg.loss.name) not in LOSS_NAMES:
-        raise invalid_choice("loss", cfg.loss.name, LOSS_NAMES)
-    require_positive("loss.r1_gamma", cfg.loss.get("r1_gamma", 0.0), allow_zero=True)
-    r1_every = cfg.loss.get("r1_every", 1)
-    require(isinstance(r1_every, int) and r1_every >= 1,
-            f"Invalid loss.r1_every={r1_every!r}: apply the R1 penalty every k-th "
-            "discriminator update, k an integer >= 1 (1: every update; 4 or 16: lazy R1).")
-    inception_metrics.check_config(cfg)
 
 
 def _resumed_config(cfg: DictConfig) -> tuple[DictConfig, Path, tuple[int, Path]]:
