@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -23,7 +24,17 @@ from rlgan.common.atomic import atomic_torch_save
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError, invalid_choice
-from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.lifecycle import (
+    ExistingRun,
+    ResumePlan,
+    RunInterrupted,
+    RunLifecycle,
+    StopRequest,
+    announce_finished,
+    clean_after_crash,
+    multirun_job_plan,
+    plan_resume,
+)
 from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     CHECKPOINT_DIR,
@@ -32,12 +43,10 @@ from rlgan.common.run_dir import (
     TB_DIR,
     checkpoint_path,
     current_run_dir,
+    is_multirun,
     latest_checkpoint,
-    load_run_config,
     prune_checkpoints,
     read_metrics,
-    save_config,
-    write_metrics,
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import write_scalars
@@ -66,18 +75,6 @@ def available_metrics(data: GanData, inception: bool = False) -> tuple[str, ...]
         found = IMAGE_METRICS if data.num_classes >= 2 else ()
         found += inception_metrics.INCEPTION_METRICS if inception else ()
     return found + ("loss/d", "loss/g")
-
-
-def _resumed_config(cfg: DictConfig) -> tuple[DictConfig, Path, tuple[int, Path]]:
-    """The stored config, folder and latest checkpoint of the run named by ``cfg.resume``."""
-    folder = Path(str(cfg.resume)).expanduser()
-    stored = load_run_config(folder, knob="resume")
-    found = latest_checkpoint(folder, CHECKPOINT_SUFFIX)
-    if found is None:
-        raise ConfigError(f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
-                          f"{folder / CHECKPOINT_DIR} to continue from.")
-    stored.resume = None
-    return stored, folder, found
 
 
 class GanRun:
@@ -111,6 +108,12 @@ class GanRun:
 
             self.view = LiveGANView(every=int(cfg.render.every))
         self.last_metrics: dict[str, float] = {}
+        self.last_losses: dict[str, float] = {}
+
+    def final_losses(self) -> dict[str, float]:
+        """The latest finite losses (``loss/d``, ``loss/g``; valid objectives of a run)."""
+        return {k: v for k, v in self.last_losses.items()
+                if k in ("loss/d", "loss/g") and math.isfinite(v)}
 
     # ---- evaluation -----------------------------------------------------------------------
     def evaluate(self, step: int) -> dict[str, float]:
@@ -191,9 +194,10 @@ class GanRun:
 
     def checkpoint(self, wall_time_s: float) -> Path | None:
         """Atomically save the trainer state (skipped if any weight is not finite)."""
-        if not self.trainer.parameters_finite():
-            log.error("not checkpointing step %d: the weights are not finite",
-                      self.trainer.step)
+        finite = getattr(self.trainer, "state_is_finite", self.trainer.parameters_finite)
+        if not finite():
+            log.error("not checkpointing step %d: the weights or optimiser state are not "
+                      "finite", self.trainer.step)
             return None
         state = self.trainer.state_dict()
         state["wall_time_s"] = wall_time_s
@@ -239,11 +243,50 @@ def evaluate_samples(fake: torch.Tensor, data: GanData, evaluator: Any = None,
     return {f"eval/{k}": float(v) for k, v in out.items()}
 
 
+#: Knobs that ``resume=<run dir>`` may change besides ``train.iterations`` (applied, recorded).
+RESUME_KNOBS = ("progress_bar", "threads", "device", "render.live", "render.every", "trust")
+
+
+def iterations_done(run_dir: Path) -> int:
+    """Iterations a run has completed: its newest checkpoint's, or its metrics' when later."""
+    latest = latest_checkpoint(run_dir, CHECKPOINT_SUFFIX)
+    done = latest[0] if latest else 0
+    recorded = read_metrics(run_dir).get("step")
+    return max(done, recorded) if isinstance(recorded, int) else done
+
+
+def resume_plan(cfg: DictConfig) -> ResumePlan:
+    """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
+    plan = plan_resume("gan", cfg, budget_key="train.iterations", done=iterations_done,
+                       applicable=RESUME_KNOBS)
+    if not plan.finished and latest_checkpoint(plan.run_dir, CHECKPOINT_SUFFIX) is None:
+        raise ConfigError(f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
+                          f"{plan.run_dir / CHECKPOINT_DIR} to continue from; start a new "
+                          "run instead.")
+    return plan
+
+
 def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
-    """Train a GAN as configured; return the objective (``cfg.objective``'s final value)."""
-    resume_from = None
+    """Train a GAN as configured; return the objective (``cfg.objective``'s final value).
+
+    An interrupted run (Ctrl-C, SIGTERM) finishes its current iteration, checkpoints, is
+    recorded ``interrupted``, and :class:`~rlgan.common.lifecycle.RunInterrupted` (a
+    ``KeyboardInterrupt``) propagates.
+    """
+    plan: ResumePlan | None = None
     if cfg.get("resume"):
-        cfg, run_dir, resume_from = _resumed_config(cfg)
+        plan = resume_plan(cfg)
+        cfg, run_dir = plan.cfg, plan.run_dir
+        if plan.finished:
+            return _finished(plan.run_dir, cfg)
+    elif is_multirun():
+        run_dir = current_run_dir(run_dir)
+        job = multirun_job_plan("gan", cfg, run_dir)
+        if job == "skip":
+            return _finished(run_dir, cfg)
+        if job == "resume" and latest_checkpoint(run_dir, CHECKPOINT_SUFFIX) is not None:
+            log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
+            plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     validate(cfg)
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
@@ -255,52 +298,97 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     seed_everything(int(cfg.seed))
     set_torch_threads(cfg.get("threads", 1))
     generator, discriminator = build_models(cfg.model, data.shape)
-    folder = current_run_dir(run_dir)
-    save_config(folder, cfg)
+    folder = Path(run_dir).resolve() if run_dir is not None else current_run_dir(None)
     trainer = GanTrainer(generator, discriminator, data, cfg.train, cfg.loss,
                          int(cfg.model.z_dim), device, int(cfg.seed))
-    run = GanRun(cfg, folder, data, trainer)
-    elapsed = 0.0
-    if resume_from is not None:
-        state = torch.load(resume_from[1], map_location=device, weights_only=False)
+    elapsed, fixed_z, resumed_from = 0.0, None, None
+    if plan is not None:
+        state = _load_checkpoint(folder, device)
         trainer.load_state_dict(state)
         elapsed = float(state.get("wall_time_s", 0.0))
-        run.fixed_z = state.get("fixed_z", run.fixed_z).to(device)
-        run.last_metrics = {k: v for k, v in read_metrics(folder).items()
-                            if k.startswith("eval/")}
+        fixed_z = state.get("fixed_z")
+        resumed_from = trainer.step
+        clean_after_crash(folder, resumed_from)
         log.info("resuming %s from iteration %d", folder, trainer.step)
-    summary: dict[str, Any] = {"app": "gan", "seed": int(cfg.seed), "objective": objective,
+    summary: dict[str, Any] = {"seed": int(cfg.seed), "objective": objective,
                                "data": data.name, "model": str(cfg.model.name),
-                               "loss": str(cfg.loss.name), "iterations": trainer.iterations}
-    write_metrics(folder, {**summary, "status": "running", "step": trainer.step})
-    try:
-        with sigterm_as_interrupt():
-            elapsed = _loop(cfg, run, trainer, elapsed)
-    except KeyboardInterrupt:
+                               "loss": str(cfg.loss.name), "iterations": trainer.iterations,
+                               "step": trainer.step}
+    if plan is not None:
+        summary.update({k: v for k, v in read_metrics(folder).items()
+                        if k.startswith(("eval/", "loss/"))})
+    with RunLifecycle("gan", folder, cfg, summary, resumed_from=resumed_from,
+                      applied=plan.applied if plan else None) as life:
+        run = GanRun(cfg, folder, data, trainer)
+        life.on_close(run.close)
+        if fixed_z is not None:
+            run.fixed_z = fixed_z.to(device)
+        run.last_metrics = {k: v for k, v in summary.items() if k.startswith("eval/")}
+        return _train_and_finish(cfg, run, trainer, life, elapsed)
+
+
+def _load_checkpoint(folder: Path, device: torch.device) -> dict[str, Any]:
+    """The newest loadable checkpoint's state (see :mod:`rlgan.gan.checkpoints`)."""
+    found = latest_checkpoint(folder, CHECKPOINT_SUFFIX)
+    assert found is not None, "resume_plan checked that a checkpoint exists"
+    return torch.load(found[1], map_location=device, weights_only=False)
+
+
+def _finished(run_dir: Path, cfg: DictConfig) -> float:
+    """A finished run asked to train again: say so, change nothing, return its objective."""
+    existing = ExistingRun(run_dir, read_metrics(run_dir))
+    announce_finished("rlgan-gan", existing, "train.iterations",
+                      int(existing.metrics.get("step") or 0))
+    return existing.objective(str(cfg.objective))
+
+
+def _train_and_finish(cfg: DictConfig, run: GanRun, trainer: GanTrainer, life: RunLifecycle,
+                      elapsed: float) -> float:
+    """Run the loop under the lifecycle; checkpoint, pictures and the final summary."""
+    objective = str(cfg.objective)
+    with StopRequest() as stop:
+        try:
+            elapsed = _loop(cfg, run, trainer, elapsed, stop)
+        except TrainingDivergedError as err:
+            good = latest_checkpoint(run.run_dir, CHECKPOINT_SUFFIX)
+            life.record({**run.final_losses(), "step": trainer.step,
+                         "diverged_at_iteration": trainer.step + 1,
+                         "last_good_checkpoint_step": good[0] if good else None})
+            where = (f"The last good checkpoint is {good[1].name} (iteration {good[0]})."
+                     if good else "No good checkpoint exists: the run diverged before its "
+                     "first checkpoint.")
+            raise TrainingDivergedError(f"{err} {where}") from None
+    if stop.requested:
         run.checkpoint(elapsed)
-        run.close()
-        write_metrics(folder, {**summary, **run.last_metrics, "status": "interrupted",
-                               "step": trainer.step, "wall_time_s": elapsed})
-        log.warning("interrupted at iteration %d; continue with resume=%s", trainer.step, folder)
-        return float("nan")
-    except TrainingDivergedError as err:
-        run.close()
-        write_metrics(folder, {**summary, **run.last_metrics, "status": "failed",
-                               "step": trainer.step, "error": str(err)})
-        raise
+        life.record({**run.last_metrics, **run.final_losses(), "step": trainer.step,
+                     "wall_time_s": elapsed}, status="interrupted")
+        log.warning("interrupted at iteration %d; continue with resume=%s", trainer.step,
+                    run.run_dir)
+        print(f"rlgan-gan: interrupted at iteration {trainer.step}; continue with: "
+              f"rlgan-gan resume={run.run_dir}")
+        raise RunInterrupted(stop.signum or signal.SIGINT)
     run.checkpoint(elapsed)
     run.finish_pictures()
-    run.close()
-    final = {**summary, **run.last_metrics, "status": "ok", "step": trainer.step,
-             "wall_time_s": elapsed}
-    write_metrics(folder, final)
-    value = float(final.get(objective, math.nan))
+    life.finish({**run.last_metrics, **run.final_losses(), "step": trainer.step,
+                 "wall_time_s": elapsed})
+    value = objective_value(life.metrics, objective)
     log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)
     return value
 
 
-def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float) -> float:
-    """Run the remaining iterations; return the total wall time (s) of the run so far."""
+def objective_value(metrics: Mapping[str, Any], name: str) -> float:
+    """The final value of metric ``name`` (NaN when it is missing or not a number)."""
+    value = metrics.get(name)
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float,
+          stop: StopRequest) -> float:
+    """Run the remaining iterations; return the total wall time (s) of the run so far.
+
+    A stop request (Ctrl-C, SIGTERM) ends the loop between two iterations, so the
+    interrupt checkpoint holds a whole iteration's state.
+    """
     train_cfg = cfg.train
     every = {k: int(train_cfg[f"{k}_every"]) for k in ("log", "eval", "sample", "checkpoint")}
     total = trainer.iterations
@@ -315,12 +403,13 @@ def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float) -> 
     started = time.perf_counter() - elapsed
     if trainer.step == 0:
         run.save_samples(0)
-    while trainer.step < total:
+    while trainer.step < total and not stop.requested:
         losses = trainer.train_step()
         step = trainer.step
         for key, value in losses.items():
             sums[key] = sums.get(key, 0.0) + value
         count += 1
+        run.last_losses = dict(losses)
         row: dict[str, Any] = {}
         last = step == total
         if step % every["log"] == 0 or last:
@@ -351,4 +440,3 @@ def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float) -> 
     if bar is not None:
         bar.close()
     return time.perf_counter() - started
-

@@ -5,7 +5,9 @@ Accepted forms for a scheduled knob (``learning_rate``, ``clip_range``, ...):
 
 - a number: constant;
 - ``"lin_<start>"``: linear from ``start`` to 0 over the run;
-- a mapping ``{schedule: linear, start: <a>, end: <b>}``: linear from ``a`` to ``b``.
+- a mapping ``{schedule: linear, start: <a>, end: <b>}``: linear from ``a`` to ``b``;
+  ``end_fraction: <f>`` (default 1) reaches ``b`` after that fraction of the run and holds it,
+  so a decay can end well before the budget does.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ def parse_schedule(knob: str, value: Any) -> float | Schedule:
     if isinstance(value, Mapping) and value.get("schedule") == "linear":
         start = _to_float(knob, value, value.get("start"))
         end = _to_float(knob, value, value.get("end", 0.0))
-        return LinearSchedule(start, end, 1.0)
+        fraction = _to_float(knob, value, value.get("end_fraction", 1.0))
+        if not 0.0 < fraction <= 1.0:
+            raise _bad(knob, value)
+        return LinearSchedule(start, end, fraction)
     raise _bad(knob, value)
 
 
@@ -71,4 +76,5 @@ def _bad(knob: str, value: Any) -> ConfigError:
     shown = dict(value) if isinstance(value, Mapping) else value
     return ConfigError(
         f"Invalid algo.hyperparams.{knob}={shown!r}: use a number (constant), 'lin_<start>' "
-        "(linear from start to 0, e.g. lin_2e-3) or {schedule: linear, start: <a>, end: <b>}.")
+        "(linear from start to 0, e.g. lin_2e-3) or {schedule: linear, start: <a>, end: <b>} "
+        "with an optional end_fraction in (0, 1] (when the end value is reached).")

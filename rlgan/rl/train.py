@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,14 +25,23 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError
-from rlgan.common.interrupt import sigterm_as_interrupt
+from rlgan.common.lifecycle import (
+    ExistingRun,
+    ResumePlan,
+    RunInterrupted,
+    RunLifecycle,
+    StopRequest,
+    announce_finished,
+    clean_after_crash,
+    multirun_job_plan,
+    plan_resume,
+)
 from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     current_run_dir,
+    is_multirun,
     latest_checkpoint,
-    load_run_config,
-    save_config,
-    write_metrics,
+    read_metrics,
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.rl.algos import get_algo_class
@@ -69,19 +79,29 @@ def choose_device(cfg: DictConfig) -> str:
     return str(device)
 
 
-def resume_config(resume: str) -> tuple[Path, DictConfig]:
-    """The run folder and saved config of the run that ``resume=<run dir>`` continues."""
-    run_cfg = load_run_config(resume, "resume")
-    if run_cfg.get("app") != "rl" or "algo" not in run_cfg:
-        raise ConfigError(f"Invalid resume={resume!r}: that folder is not an rlgan-rl run (its "
-                          f"config has app={run_cfg.get('app')!r}); pass the folder of an "
-                          "interrupted rlgan-rl run, e.g. outputs/rl/<date>/<time>.")
-    run_dir = Path(resume).expanduser().resolve()
-    if latest_checkpoint(run_dir, MODEL_SUFFIX) is None:
-        raise ConfigError(f"Invalid resume={resume!r}: the run has no checkpoint to continue "
-                          "from (checkpoints/step_*.zip); start a new run instead.")
-    run_cfg.resume = None
-    return run_dir, run_cfg
+#: Knobs that ``resume=<run dir>`` may change besides the budget (applied and recorded).
+RESUME_KNOBS = ("progress_bar", "threads", "device", "log.stdout", "trust")
+
+
+def steps_done(run_dir: Path) -> int:
+    """Timesteps a run has completed: its newest checkpoint's, or its metrics' when later."""
+    latest = latest_checkpoint(run_dir, MODEL_SUFFIX)
+    done = latest[0] if latest else 0
+    recorded = read_metrics(run_dir).get("timesteps")
+    return max(done, recorded) if isinstance(recorded, int) else done
+
+
+def resume_plan(cfg: DictConfig) -> ResumePlan:
+    """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
+    plan = plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done,
+                       applicable=RESUME_KNOBS)
+    if "algo" not in plan.cfg:
+        raise ConfigError(f"Invalid resume={cfg.resume!r}: its saved config has no algo "
+                          "section; the run folder is damaged.")
+    if not plan.finished and latest_checkpoint(plan.run_dir, MODEL_SUFFIX) is None:
+        raise ConfigError(f"Invalid resume={cfg.resume!r}: the run has no checkpoint to "
+                          "continue from (checkpoints/step_*.zip); start a new run instead.")
+    return plan
 
 
 def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str
@@ -100,21 +120,43 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
     """Train (or evaluate / resume, see the config's ``evaluate`` and ``resume``).
 
     Returns the objective named by ``cfg.objective`` (NaN when not available). ``callbacks``
-    are extra SB3 callbacks run after the runner's own (for tests and experiments).
+    are extra SB3 callbacks run after the runner's own (for tests and experiments). An
+    interrupted run (Ctrl-C, SIGTERM) is checkpointed and recorded, then
+    :class:`~rlgan.common.lifecycle.RunInterrupted` (a ``KeyboardInterrupt``) propagates.
     """
     if cfg.get("evaluate"):
+        if cfg.get("resume"):
+            plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done)
         return evaluate_run(str(cfg.evaluate), episodes=int(cfg.eval.final_episodes
                                                               or cfg.eval.episodes),
                             max_envs=int(cfg.eval.n_envs), seed=int(cfg.seed))
-    resuming = bool(cfg.get("resume"))
-    if resuming:
-        run_dir, cfg = resume_config(str(cfg.resume))
+    plan: ResumePlan | None = None
+    if cfg.get("resume"):
+        plan = resume_plan(cfg)
+        cfg, run_dir = plan.cfg, plan.run_dir
+        if plan.finished:
+            return _finished(plan.run_dir, cfg)
+    elif is_multirun():
+        run_dir = current_run_dir(run_dir)
+        job = multirun_job_plan("rl", cfg, run_dir)
+        if job == "skip":
+            return _finished(run_dir, cfg)
+        if job == "resume" and latest_checkpoint(run_dir, MODEL_SUFFIX) is not None:
+            log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
+            plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     checked = check_config(cfg)
     device = choose_device(cfg)
-    run_dir = current_run_dir(run_dir)
-    save_config(run_dir, cfg)
+    run_dir = Path(run_dir).resolve() if run_dir is not None else current_run_dir(None)
     set_torch_threads(cfg.get("threads", 1))
-    return _Run(cfg, checked, run_dir, device, resuming).execute(callbacks or [])
+    return _Run(cfg, checked, run_dir, device, plan).execute(callbacks or [])
+
+
+def _finished(run_dir: Path, cfg: DictConfig) -> float:
+    """A finished run asked to train again: say so, change nothing, return its objective."""
+    existing = ExistingRun(run_dir, read_metrics(run_dir))
+    announce_finished("rlgan-rl", existing, "total_timesteps",
+                      int(existing.metrics.get("timesteps") or 0))
+    return existing.objective(str(cfg.objective))
 
 
 def _close_quietly(env: VecEnv) -> None:
@@ -125,13 +167,26 @@ def _close_quietly(env: VecEnv) -> None:
         log.debug("closing the environments: %s", err)
 
 
+class _StopOnRequest(BaseCallback):
+    """Ends ``model.learn`` cleanly after the current step once a stop was requested."""
+
+    def __init__(self, stop: StopRequest) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def _on_step(self) -> bool:
+        """False (stop training) once SIGINT / SIGTERM arrived."""
+        return not self.stop.requested
+
+
 class _Run:
     """One training session of a run folder (fresh or resumed)."""
 
     def __init__(self, cfg: DictConfig, checked: CheckedConfig, run_dir: Path, device: str,
-                 resuming: bool) -> None:
+                 plan: ResumePlan | None) -> None:
         self.cfg, self.checked, self.run_dir = cfg, checked, run_dir
-        self.device, self.resuming = device, resuming
+        self.device, self.plan = device, plan
+        self.resuming = plan is not None
         self.state = RunState()
         self.last_eval: EvalResult | None = None
         self.started = time.perf_counter()
@@ -141,53 +196,63 @@ class _Run:
         return self.state.wall_time_s + (time.perf_counter() - self.started)
 
     def execute(self, extra_callbacks: list[BaseCallback]) -> float:
-        """Build, train, save and report; returns the objective."""
+        """Build (or load), train, save and report; returns the objective.
+
+        Nothing is written to the run folder until the model is built or its checkpoint
+        loaded, so a resume that cannot load leaves the run as it was.
+        """
         cfg = self.cfg
         seed = seed_everything(int(cfg.seed))
         env = make_vec_env(cfg.env, int(cfg.env.n_envs), seed, self.checked.vectorization)
-        n_eval = eval_env_count(max(cfg.eval.episodes, cfg.eval.final_episodes),
-                                cfg.eval.n_envs)
-        eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET,
-                                self.checked.vectorization)
-        logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard), bool(cfg.log.stdout))
+        eval_env: VecEnv | None = None
         try:
-            model = self._model(env)
-            model.set_logger(logger)
-            self._write_metrics(model, "running")
-            interrupted = self._learn(model, eval_env, extra_callbacks)
-            return self._finish(model, eval_env, interrupted)
-        except BaseException as err:
-            if not isinstance(err, (KeyboardInterrupt, SystemExit)):
-                metrics = self._base_metrics(None, "failed")
-                metrics["error"] = f"{type(err).__name__}: {err}"
-                write_metrics(self.run_dir, metrics)
-            raise
-        finally:
-            logger.close()  # flushes TensorBoard
+            n_eval = eval_env_count(max(cfg.eval.episodes, cfg.eval.final_episodes),
+                                    cfg.eval.n_envs)
+            eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET,
+                                    self.checked.vectorization)
+            model, resumed_from = self._model(env)
+        except BaseException:
             _close_quietly(env)
-            _close_quietly(eval_env)
+            if eval_env is not None:
+                _close_quietly(eval_env)
+            raise
+        if self.resuming:
+            clean_after_crash(self.run_dir, resumed_from, step_column="step")
+        lifecycle = RunLifecycle("rl", self.run_dir, cfg, self._base_metrics(model),
+                                 resumed_from=resumed_from,
+                                 applied=self.plan.applied if self.plan else None)
+        with lifecycle as life:
+            life.on_close(lambda: _close_quietly(eval_env))
+            life.on_close(lambda: _close_quietly(env))
+            logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard),
+                                     bool(cfg.log.stdout))
+            life.on_close(logger.close)  # flushes TensorBoard
+            model.set_logger(logger)
+            self.life = life
+            stop = self._learn(model, eval_env, extra_callbacks)
+            return self._finish(model, eval_env, stop)
 
-    def _model(self, env: VecEnv) -> BaseAlgorithm:
-        """A fresh model, or the latest checkpoint's when resuming."""
+    def _model(self, env: VecEnv) -> tuple[BaseAlgorithm, int | None]:
+        """A fresh model, or the newest loadable checkpoint's when resuming (and its step)."""
         if not self.resuming:
-            return build_model(self.cfg, self.checked, env, self.device)
+            return build_model(self.cfg, self.checked, env, self.device), None
         loaded = load_checkpoint(self.run_dir, self.checked.algo_name, env, self.device)
-        assert loaded is not None, "resume_config checked that a checkpoint exists"
-        model, state = loaded
+        assert loaded is not None, "resume_plan checked that a checkpoint exists"
+        model, state = loaded[0], loaded[1]
         self.state = RunState.from_dict(state)
         log.info("resuming %s from its checkpoint at %d timesteps", self.run_dir,
                  model.num_timesteps)
-        return model
+        return model, int(model.num_timesteps)
 
     def _learn(self, model: BaseAlgorithm, eval_env: VecEnv,
-               extra_callbacks: list[BaseCallback]) -> bool:
-        """Train up to ``total_timesteps``; True when interrupted (Ctrl-C / SIGTERM)."""
+               extra_callbacks: list[BaseCallback]) -> int | None:
+        """Train up to ``total_timesteps``; the signal number when interrupted, else None."""
         cfg = self.cfg
         remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
         if remaining <= 0:
             log.info("nothing to train: the run already has %d of %d timesteps",
                      model.num_timesteps, cfg.total_timesteps)
-            return False
+            return None
         evaluator = PeriodicEvalCallback(
             eval_env, self.state, self.run_dir, freq=cfg.eval.freq, episodes=cfg.eval.episodes,
             deterministic=bool(cfg.eval.deterministic), threshold=self.checked.reward_threshold,
@@ -196,46 +261,57 @@ class _Run:
             self.state, self.run_dir, freq=cfg.checkpoint.freq, keep=cfg.checkpoint.keep,
             replay_buffer=bool(cfg.checkpoint.replay_buffer), state_extra=self._state_extra)
         show_bar = want_progress(cfg.get("progress_bar", "auto"), sys.stdout)
-        with sigterm_as_interrupt():
+        with StopRequest() as stop:
+            callback = CallbackList([_StopOnRequest(stop), evaluator, checkpointer,
+                                     *extra_callbacks])
             try:
-                model.learn(total_timesteps=remaining,
-                            callback=CallbackList([evaluator, checkpointer, *extra_callbacks]),
+                model.learn(total_timesteps=remaining, callback=callback,
                             reset_num_timesteps=not self.resuming, progress_bar=show_bar)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as err:
                 log.warning("interrupted at %d timesteps: saving a checkpoint",
                             model.num_timesteps)
-                return True
-        return False
+                return getattr(err, "signum", signal.SIGINT)
+        if stop.requested:
+            log.warning("stopped at %d timesteps: saving a checkpoint", model.num_timesteps)
+        return stop.signum
 
     def _on_evaluation(self, result: EvalResult) -> None:
         """After each periodic evaluation: remember it and refresh ``metrics.json``."""
         self.last_eval = result
-        self._write_metrics(None, "running")
+        self.life.record(self._base_metrics(None))
 
     def _state_extra(self) -> dict[str, Any]:
         """Values saved with a checkpoint that the callbacks do not track themselves."""
         return {"wall_time_s": self.wall_time()}
 
-    def _finish(self, model: BaseAlgorithm, eval_env: VecEnv, interrupted: bool) -> float:
-        """Checkpoint, save the final model, final evaluation, metrics, plot, summary."""
+    def _finish(self, model: BaseAlgorithm, eval_env: VecEnv, stop: int | None) -> float:
+        """Checkpoint, save the final model, final evaluation, metrics, plot, summary.
+
+        When ``stop`` is a signal number the run was interrupted: it is checkpointed, recorded
+        ``interrupted``, and :class:`RunInterrupted` is raised for the command's exit status.
+        """
         cfg = self.cfg
         state = {**self.state.to_dict(), **self._state_extra()}
         save_checkpoint(model, self.run_dir, state, bool(cfg.checkpoint.replay_buffer),
                         int(cfg.checkpoint.keep))
-        status = "interrupted" if interrupted else "ok"
+        interrupted = stop is not None
         if not interrupted:
             save_model(model, self.run_dir / FINAL_MODEL)
             if cfg.eval.final_episodes > 0:
                 self._final_evaluation(model, eval_env)
             if not (self.run_dir / BEST_MODEL).is_file():
                 shutil.copyfile(self.run_dir / FINAL_MODEL, self.run_dir / BEST_MODEL)
-        metrics = self._write_metrics(model, status)
+        metrics = self._base_metrics(model)
         plot_learning_curve(self.run_dir, f"{cfg.algo.name.upper()} on {self.checked.env_id}",
                             self.checked.reward_threshold)
-        print(summary_line(metrics, self.run_dir))
         if interrupted:
+            self.life.record(metrics, status="interrupted")
+            print(summary_line(self.life.metrics, self.run_dir))
             print(f"rlgan-rl: continue with: rlgan-rl resume={self.run_dir}")
-        return objective_value(metrics, str(cfg.objective))
+            raise RunInterrupted(stop)
+        self.life.finish(metrics)
+        print(summary_line(self.life.metrics, self.run_dir))
+        return objective_value(self.life.metrics, str(cfg.objective))
 
     def _final_evaluation(self, model: BaseAlgorithm, eval_env: VecEnv) -> None:
         """Evaluate the final model; log it unless a periodic evaluation just did."""
@@ -263,13 +339,13 @@ class _Run:
                 self.state.solved_at_timesteps is None:
             self.state.solved_at_timesteps = step
 
-    def _base_metrics(self, model: BaseAlgorithm | None, status: str) -> dict[str, Any]:
-        """The fields every ``metrics.json`` of this run holds."""
+    def _base_metrics(self, model: BaseAlgorithm | None) -> dict[str, Any]:
+        """The fields every ``metrics.json`` of this run holds (status is the lifecycle's)."""
         cfg = self.cfg
         last = self.last_eval.summary() if self.last_eval else (self.state.last_eval or {})
         best = self.state.best_mean_reward
         metrics: dict[str, Any] = {
-            "app": "rl", "status": status, "algo": self.checked.algo_name,
+            "algo": self.checked.algo_name,
             "env_id": self.checked.env_id, "seed": int(cfg.seed),
             "objective": str(cfg.objective), "total_timesteps": int(cfg.total_timesteps),
             "n_envs": int(cfg.env.n_envs), "vectorization": self.checked.vectorization,
@@ -285,12 +361,6 @@ class _Run:
         }
         if model is not None:
             metrics["timesteps"] = int(model.num_timesteps)
-        return metrics
-
-    def _write_metrics(self, model: BaseAlgorithm | None, status: str) -> dict[str, Any]:
-        """Write ``metrics.json`` (keeping the last known timesteps when no model is given)."""
-        metrics = self._base_metrics(model, status)
-        if "timesteps" not in metrics:
-            metrics["timesteps"] = self.state.last_eval_step or 0
-        write_metrics(self.run_dir, metrics)
+        elif self.state.last_eval_step is not None:
+            metrics["timesteps"] = int(self.state.last_eval_step)
         return metrics
