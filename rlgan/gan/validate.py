@@ -1,38 +1,183 @@
-"""Check an ``rlgan-gan`` config before any heavy work: one-paragraph :class:`ConfigError`s."""
+"""Check an ``rlgan-gan`` config before any heavy work: one-paragraph :class:`ConfigError`s.
+
+:func:`validate` refuses unknown keys (``+train.batch_szie=...``, with a close-match hint),
+counts that are not integers in range (``train.batch_size=64.5`` is never truncated) and bad
+names or numbers. :func:`warn_batch_vs_data` warns, once the data set is built, when a batch
+is larger than the data set.
+"""
 
 from __future__ import annotations
 
-from omegaconf import DictConfig
+import logging
+from dataclasses import dataclass
+from typing import Any
 
-from rlgan.common.errors import invalid_choice, require, require_positive
+from omegaconf import DictConfig, OmegaConf
+
+from rlgan.common.config_keys import ClosedNode, check_known_keys
+from rlgan.common.errors import ConfigError, invalid_choice, require, require_int, require_positive
 from rlgan.common.progress import check_progress
 from rlgan.gan import inception_metrics
 from rlgan.gan.losses import LOSS_NAMES
+from rlgan.nets.mlp import check_sizes
+
+log = logging.getLogger(__name__)
 
 SCHEDULES = ("constant", "linear")
+IMAGE_CHANNELS = (1, 3)
+
+#: Nodes of the ``gan`` config whose keys are checked; ``data``, ``model`` and ``loss`` against
+#: the selected option's file (``conf/<group>/<option>.yaml``).
+GAN_NODES: tuple[ClosedNode, ...] = (
+    ClosedNode(""),
+    ClosedNode("train"),
+    ClosedNode("eval"),
+    ClosedNode("render"),
+    ClosedNode("data", group="data"),
+    ClosedNode("model", group="model"),
+    ClosedNode("loss", group="loss"),
+)
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class IntKnob:
+    """An integer knob of the ``gan`` config and its valid range."""
+
+    path: str
+    minimum: int
+    meaning: str
+    nullable: bool = False
+    required: bool = True
+
+
+#: Every count of the ``gan`` config (optional ones are checked when the option has them).
+INT_KNOBS: tuple[IntKnob, ...] = (
+    IntKnob("seed", 0, "the run's random seed"),
+    IntKnob("threads", 0, "torch CPU threads; 0 or null: torch's default", nullable=True,
+            required=False),
+    IntKnob("train.iterations", 1, "generator updates to train for"),
+    IntKnob("train.batch_size", 1, "real and generated samples per update"),
+    IntKnob("train.d_steps", 1, "discriminator updates per generator update"),
+    IntKnob("train.log_every", 1, "iterations between log rows"),
+    IntKnob("train.eval_every", 1, "iterations between evaluations"),
+    IntKnob("train.sample_every", 1, "iterations between sample images"),
+    IntKnob("train.checkpoint_every", 1, "iterations between checkpoints"),
+    IntKnob("train.keep_checkpoints", 0, "newest checkpoints kept; 0: all"),
+    IntKnob("eval.n_samples", 1, "generated samples per evaluation"),
+    IntKnob("eval.kid_subset_size", 2, "KID subset size", required=False),
+    IntKnob("render.every", 1, "iterations between live-view updates", required=False),
+    IntKnob("model.z_dim", 1, "latent dimensions"),
+    IntKnob("model.base_channels", 1, "DCGAN channel width", required=False),
+    IntKnob("loss.r1_every", 1, "apply the R1 penalty every k-th discriminator update "
+                                "(1: every update; 4 or 16: lazy R1)", required=False),
+    IntKnob("data.image_size", 1, "side of the square images after resizing; null: native",
+            nullable=True, required=False),
+    IntKnob("data.max_images", 1, "images kept from the data set; null: all", nullable=True,
+            required=False),
+    IntKnob("data.classifier_steps", 1, "training steps of the metric classifier",
+            required=False),
+)
+
+
+def _select(cfg: DictConfig, path: str) -> Any:
+    """The value at dotted ``path`` of ``cfg``, or ``_ABSENT`` when a key is missing."""
+    node: Any = cfg
+    for part in path.split("."):
+        if not isinstance(node, DictConfig) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def check_counts(cfg: DictConfig) -> None:
+    """Refuse counts that are not integers in range (fractions are never truncated)."""
+    for knob in INT_KNOBS:
+        value = _select(cfg, knob.path)
+        if value is _ABSENT:
+            if not knob.required:
+                continue
+            value = None
+        require_int(knob.path, value, knob.minimum, nullable=knob.nullable,
+                    meaning=knob.meaning)
+    channels = _select(cfg, "data.channels")
+    if channels is not _ABSENT and channels is not None and channels not in IMAGE_CHANNELS:
+        raise invalid_choice("data.channels", channels, IMAGE_CHANNELS,
+                             "It is an integer: 1 (grey) or 3 (RGB).")
+    for side in ("g_hidden", "d_hidden"):
+        sizes = _select(cfg, f"model.{side}")
+        if sizes is not _ABSENT:
+            plain = OmegaConf.to_container(sizes) if OmegaConf.is_config(sizes) else sizes
+            check_sizes(f"model.{side}", plain)
+
+
+def _number(knob: str, value: Any, rule: str) -> float:
+    """``value`` as a float, or a ConfigError naming ``knob`` and the valid ``rule``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    require(ok, f"Invalid {knob}={value!r}: it must be {rule}.")
+    return float(value)
+
+
+def check_optimiser(train: DictConfig) -> None:
+    """Check learning rates, Adam betas, EMA decay and the lr schedule of ``train``."""
+    for knob in ("lr_g", "lr_d"):
+        require_positive(f"train.{knob}", train.get(knob))
+    ema = train.get("ema") or 0.0
+    rule = "the EMA decay, a number in [0, 1) (0 turns the generator EMA off; 0.999 is typical)"
+    require(0.0 <= _number("train.ema", ema, rule) < 1.0,
+            f"Invalid train.ema={ema!r}: it must be {rule}.")
+    betas = list(train.get("betas") or [])
+    message = f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999]."
+    require(len(betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                    and 0.0 <= b < 1.0 for b in betas), message)
+    if str(train.lr_schedule) not in SCHEDULES:
+        raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
+
+
+def check_loss(loss: DictConfig) -> None:
+    """Check the loss name and its penalty weights."""
+    if str(loss.name) not in LOSS_NAMES:
+        raise invalid_choice("loss", loss.name, LOSS_NAMES)
+    require_positive("loss.r1_gamma", loss.get("r1_gamma", 0.0), allow_zero=True)
+    require_positive("loss.gp_weight", loss.get("gp_weight", 0.0), allow_zero=True)
 
 
 def validate(cfg: DictConfig) -> None:
-    """Check the numbers and names of ``cfg`` that are cheap to check (ConfigError)."""
-    train = cfg.train
-    for knob in ("iterations", "batch_size", "lr_g", "lr_d", "d_steps", "log_every",
-                 "eval_every", "sample_every", "checkpoint_every"):
-        require_positive(f"train.{knob}", train.get(knob))
-    require_positive("eval.n_samples", cfg.eval.get("n_samples"))
-    require(0.0 <= float(train.get("ema") or 0.0) < 1.0,
-            f"Invalid train.ema={train.get('ema')!r}: the EMA decay must be in [0, 1) "
-            "(0 turns the generator EMA off; 0.999 is typical).")
-    betas = list(train.get("betas") or [])
-    require(len(betas) == 2 and all(0.0 <= float(b) < 1.0 for b in betas),
-            f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999].")
-    if str(train.lr_schedule) not in SCHEDULES:
-        raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
+    """Check the keys, numbers and names of ``cfg`` that are cheap to check (ConfigError)."""
+    check_known_keys(cfg, "gan", GAN_NODES)
+    check_counts(cfg)
+    check_optimiser(cfg.train)
     check_progress(cfg.get("progress_bar", "auto"))
-    if str(cfg.loss.name) not in LOSS_NAMES:
-        raise invalid_choice("loss", cfg.loss.name, LOSS_NAMES)
-    require_positive("loss.r1_gamma", cfg.loss.get("r1_gamma", 0.0), allow_zero=True)
-    r1_every = cfg.loss.get("r1_every", 1)
-    require(isinstance(r1_every, int) and r1_every >= 1,
-            f"Invalid loss.r1_every={r1_every!r}: apply the R1 penalty every k-th "
-            "discriminator update, k an integer >= 1 (1: every update; 4 or 16: lazy R1).")
+    check_loss(cfg.loss)
     inception_metrics.check_config(cfg)
+
+
+def batch_vs_data_warning(batch_size: int, data_size: int | None, data_name: str = "data"
+                          ) -> str | None:
+    """The warning for a batch larger than the data set (None when it fits or is unbounded)."""
+    if data_size is None or data_size <= 0 or batch_size <= data_size:
+        return None
+    return (f"train.batch_size={batch_size} is larger than the data set ({data_name}: "
+            f"{data_size} samples): real batches are drawn uniformly with replacement (no "
+            f"epochs), so every batch of {batch_size} repeats samples, about "
+            f"{batch_size / data_size:.1f} copies of each; training runs as configured, but "
+            "a smaller batch (or more data) gives more varied batches.")
+
+
+def warn_batch_vs_data(cfg: DictConfig, data_size: int | None) -> str | None:
+    """Warn (module logger) when ``train.batch_size`` exceeds the built data set's size.
+
+    Call it after building the data: ``data_size`` is the number of images, or None for the
+    2-D toy sets, which are sampled afresh every batch (never too small). Returns the message
+    (None when there is nothing to warn about).
+    """
+    batch_size = cfg.train.batch_size
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        raise ConfigError(f"Invalid train.batch_size={batch_size!r}: it must be an integer "
+                          ">= 1 (call validate(cfg) first).")
+    name = str(cfg.data.get("name", "data")) if "data" in cfg else "data"
+    message = batch_vs_data_warning(batch_size, data_size, name)
+    if message:
+        log.warning(message)
+    return message

@@ -50,7 +50,7 @@ from stable_baselines3.common.preprocessing import get_flattened_obs_dim, is_ima
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
-from rlgan.common.errors import ConfigError, invalid_choice
+from rlgan.common.errors import ConfigError, close_match_hint, invalid_choice
 from rlgan.nets.activations import ActivationSpec, make_activation
 from rlgan.nets.conv import ConvEncoder
 from rlgan.nets.init import check_init
@@ -154,8 +154,9 @@ def net_config_kwargs(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]
     raw.pop("_target_", None)
     unknown = sorted(set(raw) - set(NET_KEYS))
     if unknown:
+        hint = close_match_hint(unknown[0], NET_KEYS)
         raise ConfigError(f"Invalid net config key(s) {', '.join(unknown)}: the SB3 adapter "
-                          f"understands {', '.join(NET_KEYS)}.")
+                          f"understands {', '.join(NET_KEYS)}." + (f" {hint}" if hint else ""))
     kwargs = dict(raw)
     kwargs.pop("output_activation", None)
     if "hidden_sizes" in kwargs:

@@ -15,7 +15,7 @@ from gymnasium import spaces
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
 
-from rlgan.common.errors import ConfigError, invalid_choice
+from rlgan.common.errors import ConfigError, invalid_choice, require, require_int
 from rlgan.rl.algos import constructor_arguments
 from rlgan.rl.schedules import SCHEDULED_KNOBS, parse_schedule, schedule_start
 
@@ -23,6 +23,21 @@ NOISE_TYPES = ("normal", "ornstein_uhlenbeck")
 #: Constructor arguments set by the runner itself, not through ``algo.hyperparams``.
 RUNNER_OWNED = ("policy_kwargs", "seed", "device", "verbose", "tensorboard_log",
                 "_init_setup_model")
+#: Count-valued hyperparameters: name -> (minimum, other valid values, what it counts).
+COUNT_HYPERPARAMS: dict[str, tuple[int, tuple[int, ...], str]] = {
+    "n_steps": (1, (), "steps per env per rollout (on-policy) or n-step return length"),
+    "batch_size": (1, (), "transitions per gradient step"),
+    "n_epochs": (1, (), "passes over each rollout"),
+    "buffer_size": (1, (), "transitions the replay buffer holds"),
+    "learning_starts": (0, (), "env steps collected before the first gradient step"),
+    "gradient_steps": (1, (-1,), "gradient steps per rollout; -1: as many as env steps"),
+    "target_update_interval": (1, (), "env steps between target-network updates"),
+    "policy_delay": (1, (), "critic updates per actor update"),
+    "stats_window_size": (1, (), "episodes averaged in the rollout statistics"),
+    "sde_sample_freq": (1, (-1, 0), "steps between gSDE noise resamples; -1 or 0: only at "
+                                    "the start of a rollout"),
+}
+TRAIN_FREQ_UNITS = ("step", "episode")
 
 
 def _plain(value: Any) -> Any:
@@ -49,12 +64,7 @@ def check_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None) -> 
             if knob == "learning_rate" and start is not None and start < 0:
                 raise ConfigError(f"Invalid algo.hyperparams.learning_rate={params[knob]!r}: "
                                   "a learning rate must be >= 0 (e.g. 3e-4 or lin_2e-3).")
-    for knob in ("n_steps", "batch_size", "n_epochs", "buffer_size"):
-        value = params.get(knob)
-        if value is not None and not (
-                isinstance(value, int) and not isinstance(value, bool) and value > 0):
-            raise ConfigError(f"Invalid algo.hyperparams.{knob}={value!r}: it must be a "
-                              "positive integer.")
+    check_count_hyperparams(algo_name, params)
     for knob in ("gamma", "gae_lambda"):
         value = params.get(knob)
         if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
@@ -64,6 +74,34 @@ def check_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None) -> 
     if noise is not None:
         _check_noise(noise)
     return params
+
+
+def check_count_hyperparams(algo_name: str, params: Mapping[str, Any]) -> None:
+    """Refuse count-valued hyperparameters that are not integers in range (no truncation)."""
+    for knob, (minimum, special, meaning) in COUNT_HYPERPARAMS.items():
+        if params.get(knob) is None:
+            continue
+        if knob == "batch_size" and algo_name == "ppo":
+            minimum, meaning = 2, meaning + "; PPO needs at least 2"
+        require_int(f"algo.hyperparams.{knob}", params[knob], minimum, special=special,
+                    meaning=meaning)
+    if params.get("train_freq") is not None:
+        check_train_freq(params["train_freq"])
+
+
+def check_train_freq(value: Any) -> tuple[int, str]:
+    """Check ``train_freq`` (``4`` or ``[4, step]`` / ``[1, episode]``); return it as a pair."""
+    if isinstance(value, (list, tuple)):
+        ok = len(value) == 2 and value[1] in TRAIN_FREQ_UNITS
+        require(ok, f"Invalid algo.hyperparams.train_freq={value!r}: it must be an integer >= 1 "
+                    "(env steps between updates) or a pair [<integer >= 1>, step|episode], "
+                    "e.g. [1, episode].")
+        require_int("algo.hyperparams.train_freq[0]", value[0], 1,
+                    meaning="steps or episodes between updates")
+        return int(value[0]), str(value[1])
+    require_int("algo.hyperparams.train_freq", value, 1,
+                meaning="env steps between updates, or a pair such as [1, episode]")
+    return int(value), "step"
 
 
 def build_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None,
