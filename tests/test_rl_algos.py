@@ -42,7 +42,7 @@ def test_algo_config_smoke_run(tmp_path, algo, env, extra):
     checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").glob("step_*.zip"))
     assert checkpoints
     if algo in ("qrdqn", "sac", "td3"):  # off-policy: the replay buffer travels with it
-        assert (tmp_path / "checkpoints" / checkpoints[-1].replace(".zip", ".replay.pkl")).is_file()
+        assert (tmp_path / "checkpoints" / checkpoints[-1].replace(".zip", ".replay.npz")).is_file()
 
 
 def test_algos_registry_has_the_issue_algorithms():

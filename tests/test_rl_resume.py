@@ -57,7 +57,7 @@ def test_interrupt_then_resume_continues_counting_in_the_same_folder(tmp_path, c
                         if name.endswith(".zip"))
         assert last_step == metrics["timesteps"]  # the interrupt wrote a checkpoint
         if algo == "dqn":
-            assert f"checkpoints/step_{last_step:09d}.replay.pkl" in before_ckpts
+            assert f"checkpoints/step_{last_step:09d}.replay.npz" in before_ckpts
 
         train(compose_config("rl", [f"resume={run}"]))
         after = read_metrics(run)

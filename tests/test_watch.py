@@ -233,8 +233,10 @@ def test_run_folder_without_model_or_config(ppo_run, tmp_path):
     with pytest.raises(ConfigError, match="holds no trained model"):
         watch(watch_config(run=no_model))
     broken = shutil.copytree(ppo_run, tmp_path / "broken")
-    (broken / "best_model.zip").write_bytes(b"not a zip file")
-    with pytest.raises(ConfigError, match="could not be loaded"):
+    for model in (broken / "best_model.zip", broken / "model.zip",
+                  *(broken / "checkpoints").glob("step_*.zip")):
+        model.write_bytes(b"not a zip file")  # a damaged best model alone falls back
+    with pytest.raises(ConfigError, match="(?i)no loadable"):
         watch(watch_config(run=broken))
 
 

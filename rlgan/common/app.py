@@ -79,9 +79,10 @@ def _remove_unused_output_dir() -> None:
 
     if not HydraConfig.initialized() or is_multirun():
         return
-    folder = Path(HydraConfig.get().runtime.output_dir)
-    if not folder.is_dir():
-        return
+    folder = Path(HydraConfig.get().runtime.output_dir).resolve()
+    cwd = Path.cwd().resolve()
+    if not (folder / ".hydra").is_dir() or folder == cwd or folder in cwd.parents:
+        return  # not a folder Hydra made for this command alone (e.g. hydra.run.dir=.)
     entries = list(folder.iterdir())
     if all(entry.name == ".hydra" or (entry.is_file() and entry.suffix == ".log")
            for entry in entries):

@@ -21,7 +21,6 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from rlgan.common.atomic import atomic_write_json, atomic_write_text
-from rlgan.common.errors import ConfigError
 
 METRICS_FILE = "metrics.json"
 PROGRESS_FILE = "progress.csv"
@@ -68,19 +67,14 @@ def save_config(run_dir: str | os.PathLike, cfg: DictConfig) -> Path:
 
 
 def load_run_config(run_dir: str | os.PathLike, knob: str = "run") -> DictConfig:
-    """Load the config of an existing run folder, or raise a clear :class:`ConfigError`."""
-    path = Path(run_dir).expanduser()
-    config = path / CONFIG_FILE
-    if not path.is_dir():
-        raise ConfigError(f"Invalid {knob}={str(run_dir)!r}: no such folder. Pass the output "
-                          "folder of an earlier run (it holds .hydra/config.yaml).")
-    if not config.is_file():
-        raise ConfigError(f"Invalid {knob}={str(run_dir)!r}: this folder is not an rlgan run "
-                          f"(it has no {CONFIG_FILE}). Pass the output folder of an earlier "
-                          "run, e.g. outputs/<date>/<time>.")
-    cfg = OmegaConf.load(config)
-    assert isinstance(cfg, DictConfig)
-    return cfg
+    """Load the config of an existing run folder, or raise a one-paragraph ConfigError.
+
+    See :func:`rlgan.common.lifecycle.read_run_config`: a missing folder or file, an
+    unreadable or invalid YAML file and a newer run-folder schema are all errors of ours.
+    """
+    from rlgan.common.lifecycle import read_run_config
+
+    return read_run_config(run_dir, knob)
 
 
 def write_metrics(run_dir: str | os.PathLike, metrics: dict[str, Any]) -> Path:

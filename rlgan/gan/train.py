@@ -20,7 +20,6 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
-from rlgan.common.atomic import atomic_torch_save
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError, invalid_choice
@@ -41,21 +40,20 @@ from rlgan.common.run_dir import (
     PLOTS_DIR,
     PROGRESS_FILE,
     TB_DIR,
-    checkpoint_path,
     current_run_dir,
     is_multirun,
     latest_checkpoint,
-    prune_checkpoints,
     read_metrics,
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import write_scalars
 from rlgan.gan import inception_metrics, visuals
+from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
 from rlgan.gan.data import GanData, build_data
 from rlgan.gan.metrics import mixture_metrics, sliced_wasserstein
 from rlgan.gan.models import build_models
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
-from rlgan.gan.validate import validate
+from rlgan.gan.validate import validate, warn_batch_vs_data
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +198,10 @@ class GanRun:
                       "finite", self.trainer.step)
             return None
         state = self.trainer.state_dict()
-        state["wall_time_s"] = wall_time_s
+        state["wall_time_s"] = float(wall_time_s)
         state["fixed_z"] = self.fixed_z.cpu()
-        path = atomic_torch_save(checkpoint_path(self.run_dir, self.trainer.step,
-                                                 CHECKPOINT_SUFFIX), state)
-        prune_checkpoints(self.run_dir, CHECKPOINT_SUFFIX, int(self.cfg.train.keep_checkpoints))
-        return path
+        return save_gan_checkpoint(self.run_dir, self.trainer.step, state,
+                                   int(self.cfg.train.keep_checkpoints))
 
     def finish_pictures(self) -> None:
         """Timeline GIF and the loss/metric plots."""
@@ -290,6 +286,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     validate(cfg)
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
+    warn_batch_vs_data(cfg, None if data.images is None else len(data.images))
     objective = str(cfg.objective)
     choices = available_metrics(data, bool(cfg.eval.get("inception", False)))
     if objective not in choices:
@@ -303,7 +300,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
                          int(cfg.model.z_dim), device, int(cfg.seed))
     elapsed, fixed_z, resumed_from = 0.0, None, None
     if plan is not None:
-        state = _load_checkpoint(folder, device)
+        state = _load_checkpoint(folder, device, bool(cfg.get("trust", False)))
         trainer.load_state_dict(state)
         elapsed = float(state.get("wall_time_s", 0.0))
         fixed_z = state.get("fixed_z")
@@ -327,11 +324,11 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         return _train_and_finish(cfg, run, trainer, life, elapsed)
 
 
-def _load_checkpoint(folder: Path, device: torch.device) -> dict[str, Any]:
-    """The newest loadable checkpoint's state (see :mod:`rlgan.gan.checkpoints`)."""
-    found = latest_checkpoint(folder, CHECKPOINT_SUFFIX)
+def _load_checkpoint(folder: Path, device: torch.device, trust: bool) -> dict[str, Any]:
+    """The newest loadable checkpoint's state (damaged ones are skipped with a warning)."""
+    found = load_gan_checkpoint(folder, device, trust=trust)
     assert found is not None, "resume_plan checked that a checkpoint exists"
-    return torch.load(found[1], map_location=device, weights_only=False)
+    return found[0]
 
 
 def _finished(run_dir: Path, cfg: DictConfig) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -163,9 +163,26 @@ class GanTrainer:
         nets = [self.generator, self.discriminator] + ([self.ema] if self.ema else [])
         return all(torch.isfinite(p).all() for net in nets for p in net.parameters())
 
+    def state_is_finite(self) -> bool:
+        """True when every floating tensor of the checkpoint state is finite.
+
+        That is the weights and buffers of G, D and the EMA copy and both optimisers' state
+        (Adam's moments): a checkpoint is only worth keeping when all of them are.
+        """
+        modules = [self.generator, self.discriminator] + ([self.ema] if self.ema else [])
+        parts: list[Any] = [m.state_dict() for m in modules]
+        parts += [self.opt_g.state_dict()["state"], self.opt_d.state_dict()["state"]]
+        return all(bool(torch.isfinite(t).all()) for t in iter_tensors(parts)
+                   if t.is_floating_point() or t.is_complex())
+
     # ---- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue training bit-for-bit (on the same device)."""
+        """Everything needed to continue training bit-for-bit (on the same device).
+
+        Only tensors, plain Python values and dicts/lists/tuples of them, so the checkpoint
+        loads with ``torch.load(weights_only=True)``: the NumPy and Python RNG states are
+        stored as an int64 tensor and a list of ints.
+        """
         return {
             "step": self.step,
             "generator": self.generator.state_dict(),
@@ -174,11 +191,16 @@ class GanTrainer:
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
             "rng": {"train": self.rng.get_state(), "torch": torch.get_rng_state(),
-                    "numpy": np.random.get_state(), "python": random.getstate()},
+                    "numpy": numpy_rng_state(), "python": python_rng_state()},
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict`."""
+        """Restore a :meth:`state_dict`.
+
+        Also one saved by earlier versions, with the NumPy and Python RNG states stored as
+        their native tuples (loadable only with ``trust=true``). RNG states are moved to
+        the CPU, where the generators live, whatever ``map_location`` the file was read with.
+        """
         self.step = int(state["step"])
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
@@ -189,7 +211,50 @@ class GanTrainer:
         self.sched_g.load_state_dict(state["sched_g"])
         self.sched_d.load_state_dict(state["sched_d"])
         rng = state["rng"]
-        self.rng.set_state(rng["train"])
-        torch.set_rng_state(rng["torch"])
-        np.random.set_state(rng["numpy"])
-        random.setstate(rng["python"])
+        self.rng.set_state(rng["train"].cpu())
+        torch.set_rng_state(rng["torch"].cpu())
+        set_numpy_rng_state(rng["numpy"])
+        set_python_rng_state(rng["python"])
+
+
+def iter_tensors(obj: Any) -> Iterator[torch.Tensor]:
+    """Every tensor inside nested dicts, lists and tuples."""
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, Mapping):
+        for value in obj.values():
+            yield from iter_tensors(value)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from iter_tensors(value)
+
+
+def numpy_rng_state() -> dict[str, Any]:
+    """NumPy's global RNG state as a tensor and plain values (``weights_only``-loadable)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+    return {"name": str(name), "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            "pos": int(pos), "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+
+
+def set_numpy_rng_state(state: Any) -> None:
+    """Restore :func:`numpy_rng_state` output (or NumPy's own state tuple)."""
+    if not isinstance(state, Mapping):
+        np.random.set_state(state)
+        return
+    keys = state["keys"].cpu().numpy().astype(np.uint32)
+    np.random.set_state((state["name"], keys, int(state["pos"]), int(state["has_gauss"]),
+                         float(state["cached_gaussian"])))
+
+
+def python_rng_state() -> dict[str, Any]:
+    """Python's ``random`` state as plain values (``weights_only``-loadable)."""
+    version, internal, gauss_next = random.getstate()
+    return {"version": int(version), "state": [int(v) for v in internal],
+            "gauss_next": gauss_next}
+
+
+def set_python_rng_state(state: Any) -> None:
+    """Restore :func:`python_rng_state` output (or ``random.getstate()``'s tuple)."""
+    if isinstance(state, Mapping):
+        state = (state["version"], tuple(state["state"]), state["gauss_next"])
+    random.setstate(state)

@@ -111,14 +111,20 @@ def evaluate_model(model: BaseAlgorithm, env: VecEnv, episodes: int,
 
 
 def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
-                 which: str = "best") -> float:
-    """``evaluate=<run dir>``: load a run's model, print mean ± std return; return the mean."""
+                 which: str = "best", trust: bool = False) -> float:
+    """``evaluate=<run dir>``: load a run's model, print mean ± std return; return the mean.
+
+    The line printed names the model file actually evaluated (a damaged ``best_model.zip``
+    falls back to ``model.zip``, then to the newest loadable checkpoint). ``trust=True``
+    loads model files without the allow-list check (files made elsewhere).
+    """
     from rlgan.common.run_dir import load_run_config
     from rlgan.rl.env_factory import make_vec_env, native_vector_available
-    from rlgan.rl.model_io import load_run_model, run_model_path
+    from rlgan.rl.model_io import load_run_model_with_path
 
     load_run_config(run_dir, "evaluate")
-    model, cfg = load_run_model(run_dir, which=which, device="cpu")
+    loaded = load_run_model_with_path(run_dir, which=which, device="cpu", trust=trust)
+    model, cfg = loaded.model, loaded.config
     vectorization = str(cfg.env.get("vectorization", "auto"))
     if vectorization == "native" and not native_vector_available(str(cfg.env.id)):
         vectorization = "auto"
@@ -129,7 +135,7 @@ def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
                                 bool(cfg.get("eval", {}).get("deterministic", True)))
     finally:
         env.close()
-    print(f"rlgan-rl: {run_model_path(run_dir, which)}: {str(cfg.algo.name).upper()} on "
+    print(f"rlgan-rl: {loaded.path}: {str(cfg.algo.name).upper()} on "
           f"{cfg.env.id}: mean return {result.mean:.2f} ± {result.std:.2f} over "
           f"{result.episodes} episodes (mean length {result.mean_length:.1f}"
           + ("" if result.success_rate is None else f", success {result.success_rate:.0%}")

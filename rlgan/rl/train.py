@@ -129,7 +129,8 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
             plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done)
         return evaluate_run(str(cfg.evaluate), episodes=int(cfg.eval.final_episodes
                                                               or cfg.eval.episodes),
-                            max_envs=int(cfg.eval.n_envs), seed=int(cfg.seed))
+                            max_envs=int(cfg.eval.n_envs), seed=int(cfg.seed),
+                            trust=bool(cfg.get("trust", False)))
     plan: ResumePlan | None = None
     if cfg.get("resume"):
         plan = resume_plan(cfg)
@@ -236,7 +237,8 @@ class _Run:
         """A fresh model, or the newest loadable checkpoint's when resuming (and its step)."""
         if not self.resuming:
             return build_model(self.cfg, self.checked, env, self.device), None
-        loaded = load_checkpoint(self.run_dir, self.checked.algo_name, env, self.device)
+        loaded = load_checkpoint(self.run_dir, self.checked.algo_name, env, self.device,
+                                 trust=bool(self.cfg.get("trust", False)))
         assert loaded is not None, "resume_plan checked that a checkpoint exists"
         model, state = loaded[0], loaded[1]
         self.state = RunState.from_dict(state)
