@@ -1,12 +1,12 @@
 """rlgan's own Gymnasium environments, importable as ``rlgan.envs``.
 
-``import rlgan`` calls :func:`register_envs`, after which ``gymnasium.make("rlgan/<Name>-v0")``
-works for every environment listed in :data:`ENV_SPECS`.
+``import rlgan`` has :func:`register_envs` called as soon as Gymnasium is imported (at once when
+it is already), after which ``gymnasium.make("rlgan/<Name>-v0")`` works for every environment
+listed in :data:`ENV_SPECS`. This module does not import Gymnasium itself at import time: the
+registration hook imports it while Gymnasium is being imported.
 """
 
 from __future__ import annotations
-
-import gymnasium
 
 #: id -> (entry point, vector entry point or None, max_episode_steps or None, reward threshold)
 #: Both environments truncate episodes themselves (``max_episode_steps`` knob) so that
@@ -29,6 +29,8 @@ ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {
 
 def register_envs() -> None:
     """Register every rlgan environment with Gymnasium (idempotent)."""
+    import gymnasium
+
     for env_id, (entry, vector_entry, max_steps, threshold) in ENV_SPECS.items():
         if env_id in gymnasium.registry:
             continue

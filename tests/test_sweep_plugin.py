@@ -37,7 +37,7 @@ def test_plugin_discovered_from_built_wheel(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "hydra_plugins/rlgan_optuna/rlgan_optuna_sweeper.py" in names
     assert not any(n.startswith("hydra_plugins/__init__") for n in names)  # namespace
-    assert "rlgan/conf/hparams_search/ppo_cartpole.yaml" in names
+    assert "rlgan/rl/presets/hparams_search/ppo_cartpole.yaml" in names
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     # -S: no site-packages .pth files, so the editable install's import hook is not active;

@@ -6,14 +6,34 @@
 - :mod:`~rlgan.common.errors`: :class:`ConfigError` and the one-paragraph error helpers.
 - :mod:`~rlgan.common.run_dir`: the layout of a run folder, ``metrics.json``, checkpoints.
 - :mod:`~rlgan.common.app`: the thin layer between ``@hydra.main`` and a ``train(cfg)``.
+- :mod:`~rlgan.common.hydra_cli`: ``@hydra.main`` whose bad command lines exit 2.
 - :mod:`~rlgan.common.csv_log`: ``progress.csv`` writer.
 - :mod:`~rlgan.common.plotting`: mean/std curve plots.
+
+The names below are re-exported lazily (PEP 562): ``from rlgan.common import ConfigError``
+imports :mod:`~rlgan.common.errors` only, not torch.
 """
 
-from rlgan.common.atomic import atomic_torch_save, atomic_write_bytes, atomic_write_json
-from rlgan.common.device import resolve_device
-from rlgan.common.errors import ConfigError
-from rlgan.common.seeding import seed_everything
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rlgan.common.atomic import atomic_torch_save, atomic_write_bytes, atomic_write_json
+    from rlgan.common.device import resolve_device
+    from rlgan.common.errors import ConfigError
+    from rlgan.common.seeding import seed_everything
+
+#: Re-exported name -> the module that defines it.
+_LAZY = {
+    "ConfigError": "rlgan.common.errors",
+    "atomic_torch_save": "rlgan.common.atomic",
+    "atomic_write_bytes": "rlgan.common.atomic",
+    "atomic_write_json": "rlgan.common.atomic",
+    "resolve_device": "rlgan.common.device",
+    "seed_everything": "rlgan.common.seeding",
+}
 
 __all__ = [
     "ConfigError",
@@ -23,3 +43,18 @@ __all__ = [
     "resolve_device",
     "seed_everything",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a re-exported name's module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazy re-exports included."""
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,17 +1,26 @@
-"""``rlgan-gan``: the Hydra entry point of the GAN runner (a thin wrapper around ``train``)."""
+"""``rlgan-gan``: the Hydra entry point of the GAN runner (a thin wrapper around ``train``).
+
+Importing this module costs Hydra and rlgan's config tree only: the trainer (torch, data,
+metrics) is imported once the task function starts, so ``rlgan-gan --help``, ``--cfg job`` and
+a command line Hydra refuses (exit 2, see :mod:`rlgan.common.hydra_cli`) stay fast.
+"""
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from rlgan.common.app import CONFIG_PATH, run_app
-from rlgan.gan.train import train
+from rlgan.common.hydra_cli import hydra_command
+
+#: The package holding the config tree (as :data:`rlgan.common.app.CONFIG_PATH`).
+CONFIG_PATH = "pkg://rlgan.conf"
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="gan")
+@hydra_command(config_path=CONFIG_PATH, config_name="gan")
 def main(cfg: DictConfig) -> float:
     """Train a GAN (``rlgan-gan data=grid25 model=mlp loss=hinge ...``); return its objective."""
+    from rlgan.common.app import run_app
+    from rlgan.gan.train import train
+
     return run_app("rlgan-gan", train, cfg)
 
 

@@ -9,12 +9,44 @@
 - ``rlgan-watch`` (:mod:`~rlgan.render.watch`): watch a trained agent, a random one, or play.
 
 pygame starts only its display and font modules (never audio) and runs headless with
-``SDL_VIDEODRIVER=dummy``.
+``SDL_VIDEODRIVER=dummy``. The names above are re-exported lazily (PEP 562), so importing
+this package (e.g. for ``rlgan-watch --help``) does not import pygame.
 """
 
-from rlgan.render.live import LiveGANView
-from rlgan.render.panels import BarChart, Sparkline, TextPanel
-from rlgan.render.recorder import FrameRecorder
-from rlgan.render.viewer import Viewer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rlgan.render.live import LiveGANView
+    from rlgan.render.panels import BarChart, Sparkline, TextPanel
+    from rlgan.render.recorder import FrameRecorder
+    from rlgan.render.viewer import Viewer
+
+#: Re-exported name -> the module that defines it.
+_LAZY = {
+    "BarChart": "rlgan.render.panels",
+    "FrameRecorder": "rlgan.render.recorder",
+    "LiveGANView": "rlgan.render.live",
+    "Sparkline": "rlgan.render.panels",
+    "TextPanel": "rlgan.render.panels",
+    "Viewer": "rlgan.render.viewer",
+}
 
 __all__ = ["BarChart", "FrameRecorder", "LiveGANView", "Sparkline", "TextPanel", "Viewer"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a re-exported name's module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazy re-exports included."""
+    return sorted(set(globals()) | set(_LAZY))

@@ -10,30 +10,32 @@
 
 Keys: space pause/resume, right arrow one step while paused, +/- speed, r reset the episode,
 s screenshot, d deterministic/stochastic, q or Esc quit. Options are in ``conf/watch.yaml``.
+
+Importing this module costs Hydra only: pygame, numpy, torch and the agents are imported once a
+session starts, so ``rlgan-watch --help`` and a command line Hydra refuses (exit 2, see
+:mod:`rlgan.common.hydra_cli`) stay fast.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import hydra
-import numpy as np
-import pygame
 from omegaconf import DictConfig, OmegaConf
 
-from rlgan.common.app import run_app
-from rlgan.common.device import resolve_device
 from rlgan.common.errors import ConfigError, invalid_choice, require, require_positive
-from rlgan.render.agents import Decision, PolicyAgent, RandomAgent
-from rlgan.render.display import use_headless_driver
-from rlgan.render.keys import KeyControl, action_names, key_control
-from rlgan.render.panels import Panel, Sparkline, TextPanel
-from rlgan.render.recorder import check_video_path
-from rlgan.render.viewer import Viewer
+from rlgan.common.hydra_cli import hydra_command
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rlgan.render.agents import Decision, PolicyAgent, RandomAgent
+    from rlgan.render.keys import KeyControl
+    from rlgan.render.panels import Panel
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +46,16 @@ WHICH_CHOICES = ("best", "final")
 PANEL_WIDTH = 280
 MIN_FRAME_HEIGHT = 480
 MAX_FPS = 240
-SPEED_UP_KEYS = (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS)
-SLOW_DOWN_KEYS = (pygame.K_MINUS, pygame.K_KP_MINUS)
 KEY_HELP = ("space pause, -> step, +/- speed", "r reset, s screenshot, d det/stoch, q quit")
+
+
+@functools.cache
+def speed_keys() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The pygame keys that speed the session up, and those that slow it down."""
+    import pygame
+
+    return ((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS),
+            (pygame.K_MINUS, pygame.K_KP_MINUS))
 
 
 @dataclass
@@ -62,6 +71,9 @@ class WatchResult:
 
 def check_watch_config(cfg: DictConfig) -> None:
     """Validate the cheap options before any model or environment is loaded."""
+    from rlgan.common.device import resolve_device
+    from rlgan.render.recorder import check_video_path
+
     require(cfg.run is not None or cfg.env is not None,
             "rlgan-watch needs run=<run folder> (watch a trained agent) or env=<Gymnasium id> "
             "(a random agent; add play=true to play it yourself), e.g. "
@@ -110,7 +122,9 @@ def check_watch_env_id(env_id: Any) -> str:
 
 def _load_run(cfg: DictConfig) -> tuple[Any, PolicyAgent, str, DictConfig]:
     """The run's environment config, agent and env id; clear errors for broken folders."""
+    from rlgan.common.device import resolve_device
     from rlgan.common.run_dir import load_run_config
+    from rlgan.render.agents import PolicyAgent
     from rlgan.rl.model_io import load_run_model, run_model_path
 
     run_dir = Path(str(cfg.run)).expanduser()
@@ -141,6 +155,7 @@ def _load_run(cfg: DictConfig) -> tuple[Any, PolicyAgent, str, DictConfig]:
 def _make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
     """The environment with ``render_mode="rgb_array"``; a ConfigError if it cannot render."""
     import gymnasium as gym
+    import numpy as np
 
     from rlgan.rl.env_factory import check_env_id, make_env
 
@@ -200,6 +215,11 @@ class WatchSession:
     """
 
     def __init__(self, cfg: DictConfig) -> None:
+        from rlgan.render.agents import RandomAgent
+        from rlgan.render.display import use_headless_driver
+        from rlgan.render.keys import action_names, key_control
+        from rlgan.render.viewer import Viewer
+
         check_watch_config(cfg)
         self.cfg = cfg
         self.control: KeyControl | None = None
@@ -278,13 +298,16 @@ class WatchSession:
     # ------------------------------------------------------------------ keys and actions
     def _handle_key(self, key: int) -> None:
         """Apply one control key (movement keys in play mode are left to the control)."""
+        import pygame
+
+        speed_up, slow_down = speed_keys()
         if key == pygame.K_SPACE:
             self.paused = not self.paused
         elif key == pygame.K_RIGHT and self.paused and self.control is None:
             self._single_step = True
-        elif key in SPEED_UP_KEYS and self.viewer.fps > 0:
+        elif key in speed_up and self.viewer.fps > 0:
             self.viewer.fps = min(MAX_FPS, max(self.viewer.fps + 1, round(self.viewer.fps * 1.5)))
-        elif key in SLOW_DOWN_KEYS:
+        elif key in slow_down:
             fps = self.viewer.fps or 60
             self.viewer.fps = max(1, min(fps - 1, round(fps / 1.5)))
         elif key == pygame.K_r:
@@ -377,6 +400,8 @@ class WatchSession:
 
     def _panels(self) -> list[Panel]:
         """Action values (agents) or key help (play), then the episode returns."""
+        from rlgan.render.panels import Sparkline, TextPanel
+
         panels: list[Panel] = []
         if self.control is not None:
             panels.append(TextPanel([self.control.help, "space pause, r reset",
@@ -399,6 +424,8 @@ def watch(cfg: DictConfig) -> WatchResult:
 
 def watch_objective(cfg: DictConfig) -> float:
     """:func:`watch`, returning the mean return of the finished episodes (NaN when none)."""
+    import numpy as np
+
     result = watch(cfg)
     if result.recording is not None:
         print(f"rlgan-watch: recording saved to {result.recording}")
@@ -408,7 +435,9 @@ def watch_objective(cfg: DictConfig) -> float:
     return mean
 
 
-@hydra.main(version_base="1.3", config_path=WATCH_CONFIG_PATH, config_name="watch")
+@hydra_command(config_path=WATCH_CONFIG_PATH, config_name="watch")
 def main(cfg: DictConfig) -> None:
     """Entry point of ``rlgan-watch``."""
+    from rlgan.common.app import run_app
+
     run_app("rlgan-watch", watch_objective, cfg)

@@ -1,16 +1,24 @@
-"""``rlgan-rl``: the Hydra entry point of the RL runner (a thin wrapper around ``train``)."""
+"""``rlgan-rl``: the Hydra entry point of the RL runner (a thin wrapper around ``train``).
+
+Importing this module costs Hydra and rlgan's config tree only: the runner (torch, SB3,
+Gymnasium) is imported once the task function starts, so ``rlgan-rl --help``, ``--cfg job`` and
+a command line Hydra refuses (exit 2, see :mod:`rlgan.common.hydra_cli`) stay fast.
+"""
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from rlgan.common.app import CONFIG_PATH, run_app
+from rlgan.common.hydra_cli import hydra_command
+
+#: The package holding the config tree (as :data:`rlgan.common.app.CONFIG_PATH`).
+CONFIG_PATH = "pkg://rlgan.conf"
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="rl")
+@hydra_command(config_path=CONFIG_PATH, config_name="rl")
 def main(cfg: DictConfig) -> float:
     """Train (or resume / evaluate) as configured; return the objective for sweepers."""
+    from rlgan.common.app import run_app
     from rlgan.rl.train import train
 
     return run_app("rlgan-rl", train, cfg)

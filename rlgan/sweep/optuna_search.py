@@ -1,12 +1,12 @@
 """A Bayesian (Optuna) search that launches its trials through any Hydra launcher.
 
 Used by the ``rlgan_optuna`` Hydra sweeper (``hydra/sweeper=rlgan_optuna``, selected by the
-``conf/hparams_search/*`` presets). Each batch asks Optuna for ``n_jobs`` trials, launches them
-as one batch of Hydra jobs (so the joblib, submitit or Ray launcher runs them in parallel) and
-tells Optuna the objectives the jobs returned. A job that failed (NaN objective, see
-:func:`rlgan.common.app.run_app`, or an exception) is told as a failed trial, and the search
-goes on. The sweep folder gets ``optimization_results.yaml`` (best parameters and value, and
-every trial), which ``rlgan-report`` plots.
+``hparams_search`` presets in ``rlgan/{rl,gan}/presets/``). Each batch asks Optuna for
+``n_jobs`` trials, launches them as one batch of Hydra jobs (so the joblib, submitit or Ray
+launcher runs them in parallel) and tells Optuna the objectives the jobs returned. A job that
+failed (NaN objective, see :func:`rlgan.common.app.run_app`, or an exception) is told as a
+failed trial, and the search goes on. The sweep folder gets ``optimization_results.yaml`` (best
+parameters and value, and every trial), which ``rlgan-report`` plots.
 """
 
 from __future__ import annotations

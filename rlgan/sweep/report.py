@@ -9,6 +9,10 @@ Runs are grouped by app and by their overrides with the seed removed; each group
 mean ± std of the chosen metrics, its run count and failed runs, sorted by the first metric.
 Writes ``report.csv``, ``report.md`` and ``plots/`` into ``--out`` (default: ``report/`` inside
 the folder given, or ``./report`` for several folders). See docs/sweeps.md.
+
+``--metric`` names that no run recorded are refused (exit 2) with the metrics that were found.
+Importing this module is cheap (``rlgan-report --help``): numpy, omegaconf, rich and matplotlib
+are imported once a report is made.
 """
 
 from __future__ import annotations
@@ -19,16 +23,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import OmegaConf
-
-from rlgan.common.atomic import atomic_write_text
 from rlgan.common.errors import ConfigError
-from rlgan.sweep.grouping import Group, default_descending, group_runs, sort_groups
-from rlgan.sweep.optuna_search import RESULTS_FILE
-from rlgan.sweep.runs import Run, find_runs, find_sweep_dirs
-from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
+
+if TYPE_CHECKING:
+    from rlgan.sweep.grouping import Group
+    from rlgan.sweep.runs import Run
 
 PROG = "rlgan-report"
 SORT_CHOICES = ("auto", "asc", "desc")
@@ -89,9 +90,44 @@ def _objective(runs: Sequence[Run]) -> str:
     return "objective"
 
 
+def _metrics_found(runs: Sequence[Run]) -> set[str]:
+    """Names of the numeric metrics in the runs' ``metrics.json``."""
+    return {key for run in runs for key, value in run.metrics.items()
+            if key not in _NOT_METRICS and isinstance(value, (int, float))
+            and not isinstance(value, bool)}
+
+
+def _logged_columns(runs: Sequence[Run]) -> set[str]:
+    """Names of the columns of the runs' ``progress.csv`` (read only when needed)."""
+    return {key for run in runs for row in run.progress()[:1] for key in row}
+
+
+def check_metrics(runs: Sequence[Run], metrics: Sequence[str] | None) -> None:
+    """Raise :class:`ConfigError` for a ``--metric`` that no run recorded.
+
+    A metric counts as recorded when a run's ``metrics.json`` or ``progress.csv`` has it.
+    """
+    if not metrics:
+        return
+    found = _metrics_found(runs)
+    missing = [m for m in metrics if m not in found]
+    if missing:
+        logged = _logged_columns(runs)
+        missing = [m for m in missing if m not in logged]
+    if not missing:
+        return
+    names = ", ".join(repr(m) for m in missing)
+    listed = ", ".join(sorted(found)) or "none"
+    raise ConfigError(f"Invalid --metric {names}: no run recorded "
+                      f"{'it' if len(missing) == 1 else 'them'}. Metrics found in the "
+                      f"{len(runs)} runs' metrics.json: {listed}.")
+
+
 def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
              sort: str) -> AppSection:
     """Group and sort one app's runs."""
+    from rlgan.sweep.grouping import default_descending, group_runs, sort_groups
+
     if metrics:
         chosen = list(metrics)
     else:
@@ -107,6 +143,10 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
 
 def _load_search(sweep_dir: Path, runs: Sequence[Run]) -> dict[str, Any]:
     """A Bayesian search's results; trials rebuilt from the runs if the file lacks them."""
+    from omegaconf import OmegaConf
+
+    from rlgan.sweep.optuna_search import RESULTS_FILE
+
     loaded = OmegaConf.to_container(OmegaConf.load(sweep_dir / RESULTS_FILE))
     results: dict[str, Any] = dict(loaded) if isinstance(loaded, dict) else {}
     results["sweep_dir"] = str(sweep_dir)
@@ -129,11 +169,15 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
                 console: Any = None) -> Report:
     """Scan ``paths``, print the tables and write report.csv, report.md and plots.
 
-    Raises :class:`ConfigError` when a path is missing or holds no runs.
+    Raises :class:`ConfigError` when a path is missing or holds no runs, or when no run
+    recorded one of ``metrics``.
     """
     from rich.console import Console
 
+    from rlgan.common.atomic import atomic_write_text
     from rlgan.sweep.plots import plot_final_bars, plot_learning_curves, plot_search_history, slug
+    from rlgan.sweep.runs import find_runs, find_sweep_dirs
+    from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
 
     if sort not in SORT_CHOICES:
         raise ConfigError(f"Invalid --sort={sort!r}: valid choices are {', '.join(SORT_CHOICES)}.")
@@ -142,6 +186,7 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         raise ConfigError(f"No runs found in {', '.join(map(str, paths))}: a run folder holds "
                           "metrics.json or .hydra/config.yaml. Pass a multirun folder (e.g. "
                           "multirun/rl/<date>/<time>) or run folders (outputs/rl/<date>/<time>).")
+    check_metrics(runs, metrics)
     console = console or Console()
     out_dir = Path(out) if out is not None else _default_out(list(map(str, paths)))
     out_dir.mkdir(parents=True, exist_ok=True)
