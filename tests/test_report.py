@@ -162,3 +162,21 @@ def test_missing_metrics_counts_as_incomplete(tmp_path: Path) -> None:
     (group,) = report.sections[0].groups
     assert group.label == "(defaults)" and group.n_incomplete == 1
     assert math.isnan(group.stat("objective").mean)
+
+
+def test_a_group_that_mixes_package_versions_is_warned_about(tmp_path: Path) -> None:
+    root = tmp_path / "multirun"
+    for num, torch_version in enumerate(("2.13.0", "2.14.1")):
+        run = make_run(root, num, [f"seed={num}"], {"status": "ok", "eval/mean_reward": 500.0})
+        sessions = [{"packages": {"rlgan": "0.1.0", "torch": torch_version}}]
+        (run / "provenance.json").write_text(json.dumps({"schema_version": 1,
+                                                         "sessions": sessions}))
+    make_run(root, 2, ["seed=2"], {"status": "ok", "eval/mean_reward": 500.0})  # no provenance
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    make_report([str(root)], out=tmp_path / "report", plots=False, console=console)
+    text = console.export_text()
+    assert "mixes package versions (torch 2.13.0 / 2.14.1)" in text
+    assert "rlgan" not in text.split("mixes package versions")[1].split(")")[0]
+    assert "mixes package versions" in (tmp_path / "report" / "report.md").read_text()

@@ -176,7 +176,7 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
 
     from rlgan.common.atomic import atomic_write_text
     from rlgan.sweep.plots import plot_final_bars, plot_learning_curves, plot_search_history, slug
-    from rlgan.sweep.runs import find_runs, find_sweep_dirs
+    from rlgan.sweep.runs import find_runs, find_sweep_dirs, mixed_versions
     from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
 
     if sort not in SORT_CHOICES:
@@ -208,6 +208,15 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         shared = f"Shared by every group: `{' '.join(common)}`.\n\n" if common else ""
         md.append(f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
                   f"finished runs (seeds pooled). {shared}\n\n" + markdown_table(header, cells))
+        for group in section.groups:
+            mixed = mixed_versions(group.runs)
+            if mixed:
+                shown = "; ".join(f"{name} {' / '.join(v)}" for name, v in mixed.items())
+                warning = (f"warning: {app} group {group.label} mixes package versions "
+                           f"({shown}): its runs may not be comparable.")
+                console.print(warning, markup=False, highlight=False, style="yellow")
+                md.append(f"> **Warning**: group `{group.label}` mixes package versions "
+                          f"({shown}).")
         if section.failed:
             console.print(f"[bold red]{len(section.failed)} failed {app} run(s):[/]")
             lines = []

@@ -26,6 +26,9 @@ from rlgan.common.run_dir import (
     read_metrics,
 )
 
+#: A run's provenance (see :mod:`rlgan.common.lifecycle`): package versions per session.
+PROVENANCE_FILE = "provenance.json"
+
 #: Override keys that do not define a configuration (they are left out of the group key).
 IGNORED_KEYS = ("seed", "resume", "device", "threads", "progress_bar")
 
@@ -44,6 +47,8 @@ class Run:
     overrides: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     job_num: int | None = None
+    #: Package versions of each session (first run and resumes), from ``provenance.json``.
+    versions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def group_overrides(self) -> tuple[str, ...]:
@@ -104,7 +109,33 @@ def load_run(path: str | os.PathLike) -> Run:
     seed = metrics.get("seed", config.get("seed"))
     job_num = int(path.name) if path.name.isdigit() else None
     return Run(path=path, app=str(app), status=str(status), seed=seed, overrides=overrides,
-               metrics=metrics, job_num=job_num)
+               metrics=metrics, job_num=job_num, versions=_session_versions(path))
+
+
+def _session_versions(path: Path) -> list[dict[str, Any]]:
+    """The package versions recorded for each session of a run (empty for older runs)."""
+    import json
+
+    try:
+        data = json.loads((path / PROVENANCE_FILE).read_text())
+    except (OSError, ValueError):
+        return []
+    sessions = data.get("sessions") if isinstance(data, dict) else None
+    return [dict(s.get("packages") or {}) for s in sessions or [] if isinstance(s, dict)]
+
+
+def mixed_versions(runs: Sequence[Run]) -> dict[str, list[str]]:
+    """Packages whose recorded version differs between ``runs`` (or their sessions).
+
+    Returns ``{package: sorted distinct versions}``; empty when every run (with provenance)
+    used the same versions. Runs written before provenance existed are not counted.
+    """
+    seen: dict[str, set[str]] = {}
+    for run in runs:
+        for packages in run.versions:
+            for name, version in packages.items():
+                seen.setdefault(name, set()).add(str(version))
+    return {name: sorted(found) for name, found in sorted(seen.items()) if len(found) > 1}
 
 
 def _walk(root: Path) -> Iterable[Path]:
