@@ -47,6 +47,7 @@ from rlgan.common.run_dir import (
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import write_scalars
+from rlgan.common.writable import require_writable_dir
 from rlgan.gan import inception_metrics, visuals
 from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
 from rlgan.gan.data import GanData, build_data
@@ -284,6 +285,8 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
             log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
             plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     validate(cfg)
+    folder = require_writable_dir(run_dir if run_dir is not None else current_run_dir(None),
+                                  "run dir").resolve()
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
     warn_batch_vs_data(cfg, None if data.images is None else len(data.images))
@@ -295,7 +298,6 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     seed_everything(int(cfg.seed))
     set_torch_threads(cfg.get("threads", 1))
     generator, discriminator = build_models(cfg.model, data.shape)
-    folder = Path(run_dir).resolve() if run_dir is not None else current_run_dir(None)
     trainer = GanTrainer(generator, discriminator, data, cfg.train, cfg.loss,
                          int(cfg.model.z_dim), device, int(cfg.seed))
     elapsed, fixed_z, resumed_from = 0.0, None, None

@@ -29,10 +29,9 @@ def check_video_path(path: str | os.PathLike, knob: str = "record") -> Path:
             raise ConfigError(f"Invalid {knob}={str(path)!r}: MP4 needs the imageio-ffmpeg "
                               f"package ({err}); install it (pip install imageio-ffmpeg) or "
                               "record a .gif instead.") from err
-    if not target.parent.exists():
-        raise ConfigError(f"Invalid {knob}={str(path)!r}: the folder {str(target.parent)!r} "
-                          "does not exist.")
-    return target
+    from rlgan.common.writable import require_writable_file
+
+    return require_writable_file(target, knob)
 
 
 class FrameRecorder:

@@ -44,6 +44,7 @@ from rlgan.common.run_dir import (
     read_metrics,
 )
 from rlgan.common.seeding import seed_everything
+from rlgan.common.writable import require_writable_dir
 from rlgan.rl.algos import get_algo_class
 from rlgan.rl.callbacks import PeriodicCheckpointCallback, PeriodicEvalCallback, RunState
 from rlgan.rl.env_factory import make_vec_env
@@ -147,7 +148,8 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
             plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     checked = check_config(cfg)
     device = choose_device(cfg)
-    run_dir = Path(run_dir).resolve() if run_dir is not None else current_run_dir(None)
+    run_dir = require_writable_dir(run_dir if run_dir is not None else current_run_dir(None),
+                                   "run dir").resolve()
     set_torch_threads(cfg.get("threads", 1))
     return _Run(cfg, checked, run_dir, device, plan).execute(callbacks or [])
 

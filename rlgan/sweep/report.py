@@ -175,6 +175,7 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
     from rich.console import Console
 
     from rlgan.common.atomic import atomic_write_text
+    from rlgan.common.writable import require_writable_dir
     from rlgan.sweep.plots import plot_final_bars, plot_learning_curves, plot_search_history, slug
     from rlgan.sweep.runs import find_runs, find_sweep_dirs, mixed_versions
     from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
@@ -189,7 +190,7 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
     check_metrics(runs, metrics)
     console = console or Console()
     out_dir = Path(out) if out is not None else _default_out(list(map(str, paths)))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    require_writable_dir(out_dir, "--out")
     report = Report(out=out_dir, sections=[])
     apps = sorted({run.app for run in runs})
     csv_rows: list[dict[str, Any]] = []

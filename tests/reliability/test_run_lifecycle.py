@@ -348,3 +348,35 @@ def _wait_for_progress(run: Path, after: int, proc: subprocess.Popen) -> None:
         time.sleep(0.1)
     proc.kill()
     pytest.fail("the run made no checkpoint within 120 s")
+
+
+# ---- unwritable output places, found before any work --------------------------------------
+def test_a_file_where_the_run_folder_must_go_is_refused_before_training(tmp_path: Path
+                                                                        ) -> None:
+    from rlgan.gan.train import train as train_gan
+    from rlgan.rl.train import train as train_rl
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    for train, app, overrides in ((train_rl, "rl", RL_TINY), (train_gan, "gan", GAN_TINY)):
+        started = time.perf_counter()
+        with pytest.raises(ConfigError, match="is a file, but a folder must go there"):
+            train(compose_config(app, overrides), run_dir=blocker / "run")
+        assert time.perf_counter() - started < 30
+    assert blocker.read_text() == "a file, not a folder"
+
+
+def test_report_out_and_watch_record_places_are_checked_first(rl_run: Path,
+                                                              tmp_path: Path) -> None:
+    from rlgan.render.recorder import check_video_path
+    from rlgan.sweep.report import make_report
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="--out=.*is a file"):
+        make_report([str(rl_run)], out=blocker / "report", plots=False)
+    with pytest.raises(ConfigError, match="record=.*does not exist"):
+        check_video_path(tmp_path / "missing" / "agent.gif")
+    with pytest.raises(ConfigError, match="record=.*is a folder|must end in"):
+        check_video_path(tmp_path)
+    assert not (rl_run / "report").exists()
