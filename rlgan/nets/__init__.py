@@ -19,7 +19,7 @@ from rlgan.nets.gan import (
 from rlgan.nets.init import INIT_SCHEMES, apply_spectral_norm, init_weights
 from rlgan.nets.mlp import MLP, ResidualMLPBlock
 from rlgan.nets.norms import NORMS_1D, NORMS_2D, make_norm
-from rlgan.nets.parameters import count_parameters, summary
+from rlgan.nets.parameters import count_parameters, eval_mode, summary
 
 __all__ = [
     "ACTIVATIONS",
@@ -37,6 +37,7 @@ __all__ = [
     "ResidualMLPBlock",
     "apply_spectral_norm",
     "count_parameters",
+    "eval_mode",
     "init_weights",
     "make_activation",
     "make_norm",

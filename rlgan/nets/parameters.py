@@ -1,6 +1,9 @@
-"""Parameter counts and a per-layer summary table of a module."""
+"""Parameter counts, a per-layer summary table of a module, and a scoped eval mode."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from torch import nn
 
@@ -41,3 +44,23 @@ def summary(module: nn.Module) -> str:
     lines.append(f"{'total':<{name_w + type_w + 2}}  {total:>12,}")
     lines.append(f"{'trainable':<{name_w + type_w + 2}}  {trainable:>12,}")
     return "\n".join(lines)
+
+
+@contextmanager
+def eval_mode(*modules: nn.Module) -> Iterator[None]:
+    """Within the block, ``modules`` are in eval mode; each gets its own mode back after.
+
+    Sampling a generator or probing a discriminator for a picture must not change a
+    BatchNorm's running statistics or a dropout mask, nor leave the net in eval mode::
+
+        with torch.no_grad(), eval_mode(generator):
+            images = generator(z)
+    """
+    previous = [module.training for module in modules]
+    try:
+        for module in modules:
+            module.eval()
+        yield
+    finally:
+        for module, training in zip(modules, previous, strict=True):
+            module.train(training)
