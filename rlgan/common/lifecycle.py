@@ -39,6 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rlgan.common.atomic import atomic_write_json, atomic_write_text
 from rlgan.common.errors import ConfigError
+from rlgan.common.metrics import metric_spec
 from rlgan.common.run_dir import (
     CONFIG_FILE,
     METRICS_FILE,
@@ -519,6 +520,7 @@ class RunLifecycle:
         if status is not None:
             self.status = status
         self.metrics["status"] = self.status
+        self.metrics["directions"] = _declared_directions(self.metrics)
         write_metrics(self.run_dir, self.metrics)
 
     def finish(self, metrics: dict[str, Any] | None = None, status: str = "ok") -> None:
@@ -542,6 +544,16 @@ class RunLifecycle:
                     closer()
                 except Exception as err:  # noqa: BLE001 - closing must not hide the outcome
                     log.warning("closing %s: %s", getattr(closer, "__qualname__", closer), err)
+
+
+def _declared_directions(metrics: dict[str, Any]) -> dict[str, str]:
+    """``{name: maximize|minimize}`` for the declared metrics among ``metrics``' keys."""
+    found = {}
+    for name in metrics:
+        spec = metric_spec(name)
+        if spec is not None:
+            found[name] = spec.direction
+    return found
 
 
 def first_line(err: BaseException) -> str:

@@ -380,3 +380,45 @@ def test_report_out_and_watch_record_places_are_checked_first(rl_run: Path,
     with pytest.raises(ConfigError, match="record=.*is a folder|must end in"):
         check_video_path(tmp_path)
     assert not (rl_run / "report").exists()
+
+
+# ---- multiruns: an interrupt stops the sweep; a re-run skips ok jobs and resumes the rest ---
+@pytest.mark.slow
+def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    command = [sys.executable, "-m", "rlgan.rl.cli", "-m", "seed=0,1",
+               f"hydra.sweep.dir={sweep}", "total_timesteps=6000", "eval.freq=1000",
+               "eval.episodes=2", "eval.final_episodes=2", "eval.n_envs=2",
+               "checkpoint.freq=500", "algo.n_envs=2", "stop_on_solve=0", "progress_bar=false",
+               "log.tensorboard=false"]
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((sweep / "0").glob("checkpoints/step_*.zip")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    assert read_metrics(sweep / "0")["status"] == "interrupted"
+    assert not (sweep / "1" / "metrics.json").exists(), "the sweep stopped at the interrupt"
+
+    rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    for job in ("0", "1"):
+        assert read_metrics(sweep / job)["status"] == "ok", job
+        assert read_metrics(sweep / job)["timesteps"] >= 6000, job
+    sessions = read_provenance(sweep / "0")["sessions"]
+    assert len(sessions) == 2 and sessions[1]["resumed_from_step"] > 0
+    _assert_progress_consistent(sweep / "0")
+
+    before = {job: _snapshot(sweep / job) for job in ("0", "1")}
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("already finished") == 2
+    for job in ("0", "1"):  # Hydra rewrites its own .hydra files; the run's files stay
+        after = _snapshot(sweep / job)
+        assert {k: v for k, v in after.items() if not k.startswith(".hydra")} == \
+            {k: v for k, v in before[job].items() if not k.startswith(".hydra")}
