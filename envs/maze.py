@@ -23,6 +23,7 @@ import functools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -31,12 +32,15 @@ from rlgan.common.errors import invalid_choice, require, require_positive
 
 from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
 from .drawing import upscale_grid
+from .human_window import import_pygame
 
 VIEWS = ("full", "local")
 OBS_TYPES = ("grid", "pixels")
 MAX_SIZE = 25
 #: action -> (row, col) move: up, right, down, left
 MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]], dtype=np.int64)
+#: names of the actions, in order
+ACTION_NAMES = ("up", "right", "down", "left")
 
 FLOOR, WALL, AGENT, EXIT = (235, 235, 228), (40, 44, 60), (70, 140, 255), (60, 200, 90)
 
@@ -245,6 +249,11 @@ def default_max_steps(size: int) -> int:
 class MazeEnv(CoreEnv):
     """Single ``rlgan/Maze-v0`` environment (knobs: see :class:`MazeParams`)."""
 
+    #: names of the actions, in order
+    action_names: tuple[str, ...] = ACTION_NAMES
+    #: keyboard play is turn based: one move per key press, nothing while no key is pressed
+    play_noop: Any = None
+
     def __init__(
         self,
         render_mode: str | None = None,
@@ -255,6 +264,13 @@ class MazeEnv(CoreEnv):
         params = make_params(knobs)
         steps = default_max_steps(params.size) if max_episode_steps is None else max_episode_steps
         super().__init__(MazeCore(1, params), steps, render_mode)
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """Arrow keys -> moves (``gymnasium.utils.play``)."""
+        pygame = import_pygame()  # only when someone plays
+
+        keys = (pygame.K_UP, pygame.K_RIGHT, pygame.K_DOWN, pygame.K_LEFT)
+        return {(key,): action for action, key in enumerate(keys)}
 
 
 class MazeVectorEnv(CoreVectorEnv):

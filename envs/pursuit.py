@@ -17,8 +17,10 @@ All rules live in :class:`PursuitCore` (arrays over a batch); :class:`PursuitEnv
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -27,6 +29,7 @@ from rlgan.common.errors import invalid_choice, require, require_positive
 
 from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
 from .drawing import draw_discs, fill_canvas
+from .human_window import import_pygame
 
 BEHAVIOURS = ("chase", "intercept")
 OBS_TYPES = ("vector", "pixels")
@@ -38,6 +41,11 @@ DIRECTIONS = np.array(
     dtype=np.float64,
 )
 DIRECTIONS[np.abs(DIRECTIONS) < 1e-12] = 0.0
+#: names of the discrete actions as seen on screen (north is drawn up)
+ACTION_NAMES = ("stay", "right", "up-right", "up", "up-left", "left", "down-left", "down",
+                "down-right")
+#: (dx, dy) heading signs (x right, y up) -> discrete action
+HEADINGS = {(int(np.sign(x)), int(np.sign(y))): i for i, (x, y) in enumerate(DIRECTIONS)}
 
 AGENT_RADIUS = 0.25
 PURSUER_RADIUS = 0.25
@@ -327,6 +335,31 @@ class PursuitEnv(CoreEnv):
         """Build one arena; ``knobs`` are :class:`PursuitParams` fields."""
         params = make_params(knobs)
         super().__init__(PursuitCore(1, params), max_episode_steps, render_mode)
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """Names of the discrete actions (empty with ``continuous=True``)."""
+        return () if self.core.p.continuous else ACTION_NAMES
+
+    @property
+    def play_noop(self) -> Any:
+        """The action while no key is held (stay): keyboard play is real time."""
+        return np.zeros(2, np.float32) if self.core.p.continuous else 0
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
+        """Arrow keys -> actions (``gymnasium.utils.play``); held arrows add up (diagonals)."""
+        pygame = import_pygame()  # only when someone plays
+
+        arrows = ((pygame.K_RIGHT, (1, 0)), (pygame.K_LEFT, (-1, 0)), (pygame.K_UP, (0, 1)),
+                  (pygame.K_DOWN, (0, -1)))
+        mapping: dict[tuple[int, ...], Any] = {}
+        for count in range(1, len(arrows) + 1):
+            for combo in itertools.combinations(arrows, count):
+                dx, dy = (sum(step[axis] for _, step in combo) for axis in (0, 1))
+                keys = tuple(sorted(key for key, _ in combo))
+                mapping[keys] = (np.array([dx, dy], np.float32) if self.core.p.continuous
+                                 else HEADINGS[(dx, dy)])
+        return mapping
 
 
 class PursuitVectorEnv(CoreVectorEnv):

@@ -163,7 +163,7 @@ def test_pixel_observation_matches_render_at_observation_size() -> None:
 
 
 def test_human_render_opens_and_close_releases_the_window() -> None:
-    """render_mode=human shows frames through rlgan.render.Viewer; close() releases it."""
+    """render_mode=human shows frames in a pygame window; close() releases it."""
     pygame = pytest.importorskip("pygame")
     env = gym.make("rlgan/Pursuit-v0", render_mode="human")
     env.reset(seed=0)

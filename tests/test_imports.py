@@ -33,7 +33,8 @@ def _imported_after(statement: str, watched: tuple[str, ...]) -> list[str]:
     "rlgan.gan",
     "rlgan.gan.cli",
     "rlgan.render",
-    "rlgan.render.watch",
+    "rlgan.apps",
+    "rlgan.apps.watch",
     "rlgan.sweep",
     "rlgan.sweep.report",
 ])

@@ -113,3 +113,39 @@ def test_recorder_rejects_unknown_suffix_and_missing_folder(tmp_path):
 def test_viewer_rejects_bad_size():
     with pytest.raises(ValueError, match="size"):
         Viewer(size=(0, 100))
+
+
+class _Swatch:
+    """A tiny panel written the way docs/render.md says: one class, two methods."""
+
+    def __init__(self, color: tuple[int, int, int], height: int | None = None) -> None:
+        self.color, self.height = color, height
+
+    def preferred_height(self) -> int | None:
+        return self.height
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        surface.fill(self.color, rect)
+
+
+def test_a_new_panel_is_one_class(viewer):
+    from rlgan.render import Panel
+
+    fixed, flexible = _Swatch((250, 0, 250), height=40), _Swatch((0, 250, 0))
+    assert isinstance(fixed, Panel)
+    assert viewer.show(_checker(), panels=[fixed, flexible])
+    column = viewer.capture()[:, 400 - 150:]
+    magenta = (column == (250, 0, 250)).all(axis=2).any(axis=1)
+    green = (column == (0, 250, 0)).all(axis=2).any(axis=1)
+    assert magenta.sum() == 40  # its preferred height
+    assert green.sum() == 300 - 3 * 6 - 40  # the rest of the column, less the gaps
+    assert np.flatnonzero(magenta).max() < np.flatnonzero(green).min()  # stacked top-down
+
+
+def test_an_object_without_the_panel_methods_is_refused(viewer):
+    class NotAPanel:
+        def draw(self, surface, rect):
+            pass
+
+    with pytest.raises(TypeError, match="NotAPanel is not a viewer panel"):
+        viewer.show(_checker(), panels=[NotAPanel()])

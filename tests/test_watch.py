@@ -15,8 +15,8 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from rlgan.apps.watch import WatchSession, watch
 from rlgan.common.errors import ConfigError
-from rlgan.render.watch import WatchSession, watch
 
 
 def watch_config(**options):
@@ -164,6 +164,78 @@ def test_play_mode_moves_the_maze_agent_on_key_presses():
         session.close()
 
 
+class _Lever(gym.Env):
+    """A turn-based env that brings its own key map and action names."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
+    observation_space = gym.spaces.Box(-1, 1, (1,))
+    action_space = gym.spaces.Discrete(3)
+    action_names = ("idle", "pull", "push")
+    play_noop = None  # turn based
+
+    def __init__(self, render_mode=None):
+        self.render_mode = render_mode
+        self.actions = []
+
+    def get_keys_to_action(self):
+        return {(pygame.K_p,): 1, (pygame.K_o,): 2}
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        self.actions.append(action)
+        return np.zeros(1, np.float32), 1.0, False, False, {}
+
+    def render(self):
+        return np.zeros((48, 64, 3), np.uint8)
+
+
+gym.register("rlgan-test/Lever-v0", entry_point=_Lever)
+
+
+def test_play_mode_uses_the_environments_own_key_map():
+    session = WatchSession(watch_config(env="rlgan-test/Lever-v0", play="true"))
+    try:
+        assert session.frame() and session.result.steps == 0
+        _post(pygame.K_o, pygame.K_x, pygame.K_p)  # x is not in the map: skipped
+        for _ in range(4):
+            session.frame()
+        assert session.env.unwrapped.actions == [2, 1]
+        (keys,) = [p for p in session._panels() if p.title == "keys"]
+        assert keys.lines[0] == "p/o: one move per press"
+    finally:
+        session.close()
+
+
+def test_play_mode_on_pursuit_takes_the_envs_map():
+    session = WatchSession(watch_config(env="rlgan/Pursuit-v0", play="true"))
+    try:
+        env = session.env.unwrapped
+        assert session.control.keys_to_action == env.get_keys_to_action()
+        assert session.control.noop == 0 and not session.control.turn_based
+        assert session.frame() and session.result.steps == 1  # real time: no key, stay
+        assert session.names[3] == "up"
+    finally:
+        session.close()
+
+
+def test_a_panel_added_to_watch_panels_is_drawn(monkeypatch):
+    from rlgan.apps import watch_panels
+    from rlgan.render import TextPanel
+
+    extra = TextPanel(["hello"], title="extra")
+    monkeypatch.setattr(watch_panels, "WATCH_PANELS",
+                        [*watch_panels.WATCH_PANELS, lambda session: extra])
+    session = WatchSession(watch_config(env="CartPole-v1"))
+    try:
+        assert session._panels()[-1] is extra
+        assert session.frame()
+    finally:
+        session.close()
+
+
 def test_record_writes_a_gif_of_max_frames(tmp_path):
     path = tmp_path / "cartpole.gif"
     result = watch(watch_config(env="CartPole-v1", record=path, max_frames=6, episodes=0))
@@ -242,7 +314,7 @@ def test_run_folder_without_model_or_config(ppo_run, tmp_path):
 
 def test_command_line_error_is_one_paragraph_with_exit_code_2(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from rlgan.render.watch import main; main()",
+        [sys.executable, "-c", "from rlgan.apps.watch import main; main()",
          f"run={tmp_path / 'missing'}"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )

@@ -5,16 +5,16 @@ Both return a pygame surface of exactly the requested size.
 - :func:`decision_surface`: the discriminator's probability of "real" over the plane as a
   heat map (orange: judged generated, white: undecided, blue: judged real), with the real
   points (blue) and the generated points (orange) on top;
-- :func:`image_grid`: a grid of image samples, scaled up without blurring.
+- :func:`image_grid`: a grid of image samples (:func:`rlgan.common.imaging.tile_images`),
+  scaled up without blurring.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pygame
 
+from rlgan.common.imaging import tile_images
 from rlgan.render.panels import BACKGROUND
 
 FAKE_COLOR = np.array((245, 147, 34), dtype=np.float32)
@@ -108,26 +108,13 @@ def decision_surface(size: tuple[int, int], *, real: np.ndarray | None = None,
 
 
 def image_grid(size: tuple[int, int], images: np.ndarray, max_images: int = 64) -> pygame.Surface:
-    """Tile ``images`` (B, C, H, W) with values in [0, 1] into a grid that fits ``size``."""
-    batch = np.asarray(images, dtype=np.float32)
-    if batch.ndim == 3:
-        batch = batch[:, None]
-    if batch.ndim != 4 or batch.shape[1] not in (1, 3):
-        raise ValueError(f"images of shape {batch.shape} are not (B, C, H, W) with C 1 or 3.")
-    batch = batch[:max_images]
-    count, channels, img_h, img_w = batch.shape
-    cols = max(1, math.ceil(math.sqrt(count)))
-    rows = max(1, math.ceil(count / cols))
-    gap = 1
-    tiles = np.full((rows * (img_h + gap) + gap, cols * (img_w + gap) + gap, 3),
-                    BACKGROUND, dtype=np.uint8)
-    rgb = np.clip(np.nan_to_num(batch), 0, 1) * 255
-    rgb = np.repeat(rgb, 3, axis=1) if channels == 1 else rgb
-    rgb = rgb.transpose(0, 2, 3, 1).astype(np.uint8)
-    for index in range(count):
-        r, c = divmod(index, cols)
-        y, x = gap + r * (img_h + gap), gap + c * (img_w + gap)
-        tiles[y:y + img_h, x:x + img_w] = rgb[index]
+    """Tile ``images`` (B, C, H, W) with values in [0, 1] into a grid that fits ``size``.
+
+    The tiling is :func:`rlgan.common.imaging.tile_images`; here it is only scaled up by a
+    whole factor (crisp pixels), or down to fit, and centred.
+    """
+    tiles = tile_images(np.asarray(images, dtype=np.float32)[:max_images], pad=1,
+                        background=BACKGROUND)
     small = pygame.image.frombuffer(np.ascontiguousarray(tiles).tobytes(),
                                     (tiles.shape[1], tiles.shape[0]), "RGB")
     scale = max(1, min(size[0] // tiles.shape[1], size[1] // tiles.shape[0]))

@@ -18,7 +18,6 @@ training goes on.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from collections import deque
@@ -28,9 +27,10 @@ import numpy as np
 import pygame
 
 from rlgan.common.errors import require_positive
+from rlgan.common.imaging import heatmap_points
 from rlgan.render.display import use_headless_driver
 from rlgan.render.gan_canvas import decision_surface, image_grid
-from rlgan.render.panels import Sparkline, TextPanel, format_value
+from rlgan.render.panels import Panel, Sparkline, TextPanel, format_value
 from rlgan.render.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,9 @@ class LiveGANView:
         lines += [f"{name} {format_value(value)}" for name, value in self._metrics.items()]
         return lines
 
-    def _panels(self) -> list[Sparkline | TextPanel]:
+    def _panels(self) -> list[Panel]:
         """One sparkline per loss and metric (at most six), then the legend."""
-        panels: list[Sparkline | TextPanel] = []
+        panels: list[Panel] = []
         for index, (name, values) in enumerate(list(self._history.items())[:6]):
             panels.append(Sparkline(list(values), title=name,
                                     color=SPARK_COLORS[index % len(SPARK_COLORS)]))
@@ -168,18 +168,7 @@ class LiveGANView:
         self.close()
 
 
-def heatmap_grid(bounds: tuple[float, float, float, float], resolution: int = 80
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Axes and the (resolution**2, 2) points to evaluate D on for a decision surface.
-
-    Returns ``(xs, ys, points)``; evaluate ``p = sigmoid(D(points))`` and pass
-    ``heatmap=(xs, ys, p.reshape(len(ys), len(xs)))`` to :meth:`LiveGANView.update`.
-    """
-    x0, x1, y0, y1 = (float(b) for b in bounds)
-    if not (math.isfinite(x0 + x1 + y0 + y1) and x1 > x0 and y1 > y0):
-        raise ValueError(f"bounds={bounds!r} must be finite (x_min, x_max, y_min, y_max) with "
-                         "x_min < x_max and y_min < y_max.")
-    xs = np.linspace(x0, x1, resolution, dtype=np.float32)
-    ys = np.linspace(y0, y1, resolution, dtype=np.float32)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    return xs, ys, np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+#: The points to evaluate D on for a decision surface: ``heatmap_grid(bounds, resolution)``
+#: returns ``(xs, ys, points)``; pass ``heatmap=(xs, ys, p.reshape(len(ys), len(xs)))`` with
+#: ``p = sigmoid(D(points))`` to :meth:`LiveGANView.update`.
+heatmap_grid = heatmap_points

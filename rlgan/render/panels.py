@@ -5,7 +5,10 @@
 - :class:`Sparkline`: a small line chart of recent values with the latest value printed;
 - :class:`TextPanel`: a titled list of text lines.
 
-Panels are plain data; ``panel.draw(surface, rect)`` paints one into a rectangle.
+A panel is anything that satisfies the :class:`Panel` protocol: ``preferred_height()`` (its
+height in pixels, or None to share the free height) and ``draw(surface, rect)``. The panels
+here are plain data made afresh each frame; a new panel is one such class (docs/render.md,
+"Adding a viewer panel").
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import pygame
 
@@ -30,6 +34,19 @@ LINE: Color = (110, 200, 255)
 
 TITLE_SIZE = 18
 LABEL_SIZE = 16
+
+
+@runtime_checkable
+class Panel(Protocol):
+    """One box of the Viewer's side column; the column stacks its panels top-down."""
+
+    def preferred_height(self) -> int | None:
+        """Height in pixels the panel needs, or None to share the column's free height."""
+        ...
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """Paint the panel into ``rect`` of ``surface``."""
+        ...
 
 
 def format_value(value: float) -> str:
@@ -84,6 +101,10 @@ class BarChart:
     title: str = ""
     value_range: tuple[float, float] | None = None
 
+    def preferred_height(self) -> int | None:
+        """None: the chart shares the free height of the column."""
+        return None
+
     def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """Paint the chart into ``rect``."""
         pygame.draw.rect(surface, PANEL_BACKGROUND, rect)
@@ -125,6 +146,10 @@ class Sparkline:
     values: Sequence[float]
     title: str = ""
     color: Color = LINE
+
+    def preferred_height(self) -> int | None:
+        """None: the sparkline shares the free height of the column."""
+        return None
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """Paint the sparkline into ``rect``."""
@@ -172,5 +197,3 @@ class TextPanel:
             surface.blit(font.render(str(line), True, TEXT), (rect.x + 4, y))
             y += font.get_linesize()
 
-
-Panel = BarChart | Sparkline | TextPanel

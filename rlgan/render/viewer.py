@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -102,12 +102,15 @@ class Viewer:
         keys, self._keys = self._keys, []
         return keys
 
-    def held_keys(self) -> set[int]:
-        """Key codes held down right now (for real-time keyboard control)."""
+    def held_keys(self, keys: Iterable[int] | None = None) -> set[int]:
+        """The key codes of ``keys`` held down right now (for real-time keyboard control).
+
+        ``keys`` defaults to the arrows, space, return, a few letters and digits 0-4.
+        """
         if self._closed:
             return set()
         pressed = pygame.key.get_pressed()
-        return {code for code in _TRACKED_KEYS if pressed[code]}
+        return {code for code in (_TRACKED_KEYS if keys is None else keys) if pressed[code]}
 
     def tick(self) -> float:
         """Wait to keep :attr:`fps`; return the measured frame rate."""
@@ -162,15 +165,22 @@ class Viewer:
         return target
 
     def draw_panels(self, panels: Sequence[Panel]) -> None:
-        """Stack ``panels`` top-down in the panel column.
+        """Stack ``panels`` (see :class:`~rlgan.render.panels.Panel`) top-down in the column.
 
-        Panels with a ``preferred_height()`` (text) get that height; the others share the
-        rest equally.
+        A panel whose ``preferred_height()`` is a number gets that height; those that return
+        None share the rest equally.
         """
         column = self.panel_rect
         gap = 6
-        fixed = {i: p.preferred_height() for i, p in enumerate(panels)
-                 if hasattr(p, "preferred_height")}
+        fixed: dict[int, int] = {}
+        for index, panel in enumerate(panels):
+            if not isinstance(panel, Panel):
+                raise TypeError(f"{type(panel).__name__} is not a viewer panel: a panel needs "
+                                "preferred_height() and draw(surface, rect) (see "
+                                "rlgan.render.panels.Panel).")
+            height = panel.preferred_height()
+            if height is not None:
+                fixed[index] = int(height)
         flexible = len(panels) - len(fixed)
         free = column.height - gap * (len(panels) + 1) - sum(fixed.values())
         share = free // flexible if flexible else 0
