@@ -16,11 +16,18 @@ from torch import nn
 
 from rlgan.common.errors import ConfigError
 from rlgan.nets import MLP, ConvEncoder
-from rlgan.nets.sb3 import HiddenActivation, NetsFeaturesExtractor, sb3_policy_kwargs
+from rlgan.nets.sb3 import HiddenActivation, NetsFeaturesExtractor
+from rlgan.nets.sb3 import sb3_policy_kwargs as _sb3_policy_kwargs
+from rlgan.rl.algos import get_algo
 
 NET_DIR = Path(__file__).resolve().parents[1] / "conf" / "net"
 NET = {"hidden_sizes": [16, 16], "activation": "tanh", "norm": None, "dropout": 0.0,
        "residual": False, "init": "orthogonal"}
+
+
+def sb3_policy_kwargs(net, algo):
+    """The adapter for an algorithm given by name: its family comes from the algorithm table."""
+    return _sb3_policy_kwargs(net, get_algo(algo))
 
 
 def module_types(model) -> set[type]:

@@ -47,7 +47,23 @@ def test_algo_config_smoke_run(tmp_path, algo, env, extra):
 
 def test_algos_registry_has_the_issue_algorithms():
     assert {"ppo", "dqn", "a2c", "sac", "td3", "qrdqn"} <= set(ALGOS)
-    assert ALGOS["qrdqn"].__module__.startswith("sb3_contrib")
+    assert ALGOS["qrdqn"].algo_class.__module__.startswith("sb3_contrib")
+
+
+def test_the_table_rows_agree_with_the_sb3_classes():
+    """Each row's learning kind and action kinds match what the SB3 class really is."""
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+
+    from rlgan.nets.sb3 import NET_FAMILIES
+
+    for name, row in ALGOS.items():
+        assert row.name == name and row.net_family in NET_FAMILIES
+        cls = row.algo_class
+        assert row.on_policy == issubclass(cls, OnPolicyAlgorithm), name
+        assert row.off_policy == issubclass(cls, OffPolicyAlgorithm), name
+        assert "MlpPolicy" in row.policies()
+        assert {"discrete", "continuous"} & set(row.action_kinds)
 
 
 @pytest.mark.parametrize(("algo", "env"), [("ppo", "cartpole"), ("dqn", "cartpole"),

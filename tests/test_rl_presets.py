@@ -73,3 +73,66 @@ def test_lunarlander_preset_trains(tmp_path: Path) -> None:
     assert metrics["status"] == "ok"
     assert metrics["timesteps"] == 2048
     assert metrics["eval/episodes"] == 2
+
+
+#: Key values of each preset's composed config, pinned when the presets were cut down to what
+#: differs from the groups they start from (the full composed configs were compared before and
+#: after with OmegaConf.to_yaml; only the new env.wrappers / callbacks keys differed).
+PINNED: dict[str, dict] = {
+    "ppo_cartpole": {
+        "algo.name": "ppo", "env.id": "CartPole-v1", "env.n_envs": 16,
+        "env.vectorization": "native", "total_timesteps": 100000, "stop_on_solve": 3,
+        "threads": 1, "net.hidden_sizes": [64, 64], "algo.hyperparams.learning_rate": "lin_3e-3",
+        "algo.hyperparams.batch_size": 256, "algo.hyperparams.gamma": 0.98,
+        "algo.hyperparams.n_steps": 32, "algo.hyperparams.n_epochs": 10,
+        "algo.hyperparams.clip_range": "lin_0.2", "eval.freq": 2500, "eval.episodes": 10,
+        "eval.final_episodes": 10, "eval.n_envs": 10, "checkpoint.freq": 20000},
+    "dqn_cartpole": {
+        "algo.name": "dqn", "env.id": "CartPole-v1", "env.n_envs": 16,
+        "env.vectorization": "native", "total_timesteps": 60000, "stop_on_solve": 2,
+        "threads": 1, "net.hidden_sizes": [256, 256],
+        "algo.hyperparams.learning_rate": "lin_2.3e-3", "algo.hyperparams.batch_size": 128,
+        "algo.hyperparams.buffer_size": 100000, "algo.hyperparams.gamma": 0.99,
+        "algo.hyperparams.learning_starts": 1000, "algo.hyperparams.train_freq": 16,
+        "algo.hyperparams.gradient_steps": 32, "algo.hyperparams.target_update_interval": 16,
+        "algo.hyperparams.exploration_fraction": 0.16, "eval.freq": 2500, "eval.episodes": 10,
+        "eval.final_episodes": 10, "eval.n_envs": 10},
+    "dqn_maze": {
+        "algo.name": "dqn", "env.id": "rlgan/Maze-v0", "env.n_envs": 8,
+        "env.vectorization": "native", "env.kwargs.size": 3, "total_timesteps": 30000,
+        "stop_on_solve": 0, "threads": 1, "net.hidden_sizes": [256, 256],
+        "algo.hyperparams.learning_rate": 0.0005, "algo.hyperparams.batch_size": 128,
+        "algo.hyperparams.gamma": 0.95, "algo.hyperparams.learning_starts": 1000,
+        "algo.hyperparams.target_update_interval": 250, "eval.freq": 10000,
+        "eval.episodes": 50, "eval.final_episodes": 100, "eval.n_envs": 50,
+        "checkpoint.freq": 10000},
+    "ppo_lunarlander": {
+        "algo.name": "ppo", "env.id": "LunarLander-v3", "env.n_envs": 16,
+        "env.vectorization": "dummy", "total_timesteps": 1000000, "stop_on_solve": 2,
+        "threads": 1, "algo.hyperparams.learning_rate": 0.0003,
+        "algo.hyperparams.batch_size": 64, "algo.hyperparams.gamma": 0.999,
+        "algo.hyperparams.n_steps": 1024, "algo.hyperparams.ent_coef": 0.01,
+        "eval.freq": 25000, "eval.episodes": 10, "eval.n_envs": 10,
+        "checkpoint.freq": 100000},
+    "ppo_pursuit": {
+        "algo.name": "ppo", "env.id": "rlgan/Pursuit-v0", "env.n_envs": 64,
+        "env.vectorization": "native", "env.kwargs.num_pursuers": 1,
+        "env.kwargs.pursuer_speed": 0.5, "total_timesteps": 150000, "stop_on_solve": 0,
+        "threads": 1, "net.hidden_sizes": [128, 128],
+        "algo.hyperparams.learning_rate": "lin_1e-3", "algo.hyperparams.batch_size": 1024,
+        "algo.hyperparams.gamma": 0.98, "algo.hyperparams.n_steps": 32,
+        "algo.hyperparams.n_epochs": 5, "eval.freq": 50000, "eval.episodes": 50,
+        "eval.final_episodes": 100, "eval.n_envs": 50, "checkpoint.freq": 50000},
+}
+
+
+@pytest.mark.parametrize("preset", sorted(PINNED))
+def test_preset_key_values_are_pinned(preset: str) -> None:
+    """Presets hold only what differs from their groups; their composed values stay put."""
+    from omegaconf import OmegaConf
+
+    cfg = compose_config("rl", [f"+experiment={preset}"])
+    for key, expected in PINNED[preset].items():
+        value = OmegaConf.select(cfg, key)
+        value = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+        assert value == expected, (preset, key, value)

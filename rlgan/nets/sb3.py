@@ -1,36 +1,57 @@
-"""stable-baselines3 adapters: our networks inside SB3 policies.
+"""stable-baselines3 adapters: our networks (or yours) inside SB3 policies.
 
 - :class:`NetsFeaturesExtractor` is an SB3 ``BaseFeaturesExtractor`` built from
   :class:`~rlgan.nets.MLP` (flat ``Box``/``Discrete``/``MultiDiscrete``/``MultiBinary``
   observations) or :class:`~rlgan.nets.ConvEncoder` (image ``Box`` observations, i.e. 3-D
-  uint8), configured by the keys of a ``conf/net/*.yaml`` file.
-- :func:`sb3_policy_kwargs` turns such a config into the ``policy_kwargs`` of an algorithm.
+  uint8), configured by the keys of a ``conf/net/*.yaml`` file, or from any network class
+  given as ``net=partial(...)`` (see :func:`sb3_policy_kwargs`).
+- :func:`sb3_policy_kwargs` turns such a config into the ``policy_kwargs`` of an algorithm,
+  given the algorithm's *network family* (:data:`NET_FAMILIES`), which the algorithm table
+  :data:`rlgan.rl.algos.ALGOS` records per algorithm (pass the row or its ``net_family``).
 
-What each config key does per algorithm family:
+The config's ``_target_`` decides what is built:
 
-- on-policy (ppo, a2c, trpo, recurrentppo, maskableppo): the actor and the critic each get
-  their own extractor (``share_features_extractor=False``) holding the whole network
-  (``hidden_sizes``, ``activation``, ``norm``, ``dropout``, ``residual``); the action and
-  value heads are single linear layers on it (``net_arch=dict(pi=[], vf=[])``).
-  ``init: orthogonal`` keeps SB3's orthogonal init (gain sqrt(2), heads 0.01 / 1);
-  any other ``init`` turns SB3's ``ortho_init`` off so ours stands. A plain MLP config
-  (see :func:`is_plain_mlp`; ``init`` orthogonal or default) describes exactly SB3's own
-  separate actor and critic MLPs, so it becomes ``net_arch=dict(pi=hidden, vf=hidden)``
-  with our ``activation`` behind one shared flattening extractor: the same layers and
-  initialisation with fewer nested modules, which PPO calls on every rollout and training
-  step.
-- value-based (dqn, qrdqn): the Q-network is our extractor plus one linear layer
+- ``rlgan.nets.MLP`` or ``rlgan.nets.ConvEncoder`` (the shipped ``conf/net`` files), or no
+  ``_target_``: our adapter, whose keys are checked here; it picks the ``ConvEncoder`` for
+  image observations and the ``MLP`` otherwise, as described below per family;
+- a subclass of SB3's ``BaseFeaturesExtractor``: it becomes the policy's
+  ``features_extractor_class``, the other keys its ``features_extractor_kwargs`` (built with
+  ``hydra.utils.instantiate(..., _partial_=True)``, so nested ``_target_`` values work);
+- any other callable returning a ``torch.nn.Module`` (a class such as a subclass of
+  ``rlgan.nets.MLP``, or a factory): it is called with the other keys plus ``in_features``
+  (flat observations) or ``in_shape`` (images) inside a :class:`NetsFeaturesExtractor`, and
+  its ``out_features`` attribute (else one forward pass on zeros) gives the feature size.
+
+For your own extractor or network the heads SB3 puts on top are: linear action and value
+heads on separate actor and critic copies (``actor_critic``), one linear layer
+(``q_network``), SB3's own ``net_arch`` MLPs (``continuous_actor_critic``, the critics need
+the action, joined after the extractor). ``algo.policy_kwargs`` can override any of them.
+
+What each key of our adapter does per network family:
+
+- ``actor_critic`` (PPO, A2C, TRPO, ...): the actor and the critic each get their own
+  extractor (``share_features_extractor=False``) holding the whole network (``hidden_sizes``,
+  ``activation``, ``norm``, ``dropout``, ``residual``); the action and value heads are single
+  linear layers on it (``net_arch=dict(pi=[], vf=[])``). ``init: orthogonal`` keeps SB3's
+  orthogonal init (gain sqrt(2), heads 0.01 / 1); any other ``init`` turns SB3's
+  ``ortho_init`` off so ours stands. A plain MLP config (see :func:`is_plain_mlp`; ``init``
+  orthogonal or default) describes exactly SB3's own separate actor and critic MLPs, so it
+  becomes ``net_arch=dict(pi=hidden, vf=hidden)`` with our ``activation`` behind one shared
+  flattening extractor: the same layers and initialisation with fewer nested modules, which
+  PPO calls on every rollout and training step.
+- ``q_network`` (DQN, QR-DQN): the Q-network is our extractor plus one linear layer
   (``net_arch=[]``); every key applies. A plain config (no ``norm``, ``dropout`` or
   ``residual``, ``init: default``) describes exactly the network SB3 builds itself, so it
   becomes SB3's own ``net_arch=hidden_sizes`` with our ``activation`` behind a flattening
   extractor: the same layers and initialisation, without the extra module nesting that costs
   about 10% of wall-clock time in 1-env DQN (``predict`` runs per step, and each call walks
   every module to set the training mode).
-- off-policy actor-critic (sac, td3, ddpg, tqc): critics need the action, which SB3 joins
-  *after* the extractor, so the hidden layers are SB3's own ``net_arch=hidden_sizes`` with
-  our ``activation`` (plus ``norm: layer`` and ``dropout``) after each hidden linear layer;
-  the extractor only flattens (or encodes images). ``residual: true`` and ``norm: batch``
-  are rejected for them; ``init`` applies to image encoders only (SB3 initialises the rest).
+- ``continuous_actor_critic`` (SAC, TD3, DDPG, TQC): critics need the action, which SB3
+  joins *after* the extractor, so the hidden layers are SB3's own ``net_arch=hidden_sizes``
+  with our ``activation`` (plus ``norm: layer`` and ``dropout``) after each hidden linear
+  layer; the extractor only flattens (or encodes images). ``residual: true`` and
+  ``norm: batch`` are rejected for them; ``init`` applies to image encoders only (SB3
+  initialises the rest).
 
 Image-only keys (``features_dim``, ``variant``) configure the :class:`ConvEncoder`;
 ``output_activation`` is not used (SB3 adds its own heads).
@@ -38,7 +59,8 @@ Image-only keys (``features_dim``, ``variant``) configure the :class:`ConvEncode
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -57,14 +79,16 @@ from rlgan.nets.init import check_init
 from rlgan.nets.mlp import MLP, check_dropout, check_sizes
 from rlgan.nets.norms import check_norm
 
-#: Config keys the adapter understands (``_target_`` is dropped).
+#: Config keys the adapter understands (``_target_`` picks the adapter, see the module doc).
 NET_KEYS: tuple[str, ...] = ("hidden_sizes", "activation", "norm", "dropout", "residual",
                              "init", "output_activation", "features_dim", "variant")
-#: Algorithm families and the names each one accepts (case, ``-`` and ``_`` ignored).
-ON_POLICY_ALGOS: tuple[str, ...] = ("ppo", "a2c", "trpo", "recurrentppo", "maskableppo")
-Q_VALUE_ALGOS: tuple[str, ...] = ("dqn", "qrdqn")
-CONTINUOUS_AC_ALGOS: tuple[str, ...] = ("sac", "td3", "ddpg", "tqc")
-SUPPORTED_ALGOS: tuple[str, ...] = ON_POLICY_ALGOS + Q_VALUE_ALGOS + CONTINUOUS_AC_ALGOS
+#: Network families (how the net config goes into a policy); each algorithm's row in
+#: :data:`rlgan.rl.algos.ALGOS` names its family.
+ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC = (
+    "actor_critic", "q_network", "continuous_actor_critic")
+NET_FAMILIES: tuple[str, ...] = (ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC)
+#: Heads SB3 puts on your own extractor or network, per family (see the module doc).
+CUSTOM_NET_ARCH: dict[str, Any] = {ACTOR_CRITIC: {"pi": [], "vf": []}, Q_NETWORK: []}
 
 
 class NetsFeaturesExtractor(BaseFeaturesExtractor):
@@ -77,33 +101,68 @@ class NetsFeaturesExtractor(BaseFeaturesExtractor):
     whose last hidden layer is the output. With ``hidden_sizes=()`` a flat observation is
     only flattened (by a bare ``nn.Flatten``, as SB3's own extractor does). ``Dict``
     observation spaces are not supported.
+
+    ``net`` (a class or factory, usually a ``functools.partial`` holding its config) replaces
+    all of that: it is called with ``in_shape`` (image observations) or ``in_features`` (flat
+    ones) and must return a module whose output is ``(B, features)``; the feature size is its
+    ``out_features`` attribute, else found by one forward pass on zeros.
     """
 
     def __init__(self, observation_space: gym.Space, hidden_sizes: Sequence[int] = (64, 64),
                  activation: ActivationSpec = "tanh", norm: str | None = None,
                  dropout: float = 0.0, residual: bool = False, init: str = "orthogonal",
                  features_dim: int = 512, variant: str = "auto",
-                 output_activation: ActivationSpec = None) -> None:
+                 output_activation: ActivationSpec = None,
+                 net: Callable[..., nn.Module] | None = None) -> None:
         if isinstance(observation_space, gym.spaces.Dict):
             raise ConfigError("NetsFeaturesExtractor does not support Dict observation spaces; "
                               "use SB3's MultiInputPolicy with its CombinedExtractor instead.")
-        net: nn.Module
-        if is_image_space(observation_space, check_channels=False):
-            net = ConvEncoder(tuple(int(s) for s in observation_space.shape), features_dim,
-                              variant, activation, norm, hidden_sizes, dropout, residual, init)
-            out_features = net.out_features
+        body: nn.Module
+        if net is not None:
+            body, out_features = build_body(net, observation_space)
+        elif is_image_space(observation_space, check_channels=False):
+            body = ConvEncoder(tuple(int(s) for s in observation_space.shape), features_dim,
+                               variant, activation, norm, hidden_sizes, dropout, residual, init)
+            out_features = body.out_features
         elif not hidden_sizes:
-            net, out_features = nn.Flatten(), get_flattened_obs_dim(observation_space)
+            body, out_features = nn.Flatten(), get_flattened_obs_dim(observation_space)
         else:
-            net = MLP(get_flattened_obs_dim(observation_space), None, hidden_sizes, activation,
-                      norm, dropout, residual, init)
-            out_features = net.out_features
+            body = MLP(get_flattened_obs_dim(observation_space), None, hidden_sizes, activation,
+                       norm, dropout, residual, init)
+            out_features = body.out_features
         super().__init__(observation_space, out_features)
-        self.net = net
+        self.net = body
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         """Map preprocessed observations ``(B, ...)`` to features ``(B, features_dim)``."""
         return self.net(observations)
+
+
+def build_body(net: Callable[..., nn.Module], observation_space: gym.Space
+               ) -> tuple[nn.Module, int]:
+    """Call ``net`` for ``observation_space``; return the module and its feature size.
+
+    Image observations pass ``in_shape``, flat ones ``in_features`` (after flattening, as SB3
+    does); the module's ``out_features`` is its size, else one forward pass on zeros finds it.
+    """
+    if is_image_space(observation_space, check_channels=False):
+        shape = tuple(int(s) for s in observation_space.shape)
+        module, probe = net(in_shape=shape), torch.zeros((1, *shape))
+        flatten = False
+    else:
+        size = get_flattened_obs_dim(observation_space)
+        module, probe = net(in_features=size), torch.zeros((1, size))
+        flatten = True
+    if not isinstance(module, nn.Module):
+        raise ConfigError(f"Invalid net._target_: calling {net!r} gave a "
+                          f"{type(module).__name__}, not a torch.nn.Module.")
+    if flatten:
+        module = nn.Sequential(nn.Flatten(), module)
+    size = getattr(module[-1] if flatten else module, "out_features", None)
+    if not isinstance(size, int):
+        with torch.no_grad():
+            size = int(module(probe).reshape(1, -1).shape[1])
+    return module, size
 
 
 class HiddenActivation(nn.Module):
@@ -132,25 +191,69 @@ class HiddenActivation(nn.Module):
         return self.dropout(self.activation(x))
 
 
-def normalize_algo(algo: str) -> str:
-    """Return the canonical algorithm name (``"QR-DQN"`` -> ``"qrdqn"``) or raise."""
-    name = str(algo).strip().lower().replace("-", "").replace("_", "")
-    if name not in SUPPORTED_ALGOS:
-        raise invalid_choice("algo", algo, SUPPORTED_ALGOS)
-    return name
+def net_family(algo: Any) -> str:
+    """The network family of ``algo``: a family name, or anything with a ``net_family``.
+
+    ``algo`` is usually a row of :data:`rlgan.rl.algos.ALGOS`; raises a ConfigError for
+    anything else, listing the families.
+    """
+    family = getattr(algo, "net_family", algo)
+    if family not in NET_FAMILIES:
+        raise invalid_choice("net family", algo, NET_FAMILIES,
+                             "Pass the algorithm's row of rlgan.rl.algos.ALGOS (e.g. "
+                             "ALGOS['ppo']) or its net_family.")
+    return str(family)
+
+
+def _locate(path: str) -> Any:
+    """The object at dotted ``path``: the longest importable module prefix, then attributes."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        name = ".".join(parts[:cut])
+        try:
+            found: Any = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name is not None and not name.startswith(err.name):
+                raise  # the module exists but one of its own imports is missing
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(f"No module named {parts[0]!r}")
+
+
+def resolve_net_target(target: Any, knob: str = "net._target_") -> Any:
+    """The class or factory a ``_target_`` names (None for None); ConfigError if unusable."""
+    if target is None:
+        return None
+    try:
+        found = _locate(str(target))
+    except Exception as err:  # noqa: BLE001 - importing user code can raise anything
+        reason = f"{type(err).__name__}: {err}".strip().splitlines()[0]
+        raise ConfigError(f"Invalid {knob}={target!r}: it cannot be imported ({reason}). Give "
+                          "the dotted path of a class or function importable here: "
+                          "rlgan.nets.MLP, rlgan.nets.ConvEncoder, a subclass of SB3's "
+                          "BaseFeaturesExtractor, or a torch.nn.Module class or factory.") from None
+    if not callable(found):
+        raise ConfigError(f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not a "
+                          "class or function; give a network class, a features extractor "
+                          "class or a factory function.")
+    return found
+
+
+def is_our_net(target: Any) -> bool:
+    """True when ``target`` (a ``_target_`` string or None) is the adapter's MLP/ConvEncoder."""
+    return target is None or resolve_net_target(target) in (MLP, ConvEncoder)
 
 
 def net_config_kwargs(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]:
     """Check a ``conf/net`` config and return its keys as :class:`NetsFeaturesExtractor` kwargs.
 
-    ``_target_`` is dropped; an unknown key or a bad value raises a one-paragraph
-    :class:`~rlgan.common.errors.ConfigError` before any network is built.
+    ``_target_`` (our MLP or ConvEncoder, which the adapter handles) is dropped; an unknown
+    key or a bad value raises a one-paragraph :class:`~rlgan.common.errors.ConfigError`
+    before any network is built.
     """
-    if isinstance(net_cfg, DictConfig):
-        raw = OmegaConf.to_container(net_cfg, resolve=True)
-    else:
-        raw = dict(net_cfg)
-    assert isinstance(raw, dict)
+    raw = _as_dict(net_cfg)
     raw.pop("_target_", None)
     unknown = sorted(set(raw) - set(NET_KEYS))
     if unknown:
@@ -190,17 +293,22 @@ def is_plain_mlp(kwargs: Mapping[str, Any], inits: Sequence[str] = ("default",))
             and kwargs.get("init", "orthogonal") in inits)
 
 
-def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dict[str, Any]:
+def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: Any) -> dict[str, Any]:
     """Turn a ``conf/net/*.yaml`` config into SB3 ``policy_kwargs`` for ``algo``.
 
-    See the module docstring for what each key does per algorithm family. Raises
-    :class:`~rlgan.common.errors.ConfigError` for an unknown algorithm, key or value, or a
-    combination SB3 cannot build (``residual``/``norm: batch`` with sac, td3, ddpg, tqc).
+    ``algo`` is the algorithm's row of :data:`rlgan.rl.algos.ALGOS` (or its network family,
+    one of :data:`NET_FAMILIES`). ``net_cfg``'s ``_target_`` picks our adapter or your own
+    class (see the module docstring). Raises :class:`~rlgan.common.errors.ConfigError` for an
+    unknown family, key, value or ``_target_``, or a combination SB3 cannot build
+    (``residual``/``norm: batch`` with the ``continuous_actor_critic`` family).
     """
-    family = normalize_algo(algo)
-    kwargs = net_config_kwargs(net_cfg)
+    family = net_family(algo)
+    raw = _as_dict(net_cfg)
+    if not is_our_net(raw.get("_target_")):
+        return custom_policy_kwargs(raw, family)
+    kwargs = net_config_kwargs(raw)
     hidden = list(kwargs.get("hidden_sizes", [64, 64]))
-    if family in ON_POLICY_ALGOS:
+    if family == ACTOR_CRITIC:
         ortho_init = kwargs.get("init", "orthogonal") == "orthogonal"
         if is_plain_mlp(kwargs, ("orthogonal", "default")):
             # The extractor only flattens (no parameters), so one shared copy is the same
@@ -211,25 +319,86 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: str) -> dic
         return {"features_extractor_class": NetsFeaturesExtractor,
                 "features_extractor_kwargs": kwargs, "ortho_init": ortho_init,
                 "share_features_extractor": False, "net_arch": {"pi": [], "vf": []}}
-    if family in Q_VALUE_ALGOS:
+    if family == Q_NETWORK:
         if is_plain_mlp(kwargs):
             return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
         return {"features_extractor_class": NetsFeaturesExtractor,
                 "features_extractor_kwargs": kwargs, "net_arch": []}
+    return _continuous_actor_critic_kwargs(kwargs, hidden, _label(algo))
+
+
+def _label(algo: Any) -> str:
+    """How error messages name the algorithm (its name, else the family)."""
+    return str(getattr(algo, "name", algo))
+
+
+def _continuous_actor_critic_kwargs(kwargs: dict[str, Any], hidden: list[int],
+                                    algo: str) -> dict[str, Any]:
+    """``policy_kwargs`` of the SAC/TD3 family: SB3's MLPs with our hidden activation."""
     norm = kwargs.get("norm")
     if kwargs.get("residual", False):
         raise ConfigError(f"Invalid net.residual=true for algo={algo!r}: SB3 builds the "
-                          f"{family} actor/critic MLPs itself (the critic joins the action "
+                          f"{algo} actor/critic MLPs itself (the critic joins the action "
                           "after the extractor), so skip connections are not available; "
                           "use residual=false.")
     if norm not in (None, "layer"):
         raise ConfigError(f"Invalid net.norm={norm!r} for algo={algo!r}: valid choices for "
-                          f"{family} are null, layer (batch statistics break its target "
+                          f"{algo} are null, layer (batch statistics break its target "
                           "networks' updates).")
     if norm is None and kwargs.get("dropout", 0.0) == 0:
         return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
     between = partial(HiddenActivation, norm=norm, dropout=kwargs.get("dropout", 0.0))
     return {**_sb3_hidden_layers(kwargs, between), "net_arch": hidden}
+
+
+def _as_dict(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]:
+    """A net config as a plain dict (interpolations resolved)."""
+    if isinstance(net_cfg, DictConfig):
+        raw = OmegaConf.to_container(net_cfg, resolve=True)
+    else:
+        raw = dict(net_cfg)
+    assert isinstance(raw, dict)
+    return raw
+
+
+def instantiate_partial(cfg: Mapping[str, Any], knob: str = "net") -> partial:
+    """``instantiate(cfg, _partial_=True)``; a ConfigError naming ``knob`` on failure."""
+    from hydra.utils import instantiate
+
+    try:
+        built = instantiate({**cfg, "_partial_": True})
+    except Exception as err:  # noqa: BLE001 - InstantiationException wraps the cause
+        cause = err.__cause__ or err
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        raise ConfigError(f"Invalid {knob}._target_={cfg.get('_target_')!r}: Hydra could not "
+                          f"prepare it ({type(cause).__name__}: {reason}). Check the dotted "
+                          f"path and the other keys of {knob}.") from None
+    assert isinstance(built, partial)
+    # A plain partial: Hydra's own subclass would have to be unpickled with the model.
+    return partial(built.func, *built.args, **built.keywords)
+
+
+def custom_policy_kwargs(raw: Mapping[str, Any], family: str) -> dict[str, Any]:
+    """``policy_kwargs`` for a net config whose ``_target_`` is your own class or factory.
+
+    A ``BaseFeaturesExtractor`` subclass becomes the ``features_extractor_class`` (the other
+    keys its kwargs); any other network class or factory is built inside a
+    :class:`NetsFeaturesExtractor`. Heads on top: :data:`CUSTOM_NET_ARCH` (SB3's default
+    ``net_arch`` for ``continuous_actor_critic``).
+    """
+    target = resolve_net_target(raw.get("_target_"))
+    built = instantiate_partial(raw)
+    if isinstance(target, type) and issubclass(target, BaseFeaturesExtractor):
+        kwargs: dict[str, Any] = {"features_extractor_class": built.func,
+                                  "features_extractor_kwargs": dict(built.keywords)}
+    else:
+        kwargs = {"features_extractor_class": NetsFeaturesExtractor,
+                  "features_extractor_kwargs": {"net": built}}
+    if family in CUSTOM_NET_ARCH:
+        kwargs["net_arch"] = CUSTOM_NET_ARCH[family]
+    if family == ACTOR_CRITIC:
+        kwargs["share_features_extractor"] = False
+    return kwargs
 
 
 def _sb3_hidden_layers(kwargs: Mapping[str, Any], module: Any) -> dict[str, Any]:

@@ -1,9 +1,13 @@
-"""SB3 callbacks of a run: periodic evaluation and periodic atomic checkpoints.
+"""SB3 callbacks of a run: periodic evaluation, periodic atomic checkpoints, and yours.
 
 Evaluation also keeps the best model, tracks when the env was solved and stops early.
 
 Both share one :class:`RunState` (what a resumed run needs to continue its bookkeeping); it is
 saved beside each checkpoint as ``step_<timesteps>.state.json``.
+
+:func:`build_user_callbacks` instantiates the config's ``callbacks`` (any SB3
+``BaseCallback``, each ``{_target_: <dotted path>, <kwargs>}``); they run after the runner's
+own, so they see each evaluation's ``eval/*`` values already logged.
 """
 
 from __future__ import annotations
@@ -18,8 +22,29 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnv
 
+from rlgan.common.errors import ConfigError
 from rlgan.rl.evaluate import EvalResult, evaluate_model
 from rlgan.rl.model_io import BEST_MODEL, save_checkpoint, save_model
+from rlgan.rl.targets import call_target, target_entries, target_partial
+
+#: What a ``callbacks`` entry must name (for error messages).
+CALLBACK_TARGET = "a stable-baselines3 BaseCallback class (or a function returning one)"
+
+
+def build_user_callbacks(entries: Any) -> list[BaseCallback]:
+    """Instantiate the config's ``callbacks`` (a list, or a mapping name -> entry).
+
+    Each entry is ``{_target_: <dotted path>, <kwargs>}`` and must give an SB3
+    ``BaseCallback``; anything else is a one-paragraph ConfigError naming the entry.
+    """
+    built = []
+    for knob, spec in target_entries(entries, "callbacks"):
+        callback = call_target(target_partial(spec, knob, CALLBACK_TARGET), knob)
+        if not isinstance(callback, BaseCallback):
+            raise ConfigError(f"Invalid {knob}: {spec['_target_']} gave a "
+                              f"{type(callback).__name__}, not {CALLBACK_TARGET}.")
+        built.append(callback)
+    return built
 
 
 @dataclass

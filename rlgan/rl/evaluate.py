@@ -1,6 +1,6 @@
 """Evaluate a policy for N episodes, run side by side on a vector env of several copies.
 
-Single-env evaluation was about half the wall clock of a CartPole PPO run (FINDINGS.md), so
+Single-env evaluation was about half the wall clock of a CartPole PPO run (measured), so
 the N episodes are spread evenly over the sub-environments of one ``VecEnv``, each playing
 a share fixed in advance, so short episodes do not bias the mean.
 """
@@ -119,7 +119,7 @@ def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
     loads model files without the allow-list check (files made elsewhere).
     """
     from rlgan.common.run_dir import load_run_config
-    from rlgan.rl.env_factory import make_vec_env, native_vector_available
+    from rlgan.rl.env_factory import env_name, make_vec_env, native_vector_available
     from rlgan.rl.model_io import load_run_model_with_path
 
     load_run_config(run_dir, "evaluate")
@@ -136,7 +136,7 @@ def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
     finally:
         env.close()
     print(f"rlgan-rl: {loaded.path}: {str(cfg.algo.name).upper()} on "
-          f"{cfg.env.id}: mean return {result.mean:.2f} ± {result.std:.2f} over "
+          f"{env_name(cfg.env)}: mean return {result.mean:.2f} ± {result.std:.2f} over "
           f"{result.episodes} episodes (mean length {result.mean_length:.1f}"
           + ("" if result.success_rate is None else f", success {result.success_rate:.0%}")
           + ")")

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
 
 from rlgan.common.errors import ConfigError, invalid_choice, require, require_int
-from rlgan.rl.algos import constructor_arguments
+from rlgan.rl.algos import AlgoSpec, get_algo
 from rlgan.rl.schedules import SCHEDULED_KNOBS, parse_schedule, schedule_start
 
 NOISE_TYPES = ("normal", "ornstein_uhlenbeck")
@@ -47,10 +47,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None) -> dict[str, Any]:
+def check_hyperparams(algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None
+                      ) -> dict[str, Any]:
     """Check names and obvious ranges of ``hyperparams``; return them as a plain dict."""
+    spec = get_algo(algo)
+    algo_name = spec.name
     params = dict(_plain(hyperparams) or {})
-    allowed = [name for name in constructor_arguments(algo_name) if name not in RUNNER_OWNED]
+    allowed = [name for name in spec.constructor_arguments() if name not in RUNNER_OWNED]
     for name in params:
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=3)
@@ -104,10 +107,19 @@ def check_train_freq(value: Any) -> tuple[int, str]:
     return int(value), "step"
 
 
-def build_hyperparams(algo_name: str, hyperparams: Mapping[str, Any] | None,
+def build_hyperparams(algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None,
                       action_space: spaces.Space) -> dict[str, Any]:
-    """SB3 keyword arguments for ``algo_name``: schedules and noise objects built."""
-    params = check_hyperparams(algo_name, hyperparams)
+    """Check ``hyperparams`` for ``algo``, then :func:`sb3_hyperparams` of them."""
+    return sb3_hyperparams(check_hyperparams(algo, hyperparams), action_space)
+
+
+def sb3_hyperparams(checked: Mapping[str, Any], action_space: spaces.Space) -> dict[str, Any]:
+    """SB3 keyword arguments from checked hyperparameters: schedules and noise objects built.
+
+    ``checked`` is :func:`check_hyperparams`'s result (validation carries it in
+    :class:`rlgan.rl.validate.CheckedConfig`), so nothing is checked again here.
+    """
+    params = dict(checked)
     for knob in SCHEDULED_KNOBS:
         if knob in params and params[knob] is not None:
             params[knob] = parse_schedule(knob, params[knob])

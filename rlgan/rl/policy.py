@@ -1,9 +1,11 @@
 """SB3 ``policy_kwargs`` for a run: the ``net`` config (via :mod:`rlgan.nets`) plus the algo's.
 
 The network comes from the ``net`` config group through
-:func:`rlgan.nets.sb3.sb3_policy_kwargs`, so ``net=mlp_large`` or ``net.activation=tanh`` on the
-command line changes the agent's network. Algorithm-specific policy arguments (for example
-QR-DQN's ``n_quantiles``) live in ``algo.policy_kwargs`` and are merged on top.
+:func:`rlgan.nets.sb3.sb3_policy_kwargs`, given the algorithm's network family from its row of
+:data:`rlgan.rl.algos.ALGOS`, so ``net=mlp_large`` or ``net.activation=tanh`` on the command
+line changes the agent's network, and ``net._target_=<your class>`` replaces it (a features
+extractor or a network class, see docs/extending.md). Algorithm-specific policy arguments (for
+example QR-DQN's ``n_quantiles``) live in ``algo.policy_kwargs`` and are merged on top.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from rlgan.rl.algos import AlgoSpec, get_algo
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -23,13 +27,14 @@ def _plain(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def net_policy_kwargs(net_cfg: Mapping[str, Any] | None, algo_name: str) -> dict[str, Any]:
+def net_policy_kwargs(net_cfg: Mapping[str, Any] | None, algo: AlgoSpec | str
+                      ) -> dict[str, Any]:
     """SB3 ``policy_kwargs`` describing the network in ``net_cfg`` (empty: SB3's default)."""
     if not net_cfg:
         return {}
     from rlgan.nets.sb3 import sb3_policy_kwargs
 
-    return dict(sb3_policy_kwargs(net_cfg, algo_name))
+    return dict(sb3_policy_kwargs(net_cfg, get_algo(algo)))
 
 
 #: ``+algo.optimizer=<name>`` (sweeps/report engineer's addition): the policy's optimiser.
@@ -50,12 +55,23 @@ def optimizer_policy_kwargs(name: Any) -> dict[str, Any]:
     return {"optimizer_class": getattr(torch.optim, OPTIMIZERS[str(name)])}
 
 
-def build_policy_kwargs(cfg: DictConfig) -> dict[str, Any]:
-    """``policy_kwargs`` for the run: the net's, ``algo.optimizer``, then ``algo.policy_kwargs``."""
-    kwargs = net_policy_kwargs(_plain(cfg.get("net")), str(cfg.algo.name))
+def build_policy_kwargs(cfg: DictConfig, algo: AlgoSpec | None = None) -> dict[str, Any]:
+    """``policy_kwargs`` for the run: the net's, ``algo.optimizer``, then ``algo.policy_kwargs``.
+
+    ``algo`` is the run's row (looked up from ``cfg.algo.name`` when not given).
+    """
+    algo = algo or get_algo(cfg.algo.name)
+    kwargs = net_policy_kwargs(_plain(cfg.get("net")), algo)
     kwargs.update(optimizer_policy_kwargs(cfg.algo.get("optimizer")))
     kwargs.update(_plain(cfg.algo.get("policy_kwargs")))
     return kwargs
+
+
+def has_custom_net(cfg: DictConfig) -> bool:
+    """True when ``net._target_`` names a class other than our MLP / ConvEncoder."""
+    from rlgan.nets.sb3 import is_our_net
+
+    return not is_our_net((cfg.get("net") or {}).get("_target_"))
 
 
 def is_mlp_policy(cfg: DictConfig) -> bool:

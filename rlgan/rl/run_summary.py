@@ -10,6 +10,7 @@ from typing import Any
 from rlgan.common.csv_log import read_csv
 from rlgan.common.plotting import plot_curves
 from rlgan.common.run_dir import PLOTS_DIR, PROGRESS_FILE
+from rlgan.rl.metrics import SOLVED_AT_TIMESTEPS, TIMESTEPS
 
 LEARNING_CURVE = "learning_curve.png"
 
@@ -51,8 +52,15 @@ def plot_learning_curve(run_dir: str | os.PathLike, title: str,
 
 
 def objective_value(metrics: dict[str, Any], objective: str) -> float:
-    """The run's objective as a float (NaN when missing)."""
+    """The run's objective as a float (NaN when missing).
+
+    ``solved_at_timesteps`` of a run that never solved is censored, not missing: it is the
+    number of timesteps the run trained ("not solved within N steps"), which ranks after every
+    run that solved within N, so a sweep on it gets a number from every finished trial.
+    """
     value = metrics.get(objective)
+    if value is None and objective == SOLVED_AT_TIMESTEPS.name:
+        value = metrics.get(TIMESTEPS.name)
     return float("nan") if value is None else float(value)
 
 

@@ -45,11 +45,10 @@ from rlgan.common.run_dir import (
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.writable import require_writable_dir
-from rlgan.rl.algos import get_algo_class
 from rlgan.rl.callbacks import PeriodicCheckpointCallback, PeriodicEvalCallback, RunState
 from rlgan.rl.env_factory import make_vec_env
 from rlgan.rl.evaluate import EvalResult, eval_env_count, evaluate_model, evaluate_run
-from rlgan.rl.hyperparams import build_hyperparams
+from rlgan.rl.hyperparams import sb3_hyperparams
 from rlgan.rl.model_io import (
     BEST_MODEL,
     FINAL_MODEL,
@@ -58,7 +57,7 @@ from rlgan.rl.model_io import (
     save_checkpoint,
     save_model,
 )
-from rlgan.rl.policy import build_policy_kwargs, is_mlp_policy
+from rlgan.rl.policy import has_custom_net, is_mlp_policy
 from rlgan.rl.run_logger import make_run_logger
 from rlgan.rl.run_summary import objective_value, plot_learning_curve, summary_line
 from rlgan.rl.validate import CheckedConfig, check_config
@@ -107,13 +106,26 @@ def resume_plan(cfg: DictConfig) -> ResumePlan:
 
 def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str
                 ) -> BaseAlgorithm:
-    """A fresh SB3 model for the config (policy network from the ``net`` group)."""
-    algo_class = get_algo_class(checked.algo_name)
-    hyperparams = build_hyperparams(checked.algo_name, cfg.algo.get("hyperparams"),
-                                    checked.action_space)
-    return algo_class(str(cfg.algo.get("policy", "MlpPolicy")), env,
-                      policy_kwargs=build_policy_kwargs(cfg), seed=int(cfg.seed), device=device,
-                      verbose=0, **hyperparams)
+    """A fresh SB3 model from what validation resolved (policy network from the ``net`` group).
+
+    A net or features extractor of your own (``net._target_``) that SB3 cannot build into the
+    policy is a ConfigError naming ``net._target_``.
+    """
+    hyperparams = sb3_hyperparams(checked.hyperparams, checked.action_space)
+    try:
+        return checked.algo.algo_class(checked.policy, env, policy_kwargs=checked.policy_kwargs,
+                                       seed=int(cfg.seed), device=device, verbose=0,
+                                       **hyperparams)
+    except ConfigError:
+        raise
+    except Exception as err:
+        if not has_custom_net(cfg):
+            raise
+        raise ConfigError(f"Invalid net._target_={cfg.net.get('_target_')!r}: building the "
+                          f"{checked.algo_name} policy with it failed ({type(err).__name__}: "
+                          f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}). "
+                          "See docs/extending.md for what a network or features extractor "
+                          "class receives.") from err
 
 
 def train(cfg: DictConfig, run_dir: str | Path | None = None,
@@ -159,7 +171,7 @@ def _finished(run_dir: Path, cfg: DictConfig) -> float:
     existing = ExistingRun(run_dir, read_metrics(run_dir))
     announce_finished("rlgan-rl", existing, "total_timesteps",
                       int(existing.metrics.get("timesteps") or 0))
-    return existing.objective(str(cfg.objective))
+    return objective_value(existing.metrics, str(cfg.objective))
 
 
 def _close_quietly(env: VecEnv) -> None:
@@ -267,7 +279,7 @@ class _Run:
         show_bar = want_progress(cfg.get("progress_bar", "auto"), sys.stdout)
         with StopRequest() as stop:
             callback = CallbackList([_StopOnRequest(stop), evaluator, checkpointer,
-                                     *extra_callbacks])
+                                     *self.checked.callbacks, *extra_callbacks])
             try:
                 model.learn(total_timesteps=remaining, callback=callback,
                             reset_num_timesteps=not self.resuming, progress_bar=show_bar)

@@ -1,66 +1,89 @@
 """Check an ``rlgan-rl`` config completely before any training starts.
 
 Every problem becomes a one-paragraph :class:`~rlgan.common.errors.ConfigError` naming the bad
-value and the valid choices. :func:`check_config` also returns what it learnt on the way
-(spaces, vectorization, reward threshold) so the runner does not probe twice.
+value and the valid choices. :func:`check_config` returns what it resolved on the way (the
+algorithm's row, the env's name, spaces, vectorization and reward threshold, the checked
+hyperparameters, the policy kwargs, the user's callbacks) as a :class:`CheckedConfig`, which
+the build steps use as they are instead of deriving or checking them again.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gymnasium import spaces
 from omegaconf import DictConfig
-from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
 
 from rlgan.common.config_keys import ClosedNode, check_known_keys
 from rlgan.common.device import resolve_device
-from rlgan.common.errors import ConfigError, invalid_choice, require, require_int
+from rlgan.common.errors import invalid_choice, require, require_int
 from rlgan.common.progress import check_progress
-from rlgan.rl.algos import check_action_space, get_algo_class, is_off_policy
+from rlgan.rl.algos import ALGOS, AlgoSpec, check_action_space, get_algo
+from rlgan.rl.callbacks import build_user_callbacks
 from rlgan.rl.env_factory import (
-    check_env_id,
+    check_env_source,
     probe_spaces,
-    resolve_vectorization,
+    resolve_env_vectorization,
     reward_threshold,
+    wrapper_partials,
 )
 from rlgan.rl.hyperparams import check_hyperparams, check_train_freq
-from rlgan.rl.policy import build_policy_kwargs
+from rlgan.rl.metrics import OBJECTIVES
+from rlgan.rl.policy import build_policy_kwargs, has_custom_net
 
 log = logging.getLogger(__name__)
 
-#: Metric names a run can return to a sweeper (``objective=...``).
-OBJECTIVES = ("eval/mean_reward", "eval/best_mean_reward", "eval/std_reward", "eval/success_rate",
-              "solved_at_timesteps", "timesteps", "wall_time_s")
-
 #: Nodes of the ``rl`` config whose keys are checked (``+eval.episods=...`` is refused);
 #: ``algo.hyperparams`` (checked against the SB3 signature), ``algo.policy_kwargs`` and
-#: ``env.kwargs`` stay open.
+#: ``env.kwargs``, ``env.wrappers`` and ``callbacks`` stay open; so does ``net`` when its
+#: ``_target_`` is your own class (its keys are that class's arguments).
 RL_NODES: tuple[ClosedNode, ...] = (
     ClosedNode("", extra=("net",)),
     ClosedNode("eval"),
     ClosedNode("checkpoint"),
     ClosedNode("log"),
     ClosedNode("algo", group="algo", extra=("optimizer",)),
-    ClosedNode("env", group="env"),
+    ClosedNode("env", group="env", extra=("_target_",)),
     ClosedNode("net", group="net"),
 )
 
 
+def rl_nodes(cfg: DictConfig) -> tuple[ClosedNode, ...]:
+    """:data:`RL_NODES`, without ``net`` when ``net._target_`` is a class of your own."""
+    if has_custom_net(cfg):
+        return tuple(node for node in RL_NODES if node.path != "net")
+    return RL_NODES
+
+
 @dataclass
 class CheckedConfig:
-    """What validation found out about a run's config."""
+    """What validation resolved: everything the build steps need, checked once."""
 
-    algo_name: str
+    algo: AlgoSpec
+    #: The env's name: its Gymnasium id, or its ``env.id`` / class name with ``env._target_``.
     env_id: str
+    #: ``dummy``, ``subproc`` or ``native`` (``auto`` resolved).
     vectorization: str
     observation_space: spaces.Space
     action_space: spaces.Space
     reward_threshold: float | None
+    #: ``algo.policy``, e.g. ``MlpPolicy``.
+    policy: str = "MlpPolicy"
+    #: ``algo.hyperparams`` checked, as plain values (schedules still in their config form).
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+    #: SB3 ``policy_kwargs``: the net's, ``algo.optimizer``'s and ``algo.policy_kwargs``.
+    policy_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: The ``callbacks`` of the config, instantiated.
+    callbacks: list[BaseCallback] = field(default_factory=list)
+
+    @property
+    def algo_name(self) -> str:
+        """The algorithm's name (``algo.name``, canonical)."""
+        return self.algo.name
 
 
 #: Integer knobs of the run: (knob, minimum, what it counts).
@@ -104,8 +127,9 @@ def check_run_knobs(cfg: DictConfig) -> None:
 
 
 def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
-    """Check ``env.*``; return ``(env_id, resolved vectorization)``."""
-    env_id = check_env_id(cfg.env.get("id"))
+    """Check ``env.*``; return ``(env name, resolved vectorization)``."""
+    env_id = check_env_source(cfg.env)
+    wrapper_partials(cfg.env)  # each env.wrappers entry, before anything is built
     require_int("env.n_envs", cfg.env.get("n_envs"), 1,
                 meaning="the number of environments stepped side by side, e.g. env.n_envs=8")
     threshold = cfg.env.get("reward_threshold")
@@ -115,23 +139,23 @@ def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
                 "(null: the Gymnasium spec's threshold).")
     require_int("env.max_episode_steps", cfg.env.get("max_episode_steps"), 1, nullable=True,
                 meaning="steps before an episode is truncated; null: the registered limit")
-    vectorization = resolve_vectorization(env_id, str(cfg.env.get("vectorization", "auto")))
-    return env_id, vectorization
+    return env_id, resolve_env_vectorization(cfg.env)
 
 
-def _hyperparam(algo_name: str, params: dict[str, Any], knob: str) -> Any:
+def _hyperparam(algo: AlgoSpec | str, params: dict[str, Any], knob: str) -> Any:
     """``params[knob]``, else the SB3 constructor's default for it."""
     if params.get(knob) is not None:
         return params[knob]
-    algo_class = get_algo_class(algo_name)
-    parameter = inspect.signature(algo_class.__init__).parameters.get(knob)
-    return None if parameter is None else parameter.default
+    return get_algo(algo).default(knob)
 
 
 def on_policy_budget_warning(algo_name: str, total: int, n_envs: int,
                              params: dict[str, Any]) -> str | None:
     """The warning for an on-policy budget smaller than one rollout (None when it fits)."""
-    n_steps = int(_hyperparam(algo_name, params, "n_steps"))
+    n_steps = _hyperparam(algo_name, params, "n_steps")
+    if not isinstance(n_steps, int):
+        return None  # an on-policy algorithm without rollouts of n_steps
+    n_steps = int(n_steps)
     rollout = n_steps * n_envs
     if total >= rollout:
         return None
@@ -144,7 +168,10 @@ def on_policy_budget_warning(algo_name: str, total: int, n_envs: int,
 def off_policy_budget_warning(algo_name: str, total: int, n_envs: int,
                               params: dict[str, Any]) -> str | None:
     """The warning for an off-policy budget that never passes ``learning_starts``."""
-    starts = int(_hyperparam(algo_name, params, "learning_starts"))
+    starts = _hyperparam(algo_name, params, "learning_starts")
+    if not isinstance(starts, int):
+        return None  # an off-policy algorithm without learning_starts
+    starts = int(starts)
     if total > starts:
         return None
     freq, unit = check_train_freq(_hyperparam(algo_name, params, "train_freq"))
@@ -165,16 +192,18 @@ def off_policy_budget_warning(algo_name: str, total: int, n_envs: int,
             "lower learning_starts.")
 
 
-def warn_small_budget(cfg: DictConfig, algo_name: str, params: dict[str, Any]) -> str | None:
+def warn_small_budget(cfg: DictConfig, algo: AlgoSpec | str,
+                      params: dict[str, Any]) -> str | None:
     """Log (warning) what happens when the budget is below one rollout or ``learning_starts``.
 
     Returns the message (None when the budget is fine).
     """
+    spec = get_algo(algo)
     total, n_envs = int(cfg.total_timesteps), int(cfg.env.n_envs)
-    if issubclass(get_algo_class(algo_name), OnPolicyAlgorithm):
-        message = on_policy_budget_warning(algo_name, total, n_envs, params)
-    elif is_off_policy(algo_name):
-        message = off_policy_budget_warning(algo_name, total, n_envs, params)
+    if spec.on_policy:
+        message = on_policy_budget_warning(spec.name, total, n_envs, params)
+    elif spec.off_policy:
+        message = off_policy_budget_warning(spec.name, total, n_envs, params)
     else:
         message = None
     if message:
@@ -186,26 +215,21 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
     """Validate the whole config (cheap: builds one env to read its spaces); return findings."""
     require("algo" in cfg and cfg.algo.get("name") is not None,
             "Invalid config: no algorithm selected; pick one with algo=<name> "
-            "(ppo, dqn, a2c, sac, td3, qrdqn).")
-    algo_name = str(cfg.algo.name).lower()
-    algo_class = get_algo_class(algo_name)
-    check_known_keys(cfg, "rl", RL_NODES)
+            f"({', '.join(ALGOS)}).")
+    algo = get_algo(cfg.algo.name)
+    check_known_keys(cfg, "rl", rl_nodes(cfg))
     policy = cfg.algo.get("policy", "MlpPolicy")
-    aliases = sorted(getattr(algo_class, "policy_aliases", {}))
-    if policy not in aliases:
-        raise invalid_choice(f"algo.policy (for {algo_name})", policy, aliases)
+    if policy not in algo.policies():
+        raise invalid_choice(f"algo.policy (for {algo.name})", policy, algo.policies())
     check_run_knobs(cfg)
     env_id, vectorization = check_env_knobs(cfg)
-    try:
-        observation_space, action_space = probe_spaces(cfg.env)
-    except TypeError as err:
-        kwargs = dict(cfg.env.get("kwargs") or {})
-        raise ConfigError(f"Invalid env.kwargs={kwargs!r} for env.id={env_id!r}: {err}. "
-                          "Remove or fix the unknown argument.") from None
-    check_action_space(algo_name, action_space, env_id)
-    build_policy_kwargs(cfg)  # checks net.* and algo.optimizer before any env is built
-    params = check_hyperparams(algo_name, cfg.algo.get("hyperparams"))
-    warn_small_budget(cfg, algo_name, params)
-    return CheckedConfig(algo_name=algo_name, env_id=env_id, vectorization=vectorization,
+    observation_space, action_space = probe_spaces(cfg.env)
+    check_action_space(algo, action_space, env_id)
+    policy_kwargs = build_policy_kwargs(cfg, algo)  # checks net.* and algo.optimizer
+    params = check_hyperparams(algo, cfg.algo.get("hyperparams"))
+    warn_small_budget(cfg, algo, params)
+    return CheckedConfig(algo=algo, env_id=env_id, vectorization=vectorization,
                          observation_space=observation_space, action_space=action_space,
-                         reward_threshold=reward_threshold(cfg.env))
+                         reward_threshold=reward_threshold(cfg.env), policy=str(policy),
+                         hyperparams=params, policy_kwargs=policy_kwargs,
+                         callbacks=build_user_callbacks(cfg.get("callbacks")))
