@@ -42,7 +42,7 @@ class TinyFeatures(nn.Module):
 
 @pytest.fixture(scope="module")
 def digits() -> torch.Tensor:
-    return build_data({"name": "digits"}).images[:400]
+    return build_data(compose_config("gan", ["data=digits"]).data).images[:400]
 
 
 def _noise(n: int) -> torch.Tensor:

@@ -14,10 +14,11 @@ import pytest
 import torch
 
 from rlgan.common.app import compose_config
-from rlgan.gan.classifier import ImageEvaluator
+from rlgan.gan.classifier import ClassifierEvaluator
 from rlgan.gan.data import build_data
 from rlgan.gan.models import build_models
-from rlgan.gan.train import evaluate_samples, train
+from rlgan.gan.settings import EvalSettings
+from rlgan.gan.train import train
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,8 @@ def _untrained(cfg, data) -> dict[str, float]:  # noqa: ANN001
     gen, _ = build_models(cfg.model, data.shape)
     with torch.no_grad():
         fake = gen(torch.randn(2500, int(cfg.model.z_dim)))
-    return evaluate_samples(fake, data)
+    evaluator = data.evaluator(EvalSettings.from_config(cfg.eval))
+    return evaluator.evaluate(fake, torch.Generator().manual_seed(0))
 
 
 @pytest.mark.parametrize("loss", ["ns", "hinge", "lsgan", "wgan_gp"])
@@ -63,14 +65,14 @@ def test_dcgan_learns_digits(tmp_path: Path) -> None:
                                  "train.sample_every=500", "progress_bar=false",
                                  "train.tensorboard=false", f"data.cache_dir={cache}"])
     data = build_data(cfg.data)
-    evaluator = ImageEvaluator(data, cache, int(cfg.data.classifier_steps))
+    evaluator = ClassifierEvaluator(data, cache, int(cfg.data.classifier_steps))
     torch.manual_seed(0)
     gen, _ = build_models(cfg.model, data.shape)
     with torch.no_grad():
         untrained = evaluator.evaluate(gen.eval()(torch.randn(evaluator.n_samples, 32)))
     fd = train(cfg, run_dir=tmp_path / "run")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert fd < 0.2 * untrained["fd_classifier"], (fd, untrained)
+    assert fd < 0.2 * untrained["eval/fd_classifier"], (fd, untrained)
     assert metrics["eval/class_coverage"] >= 8
-    assert metrics["eval/class_kl"] < 0.5 * untrained["class_kl"], (metrics, untrained)
+    assert metrics["eval/class_kl"] < 0.5 * untrained["eval/class_kl"], (metrics, untrained)
     assert metrics["eval/fd_real"] < fd

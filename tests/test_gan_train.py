@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -15,9 +16,12 @@ import torch
 from rlgan.common.app import compose_config
 from rlgan.common.csv_log import read_csv
 from rlgan.common.errors import ConfigError
+from rlgan.common.metrics import metric_spec
 from rlgan.common.run_dir import latest_checkpoint, list_checkpoints
-from rlgan.gan.losses import GANLoss
-from rlgan.gan.train import train
+from rlgan.gan.data import build_data
+from rlgan.gan.losses import NonSaturatingLoss
+from rlgan.gan.settings import EvalSettings
+from rlgan.gan.train import available_metrics, train
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 
 TINY_2D = ["data=grid25", "model=mlp", "model.g_hidden=[32,32]", "model.d_hidden=[32,32]",
@@ -36,6 +40,18 @@ def _tiny(iterations: int, *extra: str) -> list[str]:
     return TINY_2D + [f"train.iterations={iterations}", *extra]
 
 
+def _assert_every_objective_is_finite(cfg, run_dir: Path) -> list[str]:  # noqa: ANN001
+    """Every name ``available_metrics`` offers as an objective is declared and finite."""
+    data = build_data(cfg.data)
+    names = available_metrics(data.evaluator(EvalSettings.from_config(cfg.eval)))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for name in names:
+        assert metric_spec(name) is not None, name
+        assert isinstance(metrics.get(name), (int, float)), (name, metrics)
+        assert math.isfinite(metrics[name]), (name, metrics[name])
+    return list(names)
+
+
 def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Path) -> None:
     cfg = compose_config("gan", ["train.iterations=20", "train.log_every=5",
                                  "train.eval_every=10", "train.sample_every=10",
@@ -50,6 +66,8 @@ def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Pat
     for key in ("eval/fd_real", "eval/class_coverage", "eval/class_kl", "wall_time_s"):
         assert key in metrics
     assert metrics["eval/fd_real"] < metrics["eval/fd_classifier"]
+    names = _assert_every_objective_is_finite(cfg, tmp_path)
+    assert {"eval/fd_classifier", "eval/class_kl", "loss/d", "loss/g"} <= set(names)
     for rel in (".hydra/config.yaml", "samples/step_000000.png", "samples/step_000020.png",
                 "samples/timeline.gif", "plots/losses.png", "plots/metrics.png",
                 "progress.csv"):
@@ -100,13 +118,61 @@ def test_interrupt_then_resume_matches_an_uninterrupted_run(
         assert torch.equal(tensor, resumed[key]), key
 
 
+@pytest.mark.parametrize(("data", "expected"), [
+    ("grid25", {"eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
+                "eval/sliced_w1"}),
+    ("moons", {"eval/sliced_w1"}),
+])
+def test_every_2d_objective_comes_back_finite(tmp_path: Path, data: str,
+                                              expected: set[str]) -> None:
+    cfg = compose_config("gan", _tiny(5, f"data={data}", "eval.n_samples=200"))
+    train(cfg, run_dir=tmp_path)
+    names = _assert_every_objective_is_finite(cfg, tmp_path)
+    assert set(names) == expected | {"loss/d", "loss/g"}
+
+
+def test_interrupt_then_resume_matches_with_batchnorm(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gan_cache: Path) -> None:
+    """The digits DCGAN (BatchNorm in G, generator EMA) resumes bit for bit."""
+    overrides = ["model=dcgan", "model.base_channels=8", "train.iterations=12",
+                 "train.batch_size=32", "train.log_every=4", "train.eval_every=6",
+                 "train.sample_every=6", "train.checkpoint_every=6", "eval.n_samples=100",
+                 "progress_bar=false", "train.tensorboard=false", "data.classifier_steps=50",
+                 f"data.cache_dir={gan_cache}"]
+    straight = tmp_path / "straight"
+    train(compose_config("gan", overrides), run_dir=straight)
+
+    original = GanTrainer.train_step
+
+    def interrupted_step(self: GanTrainer) -> dict[str, float]:
+        if self.step == 7:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self)
+
+    broken = tmp_path / "broken"
+    monkeypatch.setattr(GanTrainer, "train_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        train(compose_config("gan", overrides), run_dir=broken)
+    assert latest_checkpoint(broken, ".pt")[0] == 8
+    monkeypatch.setattr(GanTrainer, "train_step", original)
+    train(compose_config("gan", [f"resume={broken}"]))
+    expected = torch.load(latest_checkpoint(straight, ".pt")[1], weights_only=True)
+    resumed = torch.load(latest_checkpoint(broken, ".pt")[1], weights_only=True)
+    assert resumed["step"] == expected["step"] == 12
+    for part in ("generator", "discriminator", "ema"):
+        assert any("running_mean" in key for key in expected["generator"])
+        for key, tensor in expected[part].items():
+            assert torch.equal(tensor, resumed[part][key]), (part, key)
+
+
 def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     original = GanTrainer.train_step
 
     def poisoned(self: GanTrainer) -> dict[str, float]:
         if self.step == 14:
-            monkeypatch.setattr(GANLoss, "generator", lambda _self, s: s.mean() * float("nan"))
+            monkeypatch.setattr(NonSaturatingLoss, "generator_loss",
+                                lambda _self, s: s.mean() * float("nan"))
         return original(self)
 
     monkeypatch.setattr(GanTrainer, "train_step", poisoned)

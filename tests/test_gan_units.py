@@ -10,12 +10,44 @@ import numpy as np
 import pytest
 import torch
 
+from rlgan.common.app import compose_config
+from rlgan.common.config_keys import group_options
 from rlgan.common.errors import ConfigError
 from rlgan.gan import toy2d
-from rlgan.gan.data import DATA_NAMES, build_data
-from rlgan.gan.losses import GANLoss, gradient_penalty, r1_penalty
+from rlgan.gan.building import build_object
+from rlgan.gan.data import build_data
+from rlgan.gan.losses import (
+    GanLoss,
+    HingeLoss,
+    LeastSquaresLoss,
+    NonSaturatingLoss,
+    WassersteinGPLoss,
+    gradient_penalty,
+    r1_penalty,
+)
 from rlgan.gan.metrics import class_metrics, frechet_distance, mixture_metrics, sliced_wasserstein
 from rlgan.gan.models import build_models
+from rlgan.gan.settings import TrainSettings
+
+TOY2D = ("ring8", "grid25", "spiral", "moons", "circles", "swissroll")
+
+
+def _node(group: str, option: str, **overrides: object) -> dict:
+    """The composed ``conf/<group>/<option>.yaml`` node (a plain dict) with ``overrides``."""
+    from omegaconf import OmegaConf
+
+    cfg = compose_config("gan", [f"{group}={option}"])
+    node = OmegaConf.to_container(cfg[group], resolve=True)
+    node.update(overrides)
+    return node
+
+
+def _data(option: str, **overrides: object):  # noqa: ANN202 - a GanDataSet
+    return build_data(_node("data", option, **overrides))
+
+
+def _loss(option: str, **overrides: object) -> GanLoss:
+    return build_object(_node("loss", option, **overrides), "loss", GanLoss)
 
 
 def test_mixture_layouts_match_the_benchmarks() -> None:
@@ -66,30 +98,71 @@ def test_class_metrics_coverage_and_kl() -> None:
     assert metrics["class_kl"] == pytest.approx(math.log(4))
 
 
-@pytest.mark.parametrize(("name", "d_expected", "g_expected"), [
-    ("ns", 2 * math.log(2), math.log(2)),
-    ("hinge", 2.0, 0.0),
-    ("wgan_gp", 0.0, 0.0),
-    ("lsgan", 0.5, 0.5),
+@pytest.mark.parametrize(("name", "cls", "d_expected", "g_expected"), [
+    ("ns", NonSaturatingLoss, 2 * math.log(2), math.log(2)),
+    ("hinge", HingeLoss, 2.0, 0.0),
+    ("wgan_gp", WassersteinGPLoss, 0.0, 0.0),
+    ("lsgan", LeastSquaresLoss, 0.5, 0.5),
 ])
-def test_losses_at_zero_scores(name: str, d_expected: float, g_expected: float) -> None:
-    loss = GANLoss(name)
+def test_losses_at_zero_scores(name: str, cls: type, d_expected: float,
+                               g_expected: float) -> None:
+    loss = _loss(name)
+    assert type(loss) is cls and loss.name == name
     zeros = torch.zeros(8)
-    assert float(loss.discriminator(zeros, zeros)) == pytest.approx(d_expected)
-    assert float(loss.generator(zeros)) == pytest.approx(g_expected, abs=1e-7)
+    assert float(loss.discriminator_loss(zeros, zeros)) == pytest.approx(d_expected)
+    assert float(loss.generator_loss(zeros)) == pytest.approx(g_expected, abs=1e-7)
 
 
 def test_losses_reward_a_correct_discriminator() -> None:
-    for name in ("ns", "hinge", "wgan_gp", "lsgan"):
-        loss = GANLoss(name)
-        good = loss.discriminator(torch.full((8,), 1.0), torch.full((8,), -1.0))
-        bad = loss.discriminator(torch.full((8,), -1.0), torch.full((8,), 1.0))
+    for name in sorted(group_options("loss")):
+        loss = _loss(name)
+        good = loss.discriminator_loss(torch.full((8,), 1.0), torch.full((8,), -1.0))
+        bad = loss.discriminator_loss(torch.full((8,), -1.0), torch.full((8,), 1.0))
         assert good < bad, name
 
 
-def test_unknown_loss_names_the_choices() -> None:
-    with pytest.raises(ConfigError, match="ns, hinge, wgan_gp, lsgan"):
-        GANLoss("wasserstein")
+def test_loss_objects_own_their_penalties() -> None:
+    critic = torch.nn.Linear(2, 1)
+
+    def score(x: torch.Tensor) -> torch.Tensor:
+        return critic(x).squeeze(1)
+
+    real, fake = torch.randn(16, 2), torch.randn(16, 2)
+
+    def penalty(loss: GanLoss, update: int = 0) -> float:
+        return float(loss.discriminator_terms(score, real, fake, update).penalty.detach())
+
+    assert penalty(_loss("ns")) == 0
+    assert penalty(_loss("wgan_gp")) > 0
+    assert penalty(_loss("wgan_gp", gp_weight=0.0)) == 0
+    lazy = _loss("hinge", r1_gamma=1.0, r1_every=2)
+    assert [lazy.r1_due(i) for i in range(4)] == [True, False, True, False]
+    assert penalty(lazy, 1) == 0 and penalty(lazy, 0) > 0
+
+
+def test_train_settings_are_typed_and_checked_once() -> None:
+    cfg = compose_config("gan", [])
+    settings = TrainSettings.from_config(cfg.train)
+    assert settings.betas == (0.5, 0.99) and isinstance(settings.lr_g, float)
+    assert settings.lr_schedule == "linear" and settings.iterations == 3000
+    for bad, message in ((("betas", [0.5]), "train.betas"),
+                         (("lr_schedule", "cosine"), "constant, linear"),
+                         (("d_steps", 0.5), "train.d_steps=0.5"),
+                         (("lr_g", 0), "train.lr_g=0")):
+        with pytest.raises(ConfigError, match=message):
+            TrainSettings.from_config({**cfg.train, bad[0]: bad[1]})
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"r1_every": 0}, "loss.r1_every=0"),
+    ({"r1_gamma": -1.0}, "loss.r1_gamma=-1.0"),
+    ({"_target_": "rlgan.gan.losses.Nope"}, "loss._target_='rlgan.gan.losses.Nope'"),
+    ({"_target_": "rlgan.gan.settings.TrainSettings"}, "Invalid loss"),
+])
+def test_bad_loss_configs_are_config_errors(overrides: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        _loss("ns", **overrides)
+    assert "\n" not in str(info.value)
 
 
 def test_r1_and_gradient_penalty_on_a_linear_critic() -> None:
@@ -105,44 +178,53 @@ def test_r1_and_gradient_penalty_on_a_linear_critic() -> None:
     assert float(gp) == pytest.approx(16.0)  # (||w|| - 1)^2
 
 
-def test_every_data_name_builds_and_unknown_is_refused() -> None:
+def test_every_2d_data_set_builds_and_a_bad_target_is_refused() -> None:
     gen = torch.Generator().manual_seed(0)
-    for name in toy2d.TOY2D_NAMES:
-        data = build_data({"name": name})
+    for name in TOY2D:
+        data = _data(name)
+        assert data.name == name and data.shape == (2,) and data.size is None
         batch = data.sample(64, gen)
         assert batch.shape == (64, 2) and torch.isfinite(batch).all()
-    with pytest.raises(ConfigError, match="grid25"):
-        build_data({"name": "grid26"})
-    assert "digits" in DATA_NAMES and "folder" in DATA_NAMES
+    with pytest.raises(ConfigError, match="data._target_=.*Grid26.*cannot be imported"):
+        _data("grid25", _target_="rlgan.gan.data2d.Grid26")
+    with pytest.raises(ConfigError, match="not a rlgan.gan.data.GanDataSet"):
+        _data("grid25", _target_="rlgan.gan.settings.TrainSettings")
+    with pytest.raises(ConfigError, match="data.noise=-0.1"):
+        _data("moons", noise=-0.1)
 
 
 def test_digits_images_are_scaled_and_resizable() -> None:
-    data = build_data({"name": "digits"})
-    assert data.shape == (1, 8, 8) and len(data.images) == 1797
+    data = _data("digits")
+    assert data.shape == (1, 8, 8) and len(data.images) == 1797 and data.size == 1797
     assert float(data.images.min()) == -1.0 and float(data.images.max()) == 1.0
     assert data.num_classes == 10
-    resized = build_data({"name": "digits", "image_size": 16, "max_images": 100})
+    resized = _data("digits", image_size=16, max_images=100)
     assert resized.shape == (1, 16, 16) and len(resized.images) == 100
 
 
 def test_models_build_for_vectors_and_images() -> None:
-    mlp = {"name": "mlp", "z_dim": 2, "g_hidden": [16], "d_hidden": [16]}
+    mlp = _node("model", "mlp", g_hidden=[16], d_hidden=[16])
     gen, disc = build_models(mlp, (2,))
     assert gen(torch.randn(5, 2)).shape == (5, 2) and disc(torch.randn(5, 2)).shape == (5,)
     gen, disc = build_models({**mlp, "z_dim": 4}, (1, 8, 8))
     images = gen(torch.randn(5, 4))
     assert images.shape == (5, 1, 8, 8) and images.abs().max() <= 1
-    gen, disc = build_models({"name": "dcgan", "z_dim": 8, "base_channels": 8}, (3, 16, 16))
+    gen, disc = build_models(_node("model", "dcgan", z_dim=8, base_channels=8), (3, 16, 16))
     assert disc(gen(torch.randn(2, 8))).shape == (2,)
 
 
 def test_model_errors_are_config_errors() -> None:
-    with pytest.raises(ConfigError, match="mlp, dcgan"):
-        build_models({"name": "resnet", "z_dim": 2}, (2,))
+    dcgan = _node("model", "dcgan", z_dim=8)
+    with pytest.raises(ConfigError, match="model._target_=.*resnet"):
+        build_models({**dcgan, "_target_": "rlgan.gan.models.resnet_pair"}, (2,))
     with pytest.raises(ConfigError, match="data.image_size"):
-        build_models({"name": "dcgan", "z_dim": 8}, (1, 10, 10))
+        build_models(dcgan, (1, 10, 10))
     with pytest.raises(ConfigError, match="model=mlp"):
-        build_models({"name": "dcgan", "z_dim": 8}, (2,))
+        build_models(dcgan, (2,))
+    with pytest.raises(ConfigError, match="model.z_dim=0"):
+        build_models({**dcgan, "z_dim": 0}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="Invalid model config.*widht"):
+        build_models({**dcgan, "widht": 3}, (1, 8, 8))
 
 
 def _write_cifar_batch(folder: Path, n: int, seed: int) -> np.ndarray:
@@ -158,7 +240,7 @@ def _write_cifar_batch(folder: Path, n: int, seed: int) -> np.ndarray:
 def test_cifar10_batches_are_read(tmp_path: Path) -> None:
     first = _write_cifar_batch(tmp_path / "cifar-10-batches-py", 6, 1)
     _write_cifar_batch(tmp_path / "cifar-10-batches-py", 4, 2)
-    data = build_data({"name": "cifar10", "root": str(tmp_path), "download": False})
+    data = _data("cifar10", root=str(tmp_path), download=False)
     assert data.shape == (3, 32, 32) and len(data.images) == 10
     expected = first[0].reshape(3, 32, 32).astype(np.float32) / 255 * 2 - 1
     assert np.allclose(data.images[0].numpy(), expected, atol=1e-6)
@@ -166,7 +248,7 @@ def test_cifar10_batches_are_read(tmp_path: Path) -> None:
 
 def test_cifar10_missing_files_without_download(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="data_batch_1..5"):
-        build_data({"name": "cifar10", "root": str(tmp_path), "download": False})
+        _data("cifar10", root=str(tmp_path), download=False)
 
 
 def test_image_folder_classes_resize_and_errors(tmp_path: Path) -> None:
@@ -176,20 +258,20 @@ def test_image_folder_classes_resize_and_errors(tmp_path: Path) -> None:
         (tmp_path / cls).mkdir()
         for i in range(3):
             Image.new("RGB", (20 + i, 12), (color, color, color)).save(tmp_path / cls / f"{i}.png")
-    data = build_data({"name": "folder", "root": str(tmp_path), "image_size": 16})
+    data = _data("folder", root=str(tmp_path), image_size=16)
     assert data.shape == (3, 16, 16) and len(data.images) == 6
     assert data.class_names == ["cats", "dogs"] and data.labels.tolist() == [0, 0, 0, 1, 1, 1]
-    gray = build_data({"name": "folder", "root": str(tmp_path), "image_size": 8, "channels": 1})
+    gray = _data("folder", root=str(tmp_path), image_size=8, channels=1)
     assert gray.shape == (1, 8, 8)
     (tmp_path / "dogs" / "broken.png").write_bytes(b"not an image")
     with pytest.raises(ConfigError, match="broken.png"):
-        build_data({"name": "folder", "root": str(tmp_path)})
+        _data("folder", root=str(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ConfigError, match="holds no images"):
-        build_data({"name": "folder", "root": str(empty)})
+        _data("folder", root=str(empty))
     with pytest.raises(ConfigError, match="no such folder"):
-        build_data({"name": "folder", "root": str(tmp_path / "missing")})
+        _data("folder", root=str(tmp_path / "missing"))
 
 
 def test_mnist_without_torchvision_names_the_extra(tmp_path: Path) -> None:
@@ -198,22 +280,32 @@ def test_mnist_without_torchvision_names_the_extra(tmp_path: Path) -> None:
         import torchvision  # noqa: F401
     except ImportError:
         with pytest.raises(ConfigError, match=r"rlgan\[vision\]"):
-            build_data({"name": "mnist", "root": str(tmp_path), "download": False})
+            _data("mnist", root=str(tmp_path), download=False)
     else:
         with pytest.raises(ConfigError, match="train-images-idx3-ubyte"):
-            build_data({"name": "mnist", "root": str(tmp_path), "download": False})
+            _data("mnist", root=str(tmp_path), download=False)
 
 
 @pytest.mark.parametrize("every", [1, 4])
 def test_lazy_r1_penalises_every_kth_discriminator_update(every: int) -> None:
     from rlgan.gan.trainer import GanTrainer
 
-    data = build_data({"name": "ring8"})
-    gen, disc = build_models({"name": "mlp", "z_dim": 2, "g_hidden": [16], "d_hidden": [16]},
-                             (2,))
-    train_cfg = {"batch_size": 32, "iterations": 8, "lr_g": 1e-3, "lr_d": 1e-3, "d_steps": 1}
-    trainer = GanTrainer(gen, disc, data, train_cfg, {"name": "ns", "r1_gamma": 1.0,
-                                                      "r1_every": every},
+    data = _data("ring8")
+    gen, disc = build_models(_node("model", "mlp", g_hidden=[16], d_hidden=[16]), (2,))
+    settings = TrainSettings(batch_size=32, iterations=8, lr_g=1e-3, lr_d=1e-3)
+    trainer = GanTrainer(gen, disc, data, settings, _loss("ns", r1_gamma=1.0, r1_every=every),
                          2, torch.device("cpu"), seed=0)
     penalised = [trainer.train_step()["loss/penalty"] > 0 for _ in range(8)]
     assert penalised == [step % every == 0 for step in range(8)]
+
+
+def test_a_stored_config_without_targets_still_builds() -> None:
+    """``resume=`` of a run made before the groups named their classes."""
+    old_data = {k: v for k, v in _node("data", "grid25").items() if k != "_target_"}
+    assert type(build_data(old_data)).__name__ == "Grid25"
+    old_model = {k: v for k, v in _node("model", "mlp", g_hidden=[8], d_hidden=[8]).items()
+                 if not k.startswith("_")}
+    gen, _ = build_models(old_model, (2,))
+    assert gen(torch.randn(3, 2)).shape == (3, 2)
+    with pytest.raises(ConfigError, match="data=grid26.*no _target_.*grid25"):
+        build_data({"name": "grid26", "objective": "eval/sliced_w1"})

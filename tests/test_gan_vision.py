@@ -28,6 +28,14 @@ pytestmark = [
 FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 
 
+def _data(option: str, **overrides: object):  # noqa: ANN202 - a GanDataSet
+    """Build ``conf/data/<option>.yaml`` with ``overrides``."""
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.to_container(compose_config("gan", [f"data={option}"]).data, resolve=True)
+    return build_data({**node, **overrides})
+
+
 def _write_idx(raw: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
     """Write MNIST-format idx files (uncompressed, as torchvision keeps them in raw/)."""
     n, rows, cols = images.shape
@@ -54,8 +62,7 @@ def _make_mnist_root(root: Path, name: str, n: int = 40) -> tuple[np.ndarray, np
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_mnist_like_loaders_read_the_raw_folder(tmp_path: Path, name: str) -> None:
     images, labels = _make_mnist_root(tmp_path, name)
-    data = build_data({"name": name, "root": str(tmp_path), "download": False,
-                       "image_size": 28})
+    data = _data(name, root=str(tmp_path), download=False, image_size=28)
     assert data.shape == (1, 28, 28) and len(data.images) == len(images)
     assert data.labels.tolist() == labels.tolist() and data.num_classes == 10
     assert np.allclose(data.images[3, 0].numpy(), images[3] / 255 * 2 - 1, atol=1e-6)
@@ -63,7 +70,7 @@ def test_mnist_like_loaders_read_the_raw_folder(tmp_path: Path, name: str) -> No
 
 def test_missing_mnist_files_name_the_expected_layout(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"MNIST/raw/train-images-idx3-ubyte"):
-        build_data({"name": "mnist", "root": str(tmp_path), "download": False})
+        _data("mnist", root=str(tmp_path), download=False)
 
 
 def test_short_dcgan_run_on_mnist_files(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
 It is trained once per data set (and image shape) and cached under
 ``<data.cache_dir>/classifiers/``, keyed by a hash of the training images, so later runs on
-the same data reuse it. :class:`ImageEvaluator` holds the classifier plus the real features
-and reports the Fréchet distance of generated samples beside the real-vs-real distance of
-two disjoint halves of the data (the scale of a perfect generator).
+the same data reuse it. :class:`ClassifierEvaluator`, the evaluator of labelled image sets,
+holds the classifier plus the real features and reports the Fréchet distance of generated
+samples beside the real-vs-real distance of two disjoint halves of the data (the scale of a
+perfect generator), and the class coverage and class KL of the generated images.
 """
 
 from __future__ import annotations
@@ -12,14 +13,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from rlgan.common.atomic import atomic_torch_save
-from rlgan.gan.data import GanData
+from rlgan.gan.evaluators import Evaluator
+from rlgan.gan.metric_names import (
+    CLASS_COVERAGE,
+    CLASS_KL,
+    CLASSIFIER_METRICS,
+    FD_CLASSIFIER,
+    FD_REAL,
+)
 from rlgan.gan.metrics import class_metrics, frechet_distance
+
+if TYPE_CHECKING:
+    from rlgan.gan.image_data import ImageData
 
 log = logging.getLogger(__name__)
 CLASSIFIER_VERSION = 2
@@ -48,7 +60,7 @@ class SmallClassifier(nn.Module):
         return self.head(self.body(images))
 
 
-def _data_key(data: GanData) -> str:
+def _data_key(data: ImageData) -> str:
     """A short hash identifying the training images, labels and classifier version."""
     assert data.images is not None and data.labels is not None
     digest = hashlib.sha1(f"v{CLASSIFIER_VERSION}".encode())
@@ -57,24 +69,29 @@ def _data_key(data: GanData) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_classifier(data: GanData, steps: int, batch_size: int = 128, lr: float = 1e-3,
+def train_classifier(data: ImageData, steps: int, batch_size: int = 128, lr: float = 1e-3,
                      seed: int = 0) -> SmallClassifier:
-    """Train a :class:`SmallClassifier` on ``data`` for ``steps`` Adam steps (CPU)."""
+    """Train a :class:`SmallClassifier` on ``data`` for ``steps`` Adam steps (CPU).
+
+    Gradients are enabled even inside ``torch.no_grad()``, and torch's global random state is
+    left as it was (the classifier's initial weights come from ``seed``).
+    """
     assert data.images is not None and data.labels is not None
     generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model = SmallClassifier(data.shape[0], data.num_classes)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        index = torch.randint(len(data.images), (batch_size,), generator=generator)
-        loss = nn.functional.cross_entropy(model(data.images[index]), data.labels[index])
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
+    with torch.random.fork_rng(devices=[]), torch.enable_grad():
+        torch.manual_seed(seed)
+        model = SmallClassifier(data.shape[0], data.num_classes)
+        optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+        for _ in range(steps):
+            index = torch.randint(len(data.images), (batch_size,), generator=generator)
+            loss = nn.functional.cross_entropy(model(data.images[index]), data.labels[index])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
     return model.eval()
 
 
-def cached_classifier(data: GanData, cache_dir: str | Path, steps: int) -> SmallClassifier:
+def cached_classifier(data: ImageData, cache_dir: str | Path, steps: int) -> SmallClassifier:
     """Load the classifier for ``data`` from the cache, training and caching it if needed."""
     path = Path(cache_dir).expanduser() / "classifiers" / f"{data.name}_{_data_key(data)}.pt"
     if path.is_file():
@@ -92,16 +109,35 @@ def cached_classifier(data: GanData, cache_dir: str | Path, steps: int) -> Small
     return model
 
 
-class ImageEvaluator:
-    """Scores generated images against the real ones in a cached classifier's feature space."""
+class ClassifierEvaluator(Evaluator):
+    """Scores generated images against the real ones in a cached classifier's feature space.
 
-    def __init__(self, data: GanData, cache_dir: str | Path, steps: int,
+    Cheap to construct; :meth:`prepare` (called by the first :meth:`evaluate` if not before)
+    loads or trains the classifier and embeds the real images.
+    """
+
+    metrics = CLASSIFIER_METRICS
+
+    def __init__(self, data: ImageData, cache_dir: str | Path, steps: int,
                  max_samples: int = 2500, seed: int = 0) -> None:
         assert data.images is not None and data.labels is not None
-        self.classifier = cached_classifier(data, cache_dir, steps)
-        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(seed))
-        half = min(len(order) // 2, max_samples)
-        self.n_samples = half
+        self.data, self.cache_dir, self.steps, self.seed = data, cache_dir, int(steps), seed
+        self.n_samples = min(len(data.images) // 2, int(max_samples))
+        self.classifier: SmallClassifier | None = None
+
+    @property
+    def max_samples(self) -> int:
+        """Half the data set (at most the configured number): the real reference's size."""
+        return self.n_samples
+
+    def prepare(self) -> None:
+        """Load or train the classifier; embed the reference and held-out real halves."""
+        if self.classifier is not None:
+            return
+        data = self.data
+        self.classifier = cached_classifier(data, self.cache_dir, self.steps)
+        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(self.seed))
+        half = self.n_samples
         self.reference = self._features(data.images[order[:half]])
         held_out = self._features(data.images[order[half: 2 * half]])
         self.fd_real = frechet_distance(self.reference, held_out)
@@ -110,17 +146,25 @@ class ImageEvaluator:
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> np.ndarray:
         """Classifier features of ``images`` (in [-1, 1]), in chunks, as a NumPy array."""
+        assert self.classifier is not None
         chunks = [self.classifier.features(images[i: i + 512].cpu().float())
                   for i in range(0, len(images), 512)]
         return torch.cat(chunks).numpy()
 
     @torch.no_grad()
-    def evaluate(self, fake: torch.Tensor) -> dict[str, float]:
-        """``fd_classifier``, ``fd_real``, ``class_coverage`` and ``class_kl`` of ``fake``."""
+    def evaluate(self, fake: torch.Tensor,
+                 generator: torch.Generator | None = None) -> dict[str, float]:
+        """The classifier metrics of ``fake`` (its first :attr:`max_samples` images).
+
+        ``eval/fd_classifier``, ``eval/fd_real``, ``eval/class_coverage``, ``eval/class_kl``.
+        """
+        self.prepare()
+        assert self.classifier is not None
         fake = fake[: self.n_samples].cpu().float()
         probs = torch.cat([self.classifier(fake[i: i + 512]).softmax(1)
                            for i in range(0, len(fake), 512)])
-        result = {"fd_classifier": frechet_distance(self.reference, self._features(fake)),
-                  "fd_real": self.fd_real}
-        result.update(class_metrics(probs, self.data_hist))
-        return result
+        classes = class_metrics(probs, self.data_hist)
+        return {FD_CLASSIFIER.name: frechet_distance(self.reference, self._features(fake)),
+                FD_REAL.name: self.fd_real,
+                CLASS_COVERAGE.name: classes["class_coverage"],
+                CLASS_KL.name: classes["class_kl"]}

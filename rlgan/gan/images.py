@@ -20,7 +20,6 @@ import numpy as np
 
 from rlgan.common.errors import ConfigError
 
-IMAGE_NAMES = ("digits", "mnist", "fashion_mnist", "cifar10", "folder")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _MNIST_FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",

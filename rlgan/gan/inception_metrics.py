@@ -20,7 +20,6 @@ import importlib.util
 import logging
 import pickle
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,12 @@ from omegaconf import DictConfig
 from torch import nn
 
 from rlgan.common.errors import ConfigError, require
-from rlgan.gan.data import GanData
-from rlgan.gan.images import IMAGE_NAMES
+from rlgan.gan.evaluators import Evaluator
+from rlgan.gan.metric_names import FID, INCEPTION_METRICS, KID_MEAN, KID_STD
+from rlgan.gan.settings import EvalSettings
 
 log = logging.getLogger(__name__)
 
-INCEPTION_METRICS = ("eval/fid", "eval/kid_mean", "eval/kid_std")
 INCEPTION_FEATURES = 2048
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
@@ -81,14 +80,16 @@ def check_config(cfg: DictConfig) -> Path | None:
 
     Returns ``None`` when ``eval.inception`` is off. Cheap: nothing is imported or loaded.
     """
+    from rlgan.gan.data import data_class, image_data_options
+
     evaluation = cfg.eval
     if not evaluation.get("inception", False):
         return None
-    data = str(cfg.data.name)
-    require(data in IMAGE_NAMES,
+    data = str(cfg.data.get("name"))
+    require(data_class(cfg.data).supports_inception,
             f"Invalid eval.inception=true for data={data}: FID and KID score images, so they "
-            f"need an image data set ({', '.join(IMAGE_NAMES)}); set eval.inception=false for "
-            "2-D data.")
+            f"need an image data set ({', '.join(image_data_options())}); set "
+            "eval.inception=false for 2-D data.")
     subset = evaluation.get("kid_subset_size", 1000)
     require(isinstance(subset, int) and not isinstance(subset, bool) and subset >= 2,
             f"Invalid eval.kid_subset_size={subset!r}: it must be an integer >= 2 (it is "
@@ -204,23 +205,51 @@ class InceptionMetrics:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             kid_mean, kid_std = self.kid.compute()
-        return {"eval/fid": fid, "eval/kid_mean": float(kid_mean),
-                "eval/kid_std": float(kid_std)}
+        return {FID.name: fid, KID_MEAN.name: float(kid_mean), KID_STD.name: float(kid_std)}
 
 
-def build(data: GanData, eval_cfg: Mapping[str, Any], device: torch.device | str = "cpu",
-          seed: int = 0, feature_extractor: nn.Module | None = None) -> InceptionMetrics:
-    """:class:`InceptionMetrics` for an image run: up to ``eval.n_samples`` real images.
+def build(images: torch.Tensor, settings: EvalSettings, device: torch.device | str = "cpu",
+          seed: int = 0, feature_extractor: nn.Module | None = None,
+          name: str = "data") -> InceptionMetrics:
+    """:class:`InceptionMetrics` for an image run: up to ``eval.n_samples`` real ``images``.
 
-    ``feature_extractor`` replaces the Inception network (loaded from
-    ``eval.inception_weights`` otherwise).
+    ``images``: the data set's (N, C, H, W) images in [-1, 1]. ``feature_extractor``
+    replaces the Inception network (loaded from ``eval.inception_weights`` otherwise).
     """
-    assert data.images is not None, "FID and KID need image data"
     if feature_extractor is None:
-        feature_extractor = InceptionFeatures(weights_path(eval_cfg.get("inception_weights")))
-    count = min(len(data.images), int(eval_cfg.get("n_samples", 2500)))
-    order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(seed))
-    log.info("computing FID/KID features of %d real %s images", count, data.name)
-    return InceptionMetrics(data.images[order[:count]], feature_extractor,
-                            kid_subset_size=int(eval_cfg.get("kid_subset_size", 1000)),
+        feature_extractor = InceptionFeatures(weights_path(settings.inception_weights))
+    count = min(len(images), settings.n_samples)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
+    log.info("computing FID/KID features of %d real %s images", count, name)
+    return InceptionMetrics(images[order[:count]], feature_extractor,
+                            kid_subset_size=settings.kid_subset_size,
                             device=device, seed=seed)
+
+
+class InceptionEvaluator(Evaluator):
+    """The evaluator of ``eval.inception=true``: FID and KID of generated images.
+
+    Cheap to construct; :meth:`prepare` loads the Inception network and embeds the real
+    images (a fixed random set of up to ``eval.n_samples``).
+    """
+
+    metrics = INCEPTION_METRICS
+
+    def __init__(self, images: torch.Tensor, settings: EvalSettings,
+                 device: torch.device | str = "cpu", seed: int = 0, name: str = "data") -> None:
+        self.images, self.settings, self.device, self.seed = images, settings, device, seed
+        self.name = name
+        self.scores: InceptionMetrics | None = None
+
+    def prepare(self) -> None:
+        """Load the feature network and embed the real images (once)."""
+        if self.scores is None:
+            self.scores = build(self.images, self.settings, self.device, self.seed,
+                                name=self.name)
+
+    def evaluate(self, fake: torch.Tensor,
+                 generator: torch.Generator | None = None) -> dict[str, float]:
+        """``eval/fid``, ``eval/kid_mean`` and ``eval/kid_std`` of ``fake``."""
+        self.prepare()
+        assert self.scores is not None
+        return self.scores.evaluate(fake)

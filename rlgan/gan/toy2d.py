@@ -4,7 +4,8 @@
 {-4, -2, 0, 2, 4}^2, std 0.05) are the mode-collapse benchmarks of VEEGAN and PacGAN; they
 come with their mode centres and standard deviation so that :mod:`rlgan.gan.metrics` can
 count covered modes. ``spiral``, ``moons``, ``circles`` and ``swissroll`` are shapes without
-modes (scikit-learn generators where they exist).
+modes (scikit-learn generators where they exist). The data sets built on them are in
+:mod:`rlgan.gan.data2d`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-MIXTURES = ("ring8", "grid25")
-SHAPES = ("spiral", "moons", "circles", "swissroll")
-TOY2D_NAMES = MIXTURES + SHAPES
 
 
 @dataclass(frozen=True)
@@ -47,24 +44,41 @@ def grid25(spacing: float = 2.0, std: float = 0.05) -> GaussianMixture2D:
     return GaussianMixture2D(centers=centers, std=std)
 
 
-def sample_shape(name: str, n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
-    """Draw ``n`` points of the shape ``name`` (one of :data:`SHAPES`), shape ``(n, 2)``."""
+def _sklearn_seed(rng: np.random.Generator) -> int:
+    """The seed handed to scikit-learn's generators (drawn first by every shape)."""
+    return int(rng.integers(0, 2**31 - 1))
+
+
+def moons(n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """Two interleaved half circles (scikit-learn's ``make_moons``), shape ``(n, 2)``."""
     from sklearn import datasets
 
-    seed = int(rng.integers(0, 2**31 - 1))
-    if name == "moons":
-        points, _ = datasets.make_moons(n, noise=noise, random_state=seed)
-    elif name == "circles":
-        points, _ = datasets.make_circles(n, noise=noise, factor=0.5, random_state=seed)
-        points = points * 2.0
-    elif name == "swissroll":
-        rolled, _ = datasets.make_swiss_roll(n, noise=noise * 10, random_state=seed)
-        points = rolled[:, [0, 2]] / 5.0
-    elif name == "spiral":
-        turns = np.sqrt(rng.uniform(0, 1, n)) * 3 * np.pi
-        arm = np.where(rng.uniform(size=n) < 0.5, 1.0, -1.0)
-        points = np.stack([arm * turns * np.cos(turns), arm * turns * np.sin(turns)], axis=1)
-        points = points / 4.0 + noise * rng.standard_normal((n, 2))
-    else:
-        raise ValueError(f"unknown 2-D shape {name!r}; expected one of {SHAPES}")
+    points, _ = datasets.make_moons(n, noise=noise, random_state=_sklearn_seed(rng))
+    return np.asarray(points, dtype=np.float32)
+
+
+def circles(n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """Two concentric circles of radii 2 and 1 (``make_circles``), shape ``(n, 2)``."""
+    from sklearn import datasets
+
+    points, _ = datasets.make_circles(n, noise=noise, factor=0.5,
+                                      random_state=_sklearn_seed(rng))
+    return np.asarray(points * 2.0, dtype=np.float32)
+
+
+def swissroll(n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """The 2-D swiss roll (``make_swiss_roll``'s x and z, scaled by 1/5), shape ``(n, 2)``."""
+    from sklearn import datasets
+
+    rolled, _ = datasets.make_swiss_roll(n, noise=noise * 10, random_state=_sklearn_seed(rng))
+    return np.asarray(rolled[:, [0, 2]] / 5.0, dtype=np.float32)
+
+
+def spiral(n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """Two opposite spiral arms of 1.5 turns, shape ``(n, 2)``."""
+    _sklearn_seed(rng)  # unused; drawn so that a seed gives the points of earlier versions
+    turns = np.sqrt(rng.uniform(0, 1, n)) * 3 * np.pi
+    arm = np.where(rng.uniform(size=n) < 0.5, 1.0, -1.0)
+    points = np.stack([arm * turns * np.cos(turns), arm * turns * np.sin(turns)], axis=1)
+    points = points / 4.0 + noise * rng.standard_normal((n, 2))
     return np.asarray(points, dtype=np.float32)

@@ -1,8 +1,11 @@
 """``train(cfg)``: one GAN run from a composed config, with everything a run leaves behind.
 
 The loop lives in :class:`~rlgan.gan.trainer.GanTrainer`; this module validates the config
-(before any heavy work), resumes, evaluates, logs (``progress.csv``, TensorBoard, a progress
-bar), writes samples, plots and checkpoints, and reports the objective.
+(before any heavy work), builds the data set, models and loss from their configs
+(``_target_``), resumes, evaluates, logs (``progress.csv``, TensorBoard, a progress bar),
+writes samples, plots and checkpoints, and reports the objective. What is measured and drawn
+is the data set's business (:class:`~rlgan.gan.data.GanDataSet`): this module has no
+per-data-set branches.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from omegaconf import DictConfig
 
@@ -48,11 +50,14 @@ from rlgan.common.run_dir import (
 from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import write_scalars
 from rlgan.common.writable import require_writable_dir
-from rlgan.gan import inception_metrics, visuals
+from rlgan.gan import visuals
+from rlgan.gan.building import build_object
 from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
-from rlgan.gan.data import GanData, build_data
-from rlgan.gan.metrics import mixture_metrics, sliced_wasserstein
+from rlgan.gan.data import GanDataSet, build_data
+from rlgan.gan.evaluators import Evaluator
+from rlgan.gan.losses import LOSS_METRIC_NAMES, GanLoss
 from rlgan.gan.models import build_models
+from rlgan.gan.settings import TrainSettings
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 from rlgan.gan.validate import validate, warn_batch_vs_data
 
@@ -61,43 +66,31 @@ log = logging.getLogger(__name__)
 CHECKPOINT_SUFFIX = ".pt"
 SAMPLES_DIR = "samples"
 LOSS_COLUMNS = ("loss/d", "loss/g", "loss/penalty")
-MIXTURE_METRICS = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
-                   "eval/sliced_w1")
-IMAGE_METRICS = ("eval/fd_classifier", "eval/fd_real", "eval/class_coverage", "eval/class_kl")
+FIXED_LATENTS = 64
 
 
-def available_metrics(data: GanData, inception: bool = False) -> tuple[str, ...]:
-    """Names of the metrics a run on ``data`` reports (valid ``objective`` values)."""
-    if data.kind == "vector":
-        found = MIXTURE_METRICS if data.mixture is not None else ("eval/sliced_w1",)
-    else:
-        found = IMAGE_METRICS if data.num_classes >= 2 else ()
-        found += inception_metrics.INCEPTION_METRICS if inception else ()
-    return found + ("loss/d", "loss/g")
+def available_metrics(evaluator: Evaluator) -> tuple[str, ...]:
+    """Names of the metrics a run with ``evaluator`` reports (valid ``objective`` values)."""
+    return evaluator.metric_names + LOSS_METRIC_NAMES
 
 
 class GanRun:
-    """The side effects of one run: evaluation, logs, samples, plots, checkpoints."""
+    """The side effects of one run: evaluation, logs, samples, plots, checkpoints.
 
-    def __init__(self, cfg: DictConfig, run_dir: Path, data: GanData,
-                 trainer: GanTrainer) -> None:
+    It is also the :class:`~rlgan.gan.data.ModelView` the data set draws its pictures with.
+    """
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, data: GanDataSet, trainer: GanTrainer,
+                 evaluator: Evaluator, settings: TrainSettings, n_samples: int) -> None:
         self.cfg, self.run_dir, self.data, self.trainer = cfg, run_dir, data, trainer
+        self.evaluator, self.settings, self.n_samples = evaluator, settings, int(n_samples)
         self.seed = int(cfg.seed)
         self.csv = CSVLogger(run_dir / PROGRESS_FILE)
-        self.inception = None  # FID/KID (eval.inception=true)
-        if cfg.eval.get("inception", False):
-            self.inception = inception_metrics.build(data, cfg.eval, trainer.device, self.seed)
-        self.evaluator = None
-        if data.kind == "image" and data.num_classes >= 2:
-            from rlgan.gan.classifier import ImageEvaluator
-
-            self.evaluator = ImageEvaluator(
-                data, cfg.data.get("cache_dir") or "~/.cache/rlgan",
-                int(cfg.data.get("classifier_steps", 1000)), int(cfg.eval.n_samples),
-                seed=self.seed)
-        self.fixed_z = trainer.latents(64, torch.Generator().manual_seed(self.seed + 7))
+        evaluator.prepare()
+        self.fixed_z = trainer.latents(FIXED_LATENTS,
+                                       torch.Generator().manual_seed(self.seed + 7))
         self.writer = None
-        if cfg.train.get("tensorboard", True):
+        if settings.tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(str(run_dir / TB_DIR))
@@ -112,76 +105,43 @@ class GanRun:
     def final_losses(self) -> dict[str, float]:
         """The latest finite losses (``loss/d``, ``loss/g``; valid objectives of a run)."""
         return {k: v for k, v in self.last_losses.items()
-                if k in ("loss/d", "loss/g") and math.isfinite(v)}
+                if k in LOSS_METRIC_NAMES and math.isfinite(v)}
+
+    # ---- the model view of the data set's pictures ---------------------------------------
+    def generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` samples of the sampling generator (eval mode, CPU)."""
+        return self.trainer.generate(n, generator)
+
+    def fixed_samples(self, count: int | None = None) -> torch.Tensor:
+        """Samples of the fixed latents (the first ``count``), eval mode, CPU."""
+        return self.trainer.sample_from(self.fixed_z[:count])
+
+    def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
+        """``sigmoid(D(points))`` (eval mode, CPU)."""
+        return self.trainer.critic_probabilities(points)
 
     # ---- evaluation -----------------------------------------------------------------------
     def evaluate(self, step: int) -> dict[str, float]:
         """Metrics of the sampling generator at ``step`` (own RNG: training is unaffected)."""
         generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
-        n = int(self.cfg.eval.n_samples)
-        if self.evaluator is not None:
-            n = min(n, self.evaluator.n_samples)
+        n = self.n_samples
+        if self.evaluator.max_samples is not None:
+            n = min(n, self.evaluator.max_samples)
         fake = self.trainer.generate(n, generator)
-        metrics = evaluate_samples(fake, self.data, self.evaluator, generator)
-        if self.inception is not None:
-            metrics.update(self.inception.evaluate(fake))
-        return metrics
+        return self.evaluator.evaluate(fake, generator)
 
     # ---- pictures -------------------------------------------------------------------------
     def save_samples(self, step: int) -> None:
-        """Write ``samples/step_XXXXXX.png`` (image grid or 2-D scatter with D's heat map)."""
+        """Write ``samples/step_XXXXXX.png``: the data set's sample picture."""
         path = self.run_dir / SAMPLES_DIR / f"step_{step:06d}.png"
-        with torch.no_grad():
-            net = self.trainer.sampler
-            was_training = net.training
-            net.eval()
-            if self.data.kind == "image":
-                images = (net(self.fixed_z).cpu() + 1) / 2
-                net.train(was_training)
-                visuals.save_png(path, visuals.image_grid(images, columns=8))
-                return
-            generator = torch.Generator().manual_seed(self.seed + step)
-            fake = self.trainer.generate(1000, generator).numpy()
-            net.train(was_training)
-            real = self.data.sample(1000, generator).numpy()
-            array = visuals.scatter_with_heatmap(real, fake, self.heatmap(real, fake),
-                                                 title=f"{self.data.name}, iteration {step}")
-            visuals.save_png(path, array)
-
-    @torch.no_grad()
-    def heatmap(self, real: np.ndarray, fake: np.ndarray,
-                resolution: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(xs, ys, sigmoid(D))`` on a grid covering the real and generated points."""
-        points = np.concatenate([real, fake])
-        low, high = np.percentile(points, 0.5, axis=0), np.percentile(points, 99.5, axis=0)
-        margin = 0.15 * (high - low).max() + 0.1
-        xs = np.linspace(low[0] - margin, high[0] + margin, resolution)
-        ys = np.linspace(low[1] - margin, high[1] + margin, resolution)
-        grid_x, grid_y = np.meshgrid(xs, ys)
-        grid = torch.from_numpy(np.stack([grid_x.ravel(), grid_y.ravel()], 1).astype(np.float32))
-        disc = self.trainer.discriminator
-        was_training = disc.training
-        disc.eval()
-        probs = torch.sigmoid(disc(grid.to(self.trainer.device))).cpu().numpy()
-        disc.train(was_training)
-        return grid_x, grid_y, probs.reshape(resolution, resolution)
+        visuals.save_png(path, self.data.picture(self, step, self.seed))
 
     def update_view(self, step: int, losses: Mapping[str, float]) -> None:
         """Feed the live pygame view when ``render.live=true`` and it is due."""
         if self.view is None or not self.view.due(step):
             return
-        generator = torch.Generator().manual_seed(self.seed + step)
-        if self.data.kind == "image":
-            with torch.no_grad():
-                net = self.trainer.sampler
-                images = (net(self.fixed_z[:16]).cpu() + 1) / 2
-            self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics),
-                             real=None, fake=None, heatmap=None, images=images.numpy())
-            return
-        fake = self.trainer.generate(500, generator).numpy()
-        real = self.data.sample(500, generator).numpy()
-        self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics),
-                         real=real, fake=fake, heatmap=self.heatmap(real, fake), images=None)
+        payload = self.data.live_payload(self, step, self.seed)
+        self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics), **payload)
 
     # ---- logs and checkpoints -------------------------------------------------------------
     def log_row(self, row: dict[str, Any]) -> None:
@@ -202,7 +162,7 @@ class GanRun:
         state["wall_time_s"] = float(wall_time_s)
         state["fixed_z"] = self.fixed_z.cpu()
         return save_gan_checkpoint(self.run_dir, self.trainer.step, state,
-                                   int(self.cfg.train.keep_checkpoints))
+                                   self.settings.keep_checkpoints)
 
     def finish_pictures(self) -> None:
         """Timeline GIF and the loss/metric plots."""
@@ -212,8 +172,7 @@ class GanRun:
         visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "losses.png", LOSS_COLUMNS,
                               f"{self.data.name}: losses")
         visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "metrics.png",
-                              available_metrics(self.data, self.inception is not None)[:-2],
-                              f"{self.data.name}: metrics")
+                              self.evaluator.metric_names, f"{self.data.name}: metrics")
 
     def close(self) -> None:
         """Close TensorBoard and the live view."""
@@ -221,23 +180,6 @@ class GanRun:
             self.writer.close()
         if self.view is not None:
             self.view.close()
-
-
-def evaluate_samples(fake: torch.Tensor, data: GanData, evaluator: Any = None,
-                     generator: torch.Generator | None = None) -> dict[str, float]:
-    """The ``eval/*`` metrics of generated samples ``fake`` (CPU tensor) for ``data``."""
-    out: dict[str, float] = {}
-    if data.kind == "vector":
-        fake_np = fake.numpy()
-        real = data.sample(len(fake_np), generator or torch.Generator().manual_seed(0)).numpy()
-        if not np.isfinite(fake_np).all():
-            fake_np = np.nan_to_num(fake_np, nan=1e6, posinf=1e6, neginf=-1e6)
-        if data.mixture is not None:
-            out.update(mixture_metrics(fake_np, data.mixture))
-        out["sliced_w1"] = sliced_wasserstein(real, fake_np)
-    elif evaluator is not None:
-        out.update(evaluator.evaluate(fake))
-    return {f"eval/{k}": float(v) for k, v in out.items()}
 
 
 #: Knobs that ``resume=<run dir>`` may change besides ``train.iterations`` (applied, recorded).
@@ -284,21 +226,23 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         if job == "resume" and latest_checkpoint(run_dir, CHECKPOINT_SUFFIX) is not None:
             log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
             plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
-    validate(cfg)
+    settings = validate(cfg)
     folder = require_writable_dir(run_dir if run_dir is not None else current_run_dir(None),
                                   "run dir").resolve()
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
-    warn_batch_vs_data(cfg, None if data.images is None else len(data.images))
+    warn_batch_vs_data(cfg, data.size)
+    evaluator = data.evaluator(settings.eval, device, int(cfg.seed))
     objective = str(cfg.objective)
-    choices = available_metrics(data, bool(cfg.eval.get("inception", False)))
+    choices = available_metrics(evaluator)
     if objective not in choices:
         raise invalid_choice("objective", objective, choices,
                              hint=f"(metrics reported for data={data.name})")
     seed_everything(int(cfg.seed))
     set_torch_threads(cfg.get("threads", 1))
     generator, discriminator = build_models(cfg.model, data.shape)
-    trainer = GanTrainer(generator, discriminator, data, cfg.train, cfg.loss,
+    loss = build_object(cfg.loss, "loss", GanLoss)
+    trainer = GanTrainer(generator, discriminator, data, settings.train, loss,
                          int(cfg.model.z_dim), device, int(cfg.seed))
     elapsed, fixed_z, resumed_from = 0.0, None, None
     if plan is not None:
@@ -311,14 +255,15 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         log.info("resuming %s from iteration %d", folder, trainer.step)
     summary: dict[str, Any] = {"seed": int(cfg.seed), "objective": objective,
                                "data": data.name, "model": str(cfg.model.name),
-                               "loss": str(cfg.loss.name), "iterations": trainer.iterations,
+                               "loss": loss.name, "iterations": trainer.iterations,
                                "step": trainer.step}
     if plan is not None:
         summary.update({k: v for k, v in read_metrics(folder).items()
                         if k.startswith(("eval/", "loss/"))})
     with RunLifecycle("gan", folder, cfg, summary, resumed_from=resumed_from,
                       applied=plan.applied if plan else None) as life:
-        run = GanRun(cfg, folder, data, trainer)
+        run = GanRun(cfg, folder, data, trainer, evaluator, settings.train,
+                     settings.eval.n_samples)
         life.on_close(run.close)
         if fixed_z is not None:
             run.fixed_z = fixed_z.to(device)
@@ -388,8 +333,9 @@ def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float,
     A stop request (Ctrl-C, SIGTERM) ends the loop between two iterations, so the
     interrupt checkpoint holds a whole iteration's state.
     """
-    train_cfg = cfg.train
-    every = {k: int(train_cfg[f"{k}_every"]) for k in ("log", "eval", "sample", "checkpoint")}
+    settings = run.settings
+    every = {"log": settings.log_every, "eval": settings.eval_every,
+             "sample": settings.sample_every, "checkpoint": settings.checkpoint_every}
     total = trainer.iterations
     bar = None
     if want_progress(cfg.get("progress_bar", "auto"), sys.stderr):

@@ -2,7 +2,9 @@
 
 :class:`GanTrainer` owns the networks, optimisers, schedules and the random generator that
 draws latents and real batches, and can save and restore all of it (``state_dict``), so a
-resumed run continues exactly where the checkpoint left off.
+resumed run continues exactly where the checkpoint left off. It takes typed settings
+(:class:`~rlgan.gan.settings.TrainSettings`) and a loss object
+(:class:`~rlgan.gan.losses.GanLoss`), and knows no loss or data set names.
 """
 
 from __future__ import annotations
@@ -18,49 +20,65 @@ import torch
 from torch import nn
 
 from rlgan.common.errors import ConfigError
-from rlgan.gan.data import GanData
-from rlgan.gan.losses import GANLoss, gradient_penalty, r1_penalty
+from rlgan.gan.data import GanDataSet
+from rlgan.gan.losses import GanLoss
+from rlgan.gan.settings import TrainSettings
+from rlgan.nets import eval_mode
 
 
 class TrainingDivergedError(ConfigError):
     """A loss became NaN or infinite: the run stops, keeping its last good checkpoint."""
 
 
-class GanTrainer:
-    """Adversarial training of ``generator`` against ``discriminator`` on ``data``."""
+def _as_settings(settings: TrainSettings | Mapping[str, Any]) -> TrainSettings:
+    """``settings``, or a ``cfg.train`` mapping checked into :class:`TrainSettings`."""
+    return settings if isinstance(settings, TrainSettings) else TrainSettings.from_config(settings)
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, data: GanData,
-                 train_cfg: Mapping[str, Any], loss_cfg: Mapping[str, Any], z_dim: int,
-                 device: torch.device, seed: int) -> None:
+
+def _as_loss(loss: GanLoss | Mapping[str, Any]) -> GanLoss:
+    """``loss``, or a ``conf/loss`` node instantiated into a :class:`GanLoss`."""
+    if isinstance(loss, GanLoss):
+        return loss
+    from rlgan.gan.building import build_object
+
+    return build_object(loss, "loss", GanLoss)
+
+
+class GanTrainer:
+    """Adversarial training of ``generator`` against ``discriminator`` on ``data``.
+
+    ``settings`` and ``loss`` are typed (a ``cfg.train`` mapping and a ``conf/loss`` node are
+    also accepted and converted once, here).
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, data: GanDataSet,
+                 settings: TrainSettings | Mapping[str, Any], loss: GanLoss | Mapping[str, Any],
+                 z_dim: int, device: torch.device, seed: int) -> None:
         self.device = device
         self.data = data
+        self.settings = settings = _as_settings(settings)
+        self.loss = _as_loss(loss)
         self.z_dim = int(z_dim)
         self.generator = generator.to(device)
         self.discriminator = discriminator.to(device)
-        self.loss = GANLoss(str(loss_cfg.get("name")))
-        self.r1_gamma = float(loss_cfg.get("r1_gamma", 0.0) or 0.0)
-        # Lazy R1 (StyleGAN2): the penalty on every k-th D update only, weighted by k.
-        self.r1_every = int(loss_cfg.get("r1_every", 1) or 1)
-        self.gp_weight = float(loss_cfg.get("gp_weight", 10.0) or 0.0)
-        self.batch_size = int(train_cfg["batch_size"])
-        self.d_steps = int(train_cfg.get("d_steps", 1))
-        self.iterations = int(train_cfg["iterations"])
-        betas = tuple(float(b) for b in train_cfg.get("betas", (0.5, 0.999)))
+        self.batch_size = settings.batch_size
+        self.d_steps = settings.d_steps
+        self.iterations = settings.iterations
         # foreach: one multi-tensor update per step instead of a Python loop over parameters
         # (the loop's overhead is a large share of a small 2-D GAN's step on the CPU).
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=float(train_cfg["lr_g"]),
-                                      betas=betas, foreach=True)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(),
-                                      lr=float(train_cfg["lr_d"]), betas=betas, foreach=True)
-        schedule = str(train_cfg.get("lr_schedule", "constant"))
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=settings.lr_g,
+                                      betas=settings.betas, foreach=True)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=settings.lr_d,
+                                      betas=settings.betas, foreach=True)
+        linear = settings.lr_schedule == "linear"
         total = max(1, self.iterations)
 
         def factor(step: int) -> float:
-            return max(0.0, 1.0 - step / total) if schedule == "linear" else 1.0
+            return max(0.0, 1.0 - step / total) if linear else 1.0
 
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, factor)
         self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, factor)
-        self.ema_decay = float(train_cfg.get("ema", 0.0) or 0.0)
+        self.ema_decay = settings.ema
         self.ema = copy.deepcopy(self.generator).eval() if self.ema_decay > 0 else None
         if self.ema is not None:
             self.ema.requires_grad_(False)
@@ -81,11 +99,23 @@ class GanTrainer:
     def generate(self, n: int, generator: torch.Generator, batch: int = 1024) -> torch.Tensor:
         """``n`` samples from :attr:`sampler` in eval mode, on the CPU."""
         net = self.sampler
-        was_training = net.training
-        net.eval()
-        out = [net(self.latents(min(batch, n - i), generator)).cpu() for i in range(0, n, batch)]
-        net.train(was_training)
+        with eval_mode(net):
+            out = [net(self.latents(min(batch, n - i), generator)).cpu()
+                   for i in range(0, n, batch)]
         return torch.cat(out)
+
+    @torch.no_grad()
+    def sample_from(self, z: torch.Tensor) -> torch.Tensor:
+        """:attr:`sampler`'s samples of latents ``z``, in eval mode, on the CPU."""
+        net = self.sampler
+        with eval_mode(net):
+            return net(z.to(self.device)).cpu()
+
+    @torch.no_grad()
+    def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
+        """``sigmoid(D(points))`` with the discriminator in eval mode, on the CPU."""
+        with eval_mode(self.discriminator):
+            return torch.sigmoid(self.discriminator(points.to(self.device))).cpu()
 
     # ---- one iteration --------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
@@ -97,7 +127,7 @@ class GanTrainer:
         # (the next D step would discard them): freezing D skips computing them.
         self.discriminator.requires_grad_(False)
         try:
-            loss_g = self.loss.generator(self.discriminator(fake))
+            loss_g = self.loss.generator_loss(self.discriminator(fake))
             self._check_finite("generator", loss_g)
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
@@ -116,23 +146,13 @@ class GanTrainer:
         real = self.data.sample(self.batch_size, self.rng, self.device)
         with torch.no_grad():
             fake = self.generator(self.latents(self.batch_size))
-        penalty = torch.zeros((), device=self.device)
-        if self.r1_gamma > 0 and update % self.r1_every == 0:
-            real_scores, r1 = r1_penalty(self.discriminator, real)
-            penalty = penalty + 0.5 * self.r1_gamma * self.r1_every * r1
-        else:
-            real_scores = self.discriminator(real)
-        fake_scores = self.discriminator(fake)
-        loss = self.loss.discriminator(real_scores, fake_scores)
-        if self.loss.name == "wgan_gp" and self.gp_weight > 0:
-            penalty = penalty + self.gp_weight * gradient_penalty(
-                self.discriminator, real, fake, self.rng)
-        total = loss + penalty
+        terms = self.loss.discriminator_terms(self.discriminator, real, fake, update, self.rng)
+        total = terms.total
         self._check_finite("discriminator", total)
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         self.opt_d.step()
-        return float(loss.detach()), float(penalty.detach())
+        return float(terms.loss.detach()), float(terms.penalty.detach())
 
     def _check_finite(self, which: str, loss: torch.Tensor) -> None:
         """Raise :class:`TrainingDivergedError` (before any update) when ``loss`` is NaN/inf."""

@@ -2,8 +2,9 @@
 
 :func:`validate` refuses unknown keys (``+train.batch_szie=...``, with a close-match hint),
 counts that are not integers in range (``train.batch_size=64.5`` is never truncated) and bad
-names or numbers. :func:`warn_batch_vs_data` warns, once the data set is built, when a batch
-is larger than the data set.
+numbers, builds the loss object (cheap; it checks its own weights) and returns the typed
+settings of the run (:class:`RunSettings`). :func:`warn_batch_vs_data` warns, once the data
+set is built, when a batch is larger than the data set.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from rlgan.common.config_keys import ClosedNode, check_known_keys
-from rlgan.common.errors import ConfigError, invalid_choice, require, require_int, require_positive
+from rlgan.common.errors import ConfigError, invalid_choice, require_int
 from rlgan.common.progress import check_progress
 from rlgan.gan import inception_metrics
-from rlgan.gan.losses import LOSS_NAMES
+from rlgan.gan.building import build_object
+from rlgan.gan.data import data_class
+from rlgan.gan.losses import GanLoss
+from rlgan.gan.settings import EvalSettings, TrainSettings
 from rlgan.nets.mlp import check_sizes
 
 log = logging.getLogger(__name__)
 
-SCHEDULES = ("constant", "linear")
 IMAGE_CHANNELS = (1, 3)
 
 #: Nodes of the ``gan`` config whose keys are checked; ``data``, ``model`` and ``loss`` against
@@ -52,26 +55,23 @@ class IntKnob:
     required: bool = True
 
 
-#: Every count of the ``gan`` config (optional ones are checked when the option has them).
+@dataclass(frozen=True)
+class RunSettings:
+    """The typed settings of a run, as :func:`validate` checked them."""
+
+    train: TrainSettings
+    eval: EvalSettings
+
+
+#: Counts outside ``train`` / ``eval`` (those are checked by the typed settings), checked
+#: before anything is built: the model and the data set check them again when built.
 INT_KNOBS: tuple[IntKnob, ...] = (
     IntKnob("seed", 0, "the run's random seed"),
     IntKnob("threads", 0, "torch CPU threads; 0 or null: torch's default", nullable=True,
             required=False),
-    IntKnob("train.iterations", 1, "generator updates to train for"),
-    IntKnob("train.batch_size", 1, "real and generated samples per update"),
-    IntKnob("train.d_steps", 1, "discriminator updates per generator update"),
-    IntKnob("train.log_every", 1, "iterations between log rows"),
-    IntKnob("train.eval_every", 1, "iterations between evaluations"),
-    IntKnob("train.sample_every", 1, "iterations between sample images"),
-    IntKnob("train.checkpoint_every", 1, "iterations between checkpoints"),
-    IntKnob("train.keep_checkpoints", 0, "newest checkpoints kept; 0: all"),
-    IntKnob("eval.n_samples", 1, "generated samples per evaluation"),
-    IntKnob("eval.kid_subset_size", 2, "KID subset size", required=False),
     IntKnob("render.every", 1, "iterations between live-view updates", required=False),
     IntKnob("model.z_dim", 1, "latent dimensions"),
     IntKnob("model.base_channels", 1, "DCGAN channel width", required=False),
-    IntKnob("loss.r1_every", 1, "apply the R1 penalty every k-th discriminator update "
-                                "(1: every update; 4 or 16: lazy R1)", required=False),
     IntKnob("data.image_size", 1, "side of the square images after resizing; null: native",
             nullable=True, required=False),
     IntKnob("data.max_images", 1, "images kept from the data set; null: all", nullable=True,
@@ -112,45 +112,21 @@ def check_counts(cfg: DictConfig) -> None:
             check_sizes(f"model.{side}", plain)
 
 
-def _number(knob: str, value: Any, rule: str) -> float:
-    """``value`` as a float, or a ConfigError naming ``knob`` and the valid ``rule``."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    require(ok, f"Invalid {knob}={value!r}: it must be {rule}.")
-    return float(value)
+def validate(cfg: DictConfig) -> RunSettings:
+    """Check the keys, numbers and objects of ``cfg`` that are cheap to check (ConfigError).
 
-
-def check_optimiser(train: DictConfig) -> None:
-    """Check learning rates, Adam betas, EMA decay and the lr schedule of ``train``."""
-    for knob in ("lr_g", "lr_d"):
-        require_positive(f"train.{knob}", train.get(knob))
-    ema = train.get("ema") or 0.0
-    rule = "the EMA decay, a number in [0, 1) (0 turns the generator EMA off; 0.999 is typical)"
-    require(0.0 <= _number("train.ema", ema, rule) < 1.0,
-            f"Invalid train.ema={ema!r}: it must be {rule}.")
-    betas = list(train.get("betas") or [])
-    message = f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999]."
-    require(len(betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
-                                    and 0.0 <= b < 1.0 for b in betas), message)
-    if str(train.lr_schedule) not in SCHEDULES:
-        raise invalid_choice("train.lr_schedule", train.lr_schedule, SCHEDULES)
-
-
-def check_loss(loss: DictConfig) -> None:
-    """Check the loss name and its penalty weights."""
-    if str(loss.name) not in LOSS_NAMES:
-        raise invalid_choice("loss", loss.name, LOSS_NAMES)
-    require_positive("loss.r1_gamma", loss.get("r1_gamma", 0.0), allow_zero=True)
-    require_positive("loss.gp_weight", loss.get("gp_weight", 0.0), allow_zero=True)
-
-
-def validate(cfg: DictConfig) -> None:
-    """Check the keys, numbers and names of ``cfg`` that are cheap to check (ConfigError)."""
+    Returns the typed train/eval settings; the loss is built once here to check it (the
+    model and the data set need the data, so they are built by the run).
+    """
     check_known_keys(cfg, "gan", GAN_NODES)
     check_counts(cfg)
-    check_optimiser(cfg.train)
+    settings = RunSettings(train=TrainSettings.from_config(cfg.train),
+                           eval=EvalSettings.from_config(cfg.eval))
     check_progress(cfg.get("progress_bar", "auto"))
-    check_loss(cfg.loss)
+    build_object(cfg.loss, "loss", GanLoss)
+    data_class(cfg.data)
     inception_metrics.check_config(cfg)
+    return settings
 
 
 def batch_vs_data_warning(batch_size: int, data_size: int | None, data_name: str = "data"

@@ -1,13 +1,12 @@
 """Pictures of a GAN run, written atomically.
 
-Sample grids, 2-D scatter plots over the discriminator's heat map, the timeline GIF and the
-loss/metric plots.
+PNG files, 2-D scatter plots over the discriminator's heat map, the timeline GIF and the
+loss/metric plots (image grids are :func:`rlgan.common.imaging.tile_images`).
 """
 
 from __future__ import annotations
 
 import io
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,33 +16,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from rlgan.common.atomic import atomic_write_bytes  # noqa: E402
 from rlgan.common.csv_log import read_csv  # noqa: E402
-
-#: Smallest side (pixels) of one cell of a saved sample grid (8x8 digits are upscaled).
-MIN_CELL_PIXELS = 32
-
-
-def image_grid(images: torch.Tensor, columns: int | None = None, pad: int = 1) -> np.ndarray:
-    """Tile ``(B, C, H, W)`` images in [0, 1] into one ``(H', W', 3)`` uint8 array."""
-    images = images.detach().cpu().float().clamp(0, 1)
-    if images.shape[1] == 1:
-        images = images.repeat(1, 3, 1, 1)
-    count, _, height, width = images.shape
-    scale = max(1, math.ceil(MIN_CELL_PIXELS / max(height, width)))
-    if scale > 1:
-        images = images.repeat_interleave(scale, 2).repeat_interleave(scale, 3)
-        height, width = height * scale, width * scale
-    columns = columns or math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    grid = np.ones((rows * (height + pad) + pad, columns * (width + pad) + pad, 3), np.float32)
-    for index in range(count):
-        row, col = divmod(index, columns)
-        top, left = pad + row * (height + pad), pad + col * (width + pad)
-        grid[top: top + height, left: left + width] = images[index].permute(1, 2, 0).numpy()
-    return (grid * 255).round().astype(np.uint8)
 
 
 def save_png(path: str | os.PathLike, array: np.ndarray) -> Path:

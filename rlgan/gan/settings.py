@@ -1,0 +1,116 @@
+"""Typed settings of a GAN run: ``cfg.train`` and ``cfg.eval`` checked once, as dataclasses.
+
+:meth:`TrainSettings.from_config` and :meth:`EvalSettings.from_config` validate their node
+(one-paragraph :class:`~rlgan.common.errors.ConfigError` naming the bad value and what is
+valid; counts are never truncated) and return frozen dataclasses, which is what the trainer
+and the run take instead of raw mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rlgan.common.errors import invalid_choice, require, require_int, require_positive
+
+SCHEDULES = ("constant", "linear")
+
+#: ``(key, minimum, meaning)`` of the integer knobs of ``cfg.train``.
+TRAIN_COUNTS: tuple[tuple[str, int, str], ...] = (
+    ("iterations", 1, "generator updates to train for"),
+    ("batch_size", 1, "real and generated samples per update"),
+    ("d_steps", 1, "discriminator updates per generator update"),
+    ("log_every", 1, "iterations between log rows"),
+    ("eval_every", 1, "iterations between evaluations"),
+    ("sample_every", 1, "iterations between sample images"),
+    ("checkpoint_every", 1, "iterations between checkpoints"),
+    ("keep_checkpoints", 0, "newest checkpoints kept; 0: all"),
+)
+
+
+def _number(knob: str, value: Any, rule: str) -> float:
+    """``value`` as a float, or a ConfigError naming ``knob`` and the valid ``rule``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    require(ok, f"Invalid {knob}={value!r}: it must be {rule}.")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """``cfg.train``: the budget, the optimisers and how often to log, evaluate and save."""
+
+    iterations: int
+    batch_size: int
+    lr_g: float
+    lr_d: float
+    betas: tuple[float, float] = (0.5, 0.99)
+    d_steps: int = 1
+    lr_schedule: str = "linear"
+    ema: float = 0.0
+    log_every: int = 50
+    eval_every: int = 500
+    sample_every: int = 250
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    tensorboard: bool = True
+
+    @classmethod
+    def from_config(cls, node: Mapping[str, Any]) -> TrainSettings:
+        """Check ``cfg.train`` (ConfigError) and return it typed; missing keys take defaults."""
+        values = dict(node)
+        for key, minimum, meaning in TRAIN_COUNTS:
+            if key in values or key in ("iterations", "batch_size"):
+                require_int(f"train.{key}", values.get(key), minimum, meaning=meaning)
+        for knob in ("lr_g", "lr_d"):
+            require_positive(f"train.{knob}", values.get(knob))
+        ema = values.get("ema") or 0.0
+        rule = ("the EMA decay, a number in [0, 1) (0 turns the generator EMA off; 0.999 is "
+                "typical)")
+        require(0.0 <= _number("train.ema", ema, rule) < 1.0,
+                f"Invalid train.ema={ema!r}: it must be {rule}.")
+        betas = list(values.get("betas") or [])
+        require(len(betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                        and 0.0 <= b < 1.0 for b in betas),
+                f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. "
+                "[0.5, 0.999].")
+        schedule = str(values.get("lr_schedule", "linear"))
+        if schedule not in SCHEDULES:
+            raise invalid_choice("train.lr_schedule", values.get("lr_schedule"), SCHEDULES)
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs = {k: v for k, v in values.items() if k in known}
+        kwargs.update(lr_g=float(values["lr_g"]), lr_d=float(values["lr_d"]),
+                      betas=(float(betas[0]), float(betas[1])), ema=float(ema),
+                      lr_schedule=schedule)
+        if "tensorboard" in kwargs:
+            kwargs["tensorboard"] = bool(kwargs["tensorboard"])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """``cfg.eval``: samples per evaluation and the optional FID/KID."""
+
+    n_samples: int = 2500
+    inception: bool = False
+    inception_weights: str | None = None
+    kid_subset_size: int = 1000
+
+    @classmethod
+    def from_config(cls, node: Mapping[str, Any]) -> EvalSettings:
+        """Check ``cfg.eval``'s counts (ConfigError) and return it typed.
+
+        The FID/KID prerequisites (packages, weights file) are checked by
+        :func:`rlgan.gan.inception_metrics.check_config`.
+        """
+        values = dict(node)
+        require_int("eval.n_samples", values.get("n_samples", 2500), 1,
+                    meaning="generated samples per evaluation")
+        if "kid_subset_size" in values:
+            require_int("eval.kid_subset_size", values["kid_subset_size"], 2,
+                        meaning="KID subset size")
+        weights = values.get("inception_weights")
+        return cls(n_samples=int(values.get("n_samples", 2500)),
+                   inception=bool(values.get("inception", False)),
+                   inception_weights=None if weights in (None, "") else str(weights),
+                   kid_subset_size=int(values.get("kid_subset_size", 1000)))
