@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rlgan.sweep.curves import aligned_curve
-from rlgan.sweep.grouping import default_descending, group_runs
+from rlgan.sweep.grouping import group_runs
 from rlgan.sweep.report import main, make_report
 from rlgan.sweep.runs import find_runs
 
@@ -53,8 +53,8 @@ def sweep(tmp_path: Path) -> Path:
     make_run(root, num, ["algo=dqn", "seed=0"],
              {"status": "failed", "error": "ConfigError: Invalid algo.learning_rate=-1"})
     make_run(root, num + 1, ["loss=hinge", "seed=0"],
-             {"status": "ok", "reverse_kl": 0.02}, app="gan", objective="reverse_kl",
-             progress=[(0, 1.0), (100, 0.02)])
+             {"status": "ok", "reverse_kl": 0.02, "directions": {"reverse_kl": "minimize"}},
+             app="gan", objective="reverse_kl", progress=[(0, 1.0), (100, 0.02)])
     return root
 
 
@@ -78,8 +78,10 @@ def test_report_writes_sorted_csv_markdown_and_plots(sweep: Path, tmp_path: Path
     rl = next(s for s in report.sections if s.app == "rl")
     assert [g.label for g in rl.groups] == ["algo=ppo", "algo=a2c", "algo=dqn"]
     assert rl.metrics[0] == "eval/mean_reward" and rl.descending
+    assert rl.sort_source == "declaration" and rl.notes == []
     gan = next(s for s in report.sections if s.app == "gan")
     assert gan.metrics[0] == "reverse_kl" and not gan.descending
+    assert gan.sort_source == "metrics.json" and gan.notes == []
     with (out / "report.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     # Apps in name order, groups by the objective within an app.
@@ -115,13 +117,87 @@ def test_curves_align_runs_on_common_grid(sweep: Path) -> None:
     assert at_500 == pytest.approx((250 + 240) / 2, rel=0.05)
 
 
-def test_default_sort_direction_from_metric_name() -> None:
-    assert default_descending("eval/mean_reward")
-    assert default_descending("modes_covered")
-    assert not default_descending("reverse_kl")
-    assert not default_descending("fd_classifier")
-    assert not default_descending("wall_time_s")
-    assert not default_descending("train/loss")
+def _three_groups(root: Path, app: str, objective: str, values: tuple[float, float, float],
+                  directions: dict[str, str] | None = None) -> None:
+    """Run folders of groups ``lr=a``, ``lr=b``, ``lr=c`` whose objective takes ``values``."""
+    for num, (name, value) in enumerate(zip("abc", values, strict=True)):
+        extra = {"directions": directions} if directions is not None else {}
+        make_run(root, num, [f"lr={name}", "seed=0"],
+                 {"status": "ok", objective: value, **extra}, app=app, objective=objective)
+
+
+@pytest.mark.parametrize("app, objective, order", [
+    # Distances and "how many steps until solved": lower is better, so ascending.
+    ("gan", "eval/sliced_w1", ["lr=b", "lr=c", "lr=a"]),
+    ("rl", "solved_at_timesteps", ["lr=b", "lr=c", "lr=a"]),
+    ("rl", "eval/mean_reward", ["lr=a", "lr=c", "lr=b"]),
+])
+def test_sort_order_comes_from_the_declaration(tmp_path: Path, app: str, objective: str,
+                                               order: list[str]) -> None:
+    _three_groups(tmp_path / "sweep", app, objective, (30.0, 10.0, 20.0))
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False)
+    (section,) = report.sections
+    assert section.metrics[0] == objective and section.sort_source == "declaration"
+    assert [g.label for g in section.groups] == order
+    assert section.notes == []
+    ascending = order[0] == "lr=b"
+    assert section.descending is not ascending
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert ("ascending" if ascending else "descending") + ", declared direction" in markdown
+
+
+def test_directions_in_metrics_json_win_over_the_declaration(tmp_path: Path) -> None:
+    # Runs that say eval/mean_reward is minimised are believed (a declaration can change).
+    _three_groups(tmp_path / "sweep", "rl", "eval/mean_reward", (30.0, 10.0, 20.0),
+                  directions={"eval/mean_reward": "minimize"})
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False)
+    (section,) = report.sections
+    assert section.sort_source == "metrics.json" and not section.descending
+    assert [g.label for g in section.groups] == ["lr=b", "lr=c", "lr=a"]
+
+
+def test_runs_that_disagree_on_a_direction_are_noted(tmp_path: Path) -> None:
+    root = tmp_path / "sweep"
+    _three_groups(root, "rl", "custom/score", (30.0, 10.0, 20.0),
+                  directions={"custom/score": "minimize"})
+    make_run(root, 3, ["lr=d", "seed=0"], {"status": "ok", "custom/score": 5.0,
+                                           "directions": {"custom/score": "maximize"}},
+             objective="custom/score")
+    report = make_report([str(root)], out=tmp_path / "out", plots=False)
+    (section,) = report.sections
+    assert not section.descending  # 3 runs against 1
+    (note,) = section.notes
+    assert "disagree" in note and "3 minimize, 1 maximize" in note
+
+
+def test_undeclared_metric_sorts_descending_with_a_note(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    _three_groups(tmp_path / "sweep", "rl", "custom/score", (30.0, 10.0, 20.0))
+    console = Console(record=True, width=300)
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
+                         console=console)
+    (section,) = report.sections
+    assert section.sort_source == "unknown" and section.descending
+    assert [g.label for g in section.groups] == ["lr=a", "lr=c", "lr=b"]
+    hint = "custom/score: direction unknown, sorted descending; pass --sort asc|desc"
+    assert section.notes and section.notes[0].startswith(hint)
+    assert hint in console.export_text()
+    assert hint in (tmp_path / "out" / "report.md").read_text()
+    # --sort overrides, and then there is nothing to note.
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
+                         sort="asc", console=Console(record=True))
+    (section,) = report.sections
+    assert section.sort_source == "--sort" and section.notes == []
+    assert [g.label for g in section.groups] == ["lr=b", "lr=c", "lr=a"]
+
+
+def test_sort_overrides_a_declared_direction(tmp_path: Path) -> None:
+    _three_groups(tmp_path / "sweep", "gan", "eval/sliced_w1", (30.0, 10.0, 20.0))
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
+                         sort="desc")
+    (section,) = report.sections
+    assert section.descending and [g.label for g in section.groups] == ["lr=a", "lr=c", "lr=b"]
 
 
 def test_bayesian_search_results_are_reported(sweep: Path, tmp_path: Path) -> None:
@@ -131,6 +207,8 @@ def test_bayesian_search_results_are_reported(sweep: Path, tmp_path: Path) -> No
     report = make_report([str(sweep)], out=out)
     (search,) = report.searches
     assert search["best_params"] == {"algo": "ppo"}
+    # A results file without a direction gets the objective's (eval/mean_reward: declared).
+    assert search["direction"] == "maximize"
     values = [t["value"] for t in search["trials"]]
     assert values[:4] == [500.0, 480.0, 100.0, 140.0] and values[4] is None
     assert "Best parameters" in (out / "report.md").read_text()

@@ -74,9 +74,10 @@ def test_submitit_local_launcher(tmp_path: Path) -> None:
 
 def test_bayesian_search_four_trials_and_report(tmp_path: Path) -> None:
     sweep = tmp_path / "optuna"
+    # The toy config has no `objective` to take a direction from: give it.
     proc = run_toy(sweep, "x=interval(0, 6)", "hydra/sweeper=rlgan_optuna",
-                   "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
-                   "hydra.sweeper.seed=0", "seed=1")
+                   "hydra.sweeper.direction=maximize", "hydra.sweeper.n_trials=4",
+                   "hydra.sweeper.n_jobs=2", "hydra.sweeper.seed=0", "seed=1")
     assert "alembic" not in proc.stderr.lower() and "Warning" not in proc.stderr
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     assert results["n_trials"] == 4 and results["n_failed"] == 0
@@ -96,10 +97,27 @@ def test_bayesian_search_four_trials_and_report(tmp_path: Path) -> None:
 def test_bayesian_search_counts_failed_trials(tmp_path: Path) -> None:
     sweep = tmp_path / "optuna_fail"
     run_toy(sweep, "x=choice(-1, 3)", "hydra/sweeper=rlgan_optuna", "hydra.sweeper.n_trials=4",
-            "hydra.sweeper.n_jobs=4", "hydra.sweeper.sampler=random", "hydra.sweeper.seed=0")
+            "hydra.sweeper.n_jobs=4", "hydra.sweeper.sampler=random", "hydra.sweeper.seed=0",
+            "hydra.sweeper.direction=maximize")
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     # RandomSampler(seed=0) draws x = 3, -1, 3, 3: the bad config fails, the search goes on.
     assert [(t["params"]["x"], t["state"]) for t in results["trials"]] == [
         ("3", "complete"), ("-1", "failed"), ("3", "complete"), ("3", "complete")]
     assert results["n_failed"] == 1 and results["best_value"] == pytest.approx(10.0)
     assert job_metrics(sweep)[1]["status"] == "failed"
+
+
+def test_bayesian_search_takes_its_direction_from_the_objective(tmp_path: Path) -> None:
+    # No hydra.sweeper.direction: eval/fd_classifier is declared lower-is-better, so the
+    # search minimises (the toy's score stands in for the distance).
+    sweep = tmp_path / "optuna_min"
+    proc = run_toy(sweep, "x=interval(0, 6)", "hydra/sweeper=rlgan_optuna",
+                   "+objective=eval/fd_classifier", "hydra.sweeper.n_trials=3",
+                   "hydra.sweeper.n_jobs=3", "hydra.sweeper.sampler=random",
+                   "hydra.sweeper.seed=0")
+    assert "from the declaration of eval/fd_classifier" in proc.stdout
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["direction"] == "minimize"
+    assert results["objective"] == "eval/fd_classifier"
+    values = [t["value"] for t in results["trials"]]
+    assert results["best_value"] == pytest.approx(min(values))

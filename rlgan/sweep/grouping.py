@@ -10,9 +10,6 @@ import numpy as np
 
 from rlgan.sweep.runs import Run
 
-#: Words in a metric's name that mean lower is better (used when ``--sort`` is ``auto``).
-_LOWER_IS_BETTER = ("loss", "kl", "fd", "fid", "kid", "distance", "error", "time", "regret")
-
 
 @dataclass
 class Stat:
@@ -91,18 +88,12 @@ def group_runs(runs: Sequence[Run]) -> list[Group]:
     return list(groups.values())
 
 
-def default_descending(metric: str) -> bool:
-    """Whether higher is better for ``metric``, guessed from its name.
-
-    Rewards and coverage: yes; losses, KL, distances, errors and times: no.
-    """
-    name = metric.lower().replace("/", "_")
-    words = set(name.replace("-", "_").split("_"))
-    return not any(word in words or name.endswith(word) for word in _LOWER_IS_BETTER)
-
-
 def sort_groups(groups: Sequence[Group], metric: str, descending: bool) -> list[Group]:
-    """Groups sorted by the mean of ``metric`` (groups without a value last)."""
+    """Groups sorted by the mean of ``metric`` (groups without a value last).
+
+    ``descending`` comes from the metric's direction (:mod:`rlgan.sweep.directions`) or
+    ``--sort``; nothing here guesses it from the name.
+    """
 
     def key(group: Group) -> tuple[bool, float]:
         stat = group.stat(metric)

@@ -7,10 +7,16 @@ launcher runs them in parallel) and tells Optuna the objectives the jobs returne
 failed (NaN objective, see :func:`rlgan.common.app.run_app`, or an exception) is told as a
 failed trial, and the search goes on. The sweep folder gets ``optimization_results.yaml`` (best
 parameters and value, and every trial), which ``rlgan-report`` plots.
+
+The direction (maximize or minimize) is the objective's declaration
+(:func:`rlgan.sweep.directions.declared_direction`) unless ``hydra.sweeper.direction`` is set:
+an explicit direction wins, with a warning when it contradicts the declaration; with neither,
+the search maximizes and warns (:func:`resolve_search_direction`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -22,12 +28,12 @@ from omegaconf import OmegaConf
 
 from rlgan.common.atomic import atomic_write_text
 from rlgan.common.errors import ConfigError, invalid_choice, require_positive
+from rlgan.sweep.directions import DIRECTIONS, declared_direction
 from rlgan.sweep.search_space import SearchSpace, build_search_space
 
 log = logging.getLogger(__name__)
 
 RESULTS_FILE = "optimization_results.yaml"
-DIRECTIONS = ("maximize", "minimize")
 SAMPLERS = ("tpe", "random")
 
 #: ``launch(batch_of_override_lists, initial_job_idx) -> list of job returns``.
@@ -36,9 +42,13 @@ LaunchFn = Callable[[Sequence[Sequence[str]], int], Sequence[Any]]
 
 @dataclass
 class SearchSettings:
-    """The knobs of a search (the fields of the ``rlgan_optuna`` sweeper config)."""
+    """The knobs of a search (the fields of the ``rlgan_optuna`` sweeper config).
 
-    direction: str = "maximize"
+    ``direction`` None means "from the objective's declaration" (:func:`run_search` resolves
+    it with :func:`resolve_search_direction`).
+    """
+
+    direction: str | None = None
     n_trials: int = 20
     n_jobs: int = 1
     sampler: str = "tpe"
@@ -49,7 +59,7 @@ class SearchSettings:
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` for a bad setting, before any job starts."""
-        if self.direction not in DIRECTIONS:
+        if self.direction is not None and self.direction not in DIRECTIONS:
             raise invalid_choice("hydra.sweeper.direction", self.direction, DIRECTIONS)
         if self.sampler not in SAMPLERS:
             raise invalid_choice("hydra.sweeper.sampler", self.sampler, SAMPLERS)
@@ -82,16 +92,48 @@ def _job_objective(job_return: Any) -> float:
         return math.nan
 
 
+def resolve_search_direction(direction: str | None, objective: str | None) -> str:
+    """The direction of a search on ``objective``, given ``hydra.sweeper.direction``.
+
+    ``direction`` None (not set): the objective's declaration; an undeclared (or absent)
+    objective is maximized, with a warning. A set ``direction`` wins, with a warning when it
+    contradicts the declaration. Raises :class:`ConfigError` for a direction that is neither
+    ``maximize`` nor ``minimize``.
+    """
+    if direction is not None and direction not in DIRECTIONS:
+        raise invalid_choice("hydra.sweeper.direction", direction, DIRECTIONS)
+    declared = declared_direction(objective) if objective else None
+    if direction is None:
+        if declared is not None:
+            log.info("search direction: %s, from the declaration of %s", declared, objective)
+            return declared
+        what = (f"the objective {objective!r} is not declared" if objective else
+                "the job config has no objective")
+        log.warning("hydra.sweeper.direction is not set and %s: maximizing. Set "
+                    "hydra.sweeper.direction=maximize|minimize.", what)
+        return "maximize"
+    if declared is not None and declared != direction:
+        log.warning("hydra.sweeper.direction=%s contradicts the declaration of %s (%s): "
+                    "searching with %s as asked; drop hydra.sweeper.direction to use the "
+                    "declared direction.", direction, objective, declared, direction)
+    return direction
+
+
 def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: Sequence[str],
-               launch: LaunchFn, sweep_dir: str | Path) -> dict[str, Any]:
+               launch: LaunchFn, sweep_dir: str | Path,
+               objective: str | None = None) -> dict[str, Any]:
     """Run the search; write and return the results (see :data:`RESULTS_FILE`).
 
     ``params`` are the config's ``hydra.sweeper.params`` (``key: "interval(...)"``), and
     ``arguments`` the command-line overrides (sweep syntax there joins the search space).
+    ``objective`` is the metric the jobs return (the job config's ``objective``): it gives the
+    direction when ``settings.direction`` is None.
     """
     import optuna
 
     settings.validate()
+    settings = dataclasses.replace(
+        settings, direction=resolve_search_direction(settings.direction, objective))
     space: SearchSpace = build_search_space(
         [f"{key}={value}" for key, value in params.items()] + list(arguments))
     if not space.distributions:
@@ -127,7 +169,7 @@ def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: S
                                   "state": state})
             log.info("trial %d: %s -> %s", job_idx + offset, trial.params, value)
         job_idx += batch_size
-    results = _results(study, settings, trials_record)
+    results = _results(study, settings, trials_record, objective)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(sweep_dir / RESULTS_FILE, OmegaConf.to_yaml(OmegaConf.create(results)))
     if results["best_value"] is not None:
@@ -137,15 +179,18 @@ def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: S
     return results
 
 
-def _results(study: Any, settings: SearchSettings,
-             trials: list[dict[str, Any]]) -> dict[str, Any]:
-    """The content of :data:`RESULTS_FILE` (the released Optuna sweeper's keys, plus trials)."""
+def _results(study: Any, settings: SearchSettings, trials: list[dict[str, Any]],
+             objective: str | None = None) -> dict[str, Any]:
+    """The content of :data:`RESULTS_FILE`: the released Optuna sweeper's keys, and more.
+
+    Added: the objective's name and every trial.
+    """
     completed = [t for t in trials if t["state"] == "complete"]
     best_params: dict[str, Any] | None = None
     best_value: float | None = None
     if completed:
         best_params, best_value = dict(study.best_params), float(study.best_value)
-    return {"name": "rlgan_optuna", "direction": settings.direction,
+    return {"name": "rlgan_optuna", "objective": objective, "direction": settings.direction,
             "best_params": best_params, "best_value": best_value,
             "n_trials": len(trials), "n_failed": len(trials) - len(completed),
             "trials": trials}

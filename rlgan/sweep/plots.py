@@ -73,15 +73,24 @@ def plot_final_bars(path: str | os.PathLike, groups: Sequence[Group], metric: st
 
 def plot_search_history(path: str | os.PathLike, results: Mapping[str, Any],
                         title: str) -> Path | None:
-    """Objective of each trial and the best so far, from ``optimization_results.yaml``."""
+    """Objective of each trial and the best so far, from ``optimization_results.yaml``.
+
+    The best so far follows ``results["direction"]``; without one (direction unknown) it is the
+    running maximum, and its legend says so.
+    """
     trials = results.get("trials") or []
     steps = [float(t["number"]) for t in trials if t.get("value") is not None]
     values = [float(t["value"]) for t in trials if t.get("value") is not None]
     if not values:
         return None
-    maximize = results.get("direction", "maximize") == "maximize"
-    best = np.maximum.accumulate(values) if maximize else np.minimum.accumulate(values)
-    curves = {"trial objective": (steps, values, None), "best so far": (steps, best, None)}
+    direction = results.get("direction")
+    if direction == "minimize":
+        best, label = np.minimum.accumulate(values), "best so far (lowest)"
+    elif direction == "maximize":
+        best, label = np.maximum.accumulate(values), "best so far (highest)"
+    else:
+        best, label = np.maximum.accumulate(values), "highest so far (direction unknown)"
+    curves = {"trial objective": (steps, values, None), label: (steps, best, None)}
     best_value = results.get("best_value")
     hline = float(best_value) if isinstance(best_value, (int, float)) and math.isfinite(
         float(best_value)) else None

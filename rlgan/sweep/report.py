@@ -6,7 +6,10 @@ Example::
     rlgan-report outputs/rl/*/* --metric eval/mean_reward --metric wall_time_s --sort desc
 
 Runs are grouped by app and by their overrides with the seed removed; each group gets
-mean ± std of the chosen metrics, its run count and failed runs, sorted by the first metric.
+mean ± std of the chosen metrics, its run count and failed runs, sorted by the first metric:
+best first, in the direction the runs recorded in their ``metrics.json`` (``"directions"``),
+else the metric's declaration (:mod:`rlgan.sweep.directions`); an unknown direction sorts
+descending with a note, and ``--sort asc|desc`` overrides all of them.
 Writes ``report.csv``, ``report.md`` and ``plots/`` into ``--out`` (default: ``report/`` inside
 the folder given, or ``./report`` for several folders). See docs/sweeps.md.
 
@@ -26,15 +29,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlgan.common.errors import ConfigError
+from rlgan.sweep.directions import UNKNOWN_HINT
 
 if TYPE_CHECKING:
+    from rlgan.sweep.directions import Direction
     from rlgan.sweep.grouping import Group
     from rlgan.sweep.runs import Run
 
 PROG = "rlgan-report"
 SORT_CHOICES = ("auto", "asc", "desc")
 #: Keys of metrics.json that are not metrics.
-_NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id"}
+_NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id", "directions"}
+#: How the sort order was chosen, as the report's titles say it.
+_SORT_SOURCES = {"metrics.json": "direction from metrics.json",
+                 "declaration": "declared direction", "unknown": "direction unknown",
+                 "--sort": "--sort"}
 
 
 @dataclass
@@ -45,6 +54,10 @@ class AppSection:
     metrics: list[str]
     descending: bool
     groups: list[Group]
+    #: Where the order came from: ``metrics.json``, ``declaration``, ``unknown`` or ``--sort``.
+    sort_source: str = "--sort"
+    #: Notes about the order for the reader (unknown direction, runs that disagree).
+    notes: list[str] = field(default_factory=list)
     failed: list[Run] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
 
@@ -71,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default=None, help="output folder (default: PATH/report "
                         "for one folder, ./report for several)")
     parser.add_argument("--sort", default="auto", choices=SORT_CHOICES,
-                        help="order of the first metric; auto: descending unless its name "
-                        "says lower is better (loss, kl, fd, time, ...)")
+                        help="order of the first metric; auto: best first, as the runs' "
+                        "metrics.json or the metric's declaration says (descending, with a "
+                        "note, when neither knows it)")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     return parser
 
@@ -125,8 +139,8 @@ def check_metrics(runs: Sequence[Run], metrics: Sequence[str] | None) -> None:
 
 def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
              sort: str) -> AppSection:
-    """Group and sort one app's runs."""
-    from rlgan.sweep.grouping import default_descending, group_runs, sort_groups
+    """Group and sort one app's runs (``sort``: ``auto``, ``asc`` or ``desc``)."""
+    from rlgan.sweep.grouping import group_runs, sort_groups
 
     if metrics:
         chosen = list(metrics)
@@ -134,28 +148,53 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
         chosen = [_objective(runs)]
         if any("wall_time_s" in r.metrics for r in runs):
             chosen.append("wall_time_s")
-    descending = default_descending(chosen[0]) if sort == "auto" else sort == "desc"
+    notes: list[str] = []
+    if sort == "auto":
+        resolved = _direction(chosen[0], runs)
+        descending, source = resolved.descending, resolved.source
+        if resolved.note:
+            notes.append(resolved.note)
+        if not resolved.known:
+            notes.append(f"{chosen[0]}: direction unknown, sorted descending; pass "
+                         f"--sort asc|desc ({UNKNOWN_HINT})")
+    else:
+        descending, source = sort == "desc", "--sort"
     groups = sort_groups(group_runs(runs), chosen[0], descending)
     failed = [r for r in runs if r.status == "failed"]
     return AppSection(app=app, metrics=chosen, descending=descending, groups=groups,
-                      failed=failed)
+                      failed=failed, sort_source=source, notes=notes)
+
+
+def _direction(metric: str, runs: Sequence[Run]) -> Direction:
+    """The direction of ``metric``: the runs' ``metrics.json`` records, else its declaration."""
+    from rlgan.sweep.directions import resolve_direction
+
+    return resolve_direction(metric, (run.metrics.get("directions") for run in runs))
 
 
 def _load_search(sweep_dir: Path, runs: Sequence[Run]) -> dict[str, Any]:
-    """A Bayesian search's results; trials rebuilt from the runs if the file lacks them."""
+    """A Bayesian search's results; trials rebuilt from the runs if the file lacks them.
+
+    A file without ``direction`` (the released hydra-optuna-sweeper's) gets the objective's
+    direction from the runs or its declaration, when known.
+    """
     from omegaconf import OmegaConf
 
+    from rlgan.sweep.directions import DIRECTIONS
     from rlgan.sweep.optuna_search import RESULTS_FILE
 
     loaded = OmegaConf.to_container(OmegaConf.load(sweep_dir / RESULTS_FILE))
     results: dict[str, Any] = dict(loaded) if isinstance(loaded, dict) else {}
     results["sweep_dir"] = str(sweep_dir)
+    mine = sorted((r for r in runs if r.path.parent == sweep_dir), key=lambda r: r.job_num or 0)
+    objective = str(results.get("objective") or _objective(mine))
     if not results.get("trials"):
-        mine = sorted((r for r in runs if r.path.parent == sweep_dir),
-                      key=lambda r: r.job_num or 0)
-        objective = _objective(mine)
         results["trials"] = [{"number": r.job_num, "value": r.metric(objective)
                               if r.status == "ok" else None} for r in mine]
+    if results.get("direction") not in DIRECTIONS:
+        resolved = _direction(objective, mine)
+        if resolved.known:
+            results["direction"] = resolved.direction
     return results
 
 
@@ -199,16 +238,21 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         section = _section(app, [r for r in runs if r.app == app], metrics, sort)
         report.sections.append(section)
         header, cells = display_rows(section.groups, section.metrics)
-        order = "descending" if section.descending else "ascending"
+        order = ("descending" if section.descending else "ascending") + ", " \
+            + _SORT_SOURCES.get(section.sort_source, section.sort_source)
         title = f"{app}: {len(section.groups)} groups, sorted by {section.metrics[0]} ({order})"
         console.print(rich_table(title, header, cells))
+        for note in section.notes:
+            console.print(f"note: {note}", markup=False, highlight=False, style="yellow")
         common = section.groups[0].common
         if common:
             console.print(f"{app}: overrides shared by every group: {' '.join(common)}",
                           markup=False, highlight=False)
         shared = f"Shared by every group: `{' '.join(common)}`.\n\n" if common else ""
+        notes = "".join(f"> **Note**: {note}.\n\n" for note in section.notes)
         md.append(f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
-                  f"finished runs (seeds pooled). {shared}\n\n" + markdown_table(header, cells))
+                  f"finished runs (seeds pooled). {shared}\n\n{notes}"
+                  + markdown_table(header, cells))
         for group in section.groups:
             mixed = mixed_versions(group.runs)
             if mixed:

@@ -2,7 +2,9 @@
 
 This module only adapts Hydra's sweeper interface; the search itself lives in
 :mod:`rlgan.sweep.optuna_search`. Optuna is imported when a sweep starts, not when Hydra scans
-its plugins, so ordinary runs do not pay for it.
+its plugins, so ordinary runs do not pay for it. ``direction`` defaults to None: the search
+then takes the direction of the job config's ``objective`` from its declaration (read from the
+composed config Hydra passes to :meth:`RlganOptunaSweeper.setup`).
 """
 
 # No ``from __future__ import annotations`` here: Hydra's plugin scanner executes this module
@@ -21,10 +23,14 @@ from omegaconf import DictConfig, OmegaConf
 
 @dataclass
 class RlganOptunaSweeperConf:
-    """Config of ``hydra/sweeper=rlgan_optuna`` (the fields of SearchSettings, plus params)."""
+    """Config of ``hydra/sweeper=rlgan_optuna`` (the fields of SearchSettings, plus params).
+
+    ``direction``: ``maximize``, ``minimize`` or null (the default: the objective's declared
+    direction).
+    """
 
     _target_: str = "hydra_plugins.rlgan_optuna.rlgan_optuna_sweeper.RlganOptunaSweeper"
-    direction: str = "maximize"
+    direction: Optional[str] = None  # noqa: UP045
     n_trials: int = 20
     n_jobs: int = 1
     sampler: str = "tpe"
@@ -42,7 +48,7 @@ ConfigStore.instance().store(group="hydra/sweeper", name="rlgan_optuna",
 class RlganOptunaSweeper(Sweeper):
     """Hydra sweeper running an Optuna (TPE or random) search through the configured launcher."""
 
-    def __init__(self, direction: str = "maximize", n_trials: int = 20, n_jobs: int = 1,
+    def __init__(self, direction: str | None = None, n_trials: int = 20, n_jobs: int = 1,
                  sampler: str = "tpe", seed: int | None = None, n_startup_trials: int = 5,
                  study_name: str | None = None, storage: str | None = None,
                  params: Any = None) -> None:
@@ -54,16 +60,18 @@ class RlganOptunaSweeper(Sweeper):
                                        study_name=study_name, storage=storage)
         self.params = {str(k): str(v) for k, v in dict(params or {}).items()}
         self.config: DictConfig | None = None
+        self.objective: str | None = None
         self.launcher: Any = None
         self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
               config: DictConfig) -> None:
-        """Keep the config and build the launcher the trials will run on."""
+        """Keep the config and its objective; build the launcher the trials will run on."""
         from hydra.core.plugins import Plugins
 
         self.hydra_context = hydra_context
         self.config = config
+        self.objective = config_objective(config)
         self.launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config)
 
@@ -80,4 +88,16 @@ class RlganOptunaSweeper(Sweeper):
             self.validate_batch_is_legal(batch)
             return self.launcher.launch(batch, initial_job_idx=initial_job_idx)
 
-        return run_search(self.settings, self.params, arguments, launch, sweep_dir)
+        return run_search(self.settings, self.params, arguments, launch, sweep_dir,
+                          objective=self.objective)
+
+
+def config_objective(config: DictConfig) -> str | None:
+    """The job config's ``objective`` (None when absent, empty or not resolvable).
+
+    The config is the one Hydra composed for the sweep, command-line overrides applied, so
+    ``objective=...`` and presets count, and ``rlgan-gan``'s ``${data.objective}`` resolves.
+    """
+    value = OmegaConf.select(config, "objective", default=None,
+                             throw_on_resolution_failure=False)
+    return str(value) if isinstance(value, str) and value else None
