@@ -18,7 +18,6 @@ from rlgan.common import atomic, run_dir
 from rlgan.common.csv_log import CSVLogger, read_csv
 from rlgan.common.device import resolve_device
 from rlgan.common.errors import ConfigError, invalid_choice, require_positive
-from rlgan.common.interrupt import sigterm_as_interrupt
 from rlgan.common.plotting import plot_bars, plot_curves
 from rlgan.common.seeding import seed_everything
 
@@ -142,11 +141,21 @@ def test_plots_are_written(tmp_path) -> None:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_sigterm_becomes_keyboard_interrupt() -> None:
-    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+def test_stop_request_turns_sigterm_into_a_flag_then_raises_on_the_second() -> None:
+    from rlgan.common.lifecycle import RunInterrupted, StopRequest
+
+    with StopRequest() as stop:
         os.kill(os.getpid(), signal.SIGTERM)
         for _ in range(1000):  # the handler runs between bytecodes
             pass
+        assert stop.requested and stop.signum == signal.SIGTERM
+        with pytest.raises(RunInterrupted) as caught:
+            stop.check()
+        assert caught.value.exit_code == 143
+        with pytest.raises(RunInterrupted):  # a second signal stops at once
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 

@@ -422,3 +422,50 @@ def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> 
         after = _snapshot(sweep / job)
         assert {k: v for k, v in after.items() if not k.startswith(".hydra")} == \
             {k: v for k, v in before[job].items() if not k.startswith(".hydra")}
+
+
+# ---- refused commands leave no run folder; the divergence guard says what it kept ---------
+@pytest.mark.parametrize(("module", "args"), [
+    ("rlgan.rl.cli", ["total_timesteps=-5"]),
+    ("rlgan.rl.cli", ["evaluate=/nonexistent/run"]),
+    ("rlgan.gan.cli", ["train.batch_size=0"]),
+])
+def test_a_command_refused_before_work_leaves_no_run_folder(module: str, args: list[str],
+                                                            tmp_path: Path) -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    left = [p for p in (tmp_path / "outputs").rglob("*") if p.is_file()] \
+        if (tmp_path / "outputs").exists() else []
+    assert left == [], left
+
+
+@pytest.mark.parametrize(("poison_at", "kept"), [(13, 10), (3, None)])
+def test_divergence_names_the_last_good_checkpoint_or_that_there_is_none(
+        poison_at: int, kept: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rlgan.gan.train import train
+    from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
+
+    original = GanTrainer.train_step
+
+    def poisoned(self: GanTrainer) -> dict[str, float]:
+        if self.step == poison_at:
+            for parameter in self.generator.parameters():
+                parameter.data.fill_(float("nan"))
+        return original(self)
+
+    monkeypatch.setattr(GanTrainer, "train_step", poisoned)
+    with pytest.raises(TrainingDivergedError) as caught:
+        train(compose_config("gan", [*GAN_TINY, "train.checkpoint_every=10"]), run_dir=tmp_path)
+    metrics = read_metrics(tmp_path)
+    assert metrics["status"] == "failed"
+    assert metrics["diverged_at_iteration"] == poison_at + 1
+    assert f"iteration {poison_at + 1}" in str(caught.value)
+    assert metrics["last_good_checkpoint_step"] == kept
+    if kept is None:
+        assert "No good checkpoint exists" in str(caught.value)
+    else:
+        assert f"step_{kept:09d}.pt (iteration {kept})" in str(caught.value)
