@@ -20,9 +20,9 @@ from rlgan.gan.data2d import MixtureData, ShapeData
 from rlgan.gan.train import train
 
 TINY = ["model=mlp", "model.g_hidden=[16]", "model.d_hidden=[16]", "train.iterations=6",
-        "train.batch_size=32", "train.log_every=3", "train.eval_every=3",
-        "train.sample_every=6", "train.checkpoint_every=6", "eval.n_samples=200",
-        "progress_bar=false", "train.tensorboard=false"]
+        "train.batch_size=32", "train.log_every=3", "eval.freq=3",
+        "train.sample_every=6", "checkpoint.freq=6", "eval.n_samples=200",
+        "progress_bar=false", "log.tensorboard=false"]
 
 
 class Triangle(MixtureData):

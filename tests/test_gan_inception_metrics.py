@@ -192,8 +192,8 @@ def test_short_digits_run_reports_fid_and_kid(tmp_path: Path,
 
     monkeypatch.setattr(inception_metrics, "InceptionFeatures", tiny_network)
     cfg = compose_config("gan", [
-        "train.iterations=20", "train.log_every=10", "train.eval_every=10",
-        "train.sample_every=20", "train.checkpoint_every=20", "progress_bar=false",
+        "train.iterations=20", "train.log_every=10", "eval.freq=10",
+        "train.sample_every=20", "checkpoint.freq=20", "progress_bar=false",
         "model.base_channels=8", "eval.n_samples=200", f"data.cache_dir={tmp_path / 'cache'}",
         "data.classifier_steps=20", "eval.inception=true", f"eval.inception_weights={weights}",
         "eval.kid_subset_size=50", "objective=eval/fid"])

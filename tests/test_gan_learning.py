@@ -23,9 +23,9 @@ from rlgan.gan.train import train
 pytestmark = pytest.mark.slow
 
 GRID_BUDGET = ["+experiment=gan_grid25", "train.iterations=3000", "train.batch_size=128",
-               "train.eval_every=3000", "train.sample_every=3000",
-               "train.checkpoint_every=3000", "progress_bar=false",
-               "train.tensorboard=false"]
+               "eval.freq=3000", "train.sample_every=3000",
+               "checkpoint.freq=3000", "progress_bar=false",
+               "log.tensorboard=false"]
 LOSS_EXTRAS = {"ns": ["loss.r1_gamma=1.0"], "hinge": ["loss.r1_gamma=1.0"],
                "lsgan": ["loss.r1_gamma=1.0"],
                "wgan_gp": ["train.lr_g=1e-3", "train.lr_d=1e-3", "loss.gp_weight=1.0"]}
@@ -61,9 +61,9 @@ def test_every_loss_covers_grid25_modes(tmp_path: Path, loss: str) -> None:
 
 def test_dcgan_learns_digits(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    cfg = compose_config("gan", ["train.iterations=500", "train.eval_every=500",
+    cfg = compose_config("gan", ["train.iterations=500", "eval.freq=500",
                                  "train.sample_every=500", "progress_bar=false",
-                                 "train.tensorboard=false", f"data.cache_dir={cache}"])
+                                 "log.tensorboard=false", f"data.cache_dir={cache}"])
     data = build_data(cfg.data)
     evaluator = ClassifierEvaluator(data, cache, int(cfg.data.classifier_steps))
     torch.manual_seed(0)

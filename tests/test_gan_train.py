@@ -25,9 +25,9 @@ from rlgan.gan.train import available_metrics, train
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 
 TINY_2D = ["data=grid25", "model=mlp", "model.g_hidden=[32,32]", "model.d_hidden=[32,32]",
-           "train.batch_size=64", "train.log_every=5", "train.eval_every=10",
-           "train.sample_every=20", "train.checkpoint_every=10", "eval.n_samples=500",
-           "progress_bar=false", "train.tensorboard=false"]
+           "train.batch_size=64", "train.log_every=5", "eval.freq=10",
+           "train.sample_every=20", "checkpoint.freq=10", "eval.n_samples=500",
+           "progress_bar=false", "log.tensorboard=false"]
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +54,8 @@ def _assert_every_objective_is_finite(cfg, run_dir: Path) -> list[str]:  # noqa:
 
 def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Path) -> None:
     cfg = compose_config("gan", ["train.iterations=20", "train.log_every=5",
-                                 "train.eval_every=10", "train.sample_every=10",
-                                 "train.checkpoint_every=10", "model.base_channels=16",
+                                 "eval.freq=10", "train.sample_every=10",
+                                 "checkpoint.freq=10", "model.base_channels=16",
                                  f"data.cache_dir={gan_cache}", "data.classifier_steps=150"])
     assert cfg.data.name == "digits" and cfg.model.name == "dcgan"
     value = train(cfg, run_dir=tmp_path)
@@ -135,9 +135,9 @@ def test_interrupt_then_resume_matches_with_batchnorm(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gan_cache: Path) -> None:
     """The digits DCGAN (BatchNorm in G, generator EMA) resumes bit for bit."""
     overrides = ["model=dcgan", "model.base_channels=8", "train.iterations=12",
-                 "train.batch_size=32", "train.log_every=4", "train.eval_every=6",
-                 "train.sample_every=6", "train.checkpoint_every=6", "eval.n_samples=100",
-                 "progress_bar=false", "train.tensorboard=false", "data.classifier_steps=50",
+                 "train.batch_size=32", "train.log_every=4", "eval.freq=6",
+                 "train.sample_every=6", "checkpoint.freq=6", "eval.n_samples=100",
+                 "progress_bar=false", "log.tensorboard=false", "data.classifier_steps=50",
                  f"data.cache_dir={gan_cache}"]
     straight = tmp_path / "straight"
     train(compose_config("gan", overrides), run_dir=straight)
@@ -269,8 +269,41 @@ def test_real_live_view_runs_headless(tmp_path: Path) -> None:
         patch.setattr(live.LiveGANView, "update", counting)
         cfg = compose_config("gan", ["train.iterations=4", "model.base_channels=8",
                                      "render.live=true", "render.every=2",
-                                     "progress_bar=false", "train.tensorboard=false",
+                                     "progress_bar=false", "log.tensorboard=false",
                                      f"data.cache_dir={tmp_path / 'cache'}",
                                      "data.classifier_steps=5"])
         train(cfg, run_dir=tmp_path / "run")
     assert drawn and drawn[-1] >= 1
+
+
+def test_old_knob_spellings_still_work_with_a_warning(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    old = [o for o in _tiny(10) if not o.startswith(("eval.freq", "checkpoint.freq",
+                                                     "log.tensorboard"))]
+    cfg = compose_config("gan", [*old, "train.eval_every=5", "train.checkpoint_every=5",
+                                 "train.keep_checkpoints=0", "train.tensorboard=false"])
+    with caplog.at_level("WARNING"):
+        train(cfg, run_dir=tmp_path)
+    assert "train.eval_every is deprecated" in caplog.text
+    assert [step for step, _ in list_checkpoints(tmp_path, ".pt")] == [5, 10]
+    assert [int(r["step"]) for r in read_csv(tmp_path / "progress.csv")
+            if r.get("eval/high_quality_frac")] == [5, 10]
+    assert not (tmp_path / "tb").exists()
+    saved = (tmp_path / ".hydra" / "config.yaml").read_text()
+    assert "freq: 5" in saved and "eval_every: null" in saved
+
+
+def test_a_run_saved_with_the_old_spellings_still_resumes(tmp_path: Path) -> None:
+    import yaml
+
+    train(compose_config("gan", _tiny(10)), run_dir=tmp_path)
+    config = tmp_path / ".hydra" / "config.yaml"
+    saved = yaml.safe_load(config.read_text())
+    saved["train"].update(eval_every=saved["eval"].pop("freq"),
+                          checkpoint_every=saved.pop("checkpoint")["freq"],
+                          keep_checkpoints=0, tensorboard=saved.pop("log")["tensorboard"])
+    config.write_text(yaml.safe_dump(saved))  # as an older rlgan wrote it
+    train(compose_config("gan", [f"resume={tmp_path}", "train.iterations=20"]))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["status"] == "ok" and metrics["step"] == 20
+    assert [step for step, _ in list_checkpoints(tmp_path, ".pt")][-1] == 20

@@ -79,7 +79,7 @@ def test_short_dcgan_run_on_mnist_files(tmp_path: Path) -> None:
                                  "data.download=false", f"data.cache_dir={tmp_path / 'cache'}",
                                  "data.classifier_steps=20", "model.base_channels=8",
                                  "train.iterations=4", "train.batch_size=8",
-                                 "progress_bar=false", "train.tensorboard=false"])
+                                 "progress_bar=false", "log.tensorboard=false"])
     train(cfg, run_dir=tmp_path / "run")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["status"] == "ok" and metrics["step"] == 4

@@ -17,9 +17,9 @@ from rlgan.sweep.report import make_report
 RL_TINY = ["total_timesteps=512", "eval.freq=256", "eval.episodes=2", "eval.final_episodes=2",
            "eval.n_envs=2", "checkpoint.freq=0", "log.tensorboard=false", "env.n_envs=4",
            "algo.hyperparams.n_steps=64"]
-GAN_TINY = ["data=grid25", "model=mlp", "train.iterations=20", "train.eval_every=10",
-            "train.log_every=10", "train.sample_every=20", "train.checkpoint_every=20",
-            "eval.n_samples=500", "train.tensorboard=false"]
+GAN_TINY = ["data=grid25", "model=mlp", "train.iterations=20", "eval.freq=10",
+            "train.log_every=10", "train.sample_every=20", "checkpoint.freq=20",
+            "eval.n_samples=500", "log.tensorboard=false"]
 
 
 def multirun(module: str, sweep_dir: Path, *overrides: str,

@@ -58,7 +58,10 @@ class TrainSettings:
     @classmethod
     def from_config(cls, node: Mapping[str, Any]) -> TrainSettings:
         """Check ``cfg.train`` (ConfigError) and return it typed; missing keys take defaults."""
-        values = dict(node)
+        # null is "not given" (the deprecated spellings are null unless used), except for
+        # the two knobs every run needs.
+        values = {k: v for k, v in dict(node).items()
+                  if v is not None or k in ("iterations", "batch_size")}
         for key, minimum, meaning in TRAIN_COUNTS:
             if key in values or key in ("iterations", "batch_size"):
                 require_int(f"train.{key}", values.get(key), minimum, meaning=meaning)

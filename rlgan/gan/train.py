@@ -59,7 +59,7 @@ from rlgan.gan.losses import LOSS_METRIC_NAMES, GanLoss
 from rlgan.gan.models import build_models
 from rlgan.gan.settings import TrainSettings
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
-from rlgan.gan.validate import validate, warn_batch_vs_data
+from rlgan.gan.validate import apply_renamed_knobs, validate, warn_batch_vs_data
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +212,11 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     recorded ``interrupted``, and :class:`~rlgan.common.lifecycle.RunInterrupted` (a
     ``KeyboardInterrupt``) propagates.
     """
+    cfg = apply_renamed_knobs(cfg)
     plan: ResumePlan | None = None
     if cfg.get("resume"):
         plan = resume_plan(cfg)
+        plan.cfg = apply_renamed_knobs(plan.cfg)  # a run saved with the old spellings
         cfg, run_dir = plan.cfg, plan.run_dir
         if plan.finished:
             return _finished(plan.run_dir, cfg)

@@ -43,10 +43,10 @@ DQN = ["algo=dqn", "net=mlp", "algo.hyperparams.learning_starts=64",
        "algo.hyperparams.buffer_size=1000", "algo.hyperparams.train_freq=64",
        "algo.hyperparams.gradient_steps=2", "algo.hyperparams.batch_size=32", *RL_FAST]
 GAN = ["data=moons", "model=mlp", "model.g_hidden=[16,16]", "model.d_hidden=[16,16]",
-       "train.iterations=20", "train.checkpoint_every=5", "train.keep_checkpoints=0",
-       "train.batch_size=32", "train.log_every=5", "train.eval_every=10",
+       "train.iterations=20", "checkpoint.freq=5", "checkpoint.keep=0",
+       "train.batch_size=32", "train.log_every=5", "eval.freq=10",
        "train.sample_every=20", "eval.n_samples=200", "progress_bar=false",
-       "train.tensorboard=false"]
+       "log.tensorboard=false"]
 
 
 @pytest.fixture(scope="module")

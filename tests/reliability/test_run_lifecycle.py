@@ -35,9 +35,9 @@ RL_TINY = ["algo.n_envs=2", "total_timesteps=512", "eval.freq=256", "eval.episod
            "algo.hyperparams.n_steps=64", "algo.hyperparams.batch_size=64"]
 GAN_TINY = ["data=moons", "model=mlp", "model.g_hidden=[16]", "model.d_hidden=[16]",
             "train.batch_size=32", "train.iterations=20", "train.log_every=5",
-            "train.eval_every=10", "train.sample_every=20", "train.checkpoint_every=5",
-            "train.keep_checkpoints=0", "eval.n_samples=200", "progress_bar=false",
-            "train.tensorboard=false"]
+            "eval.freq=10", "train.sample_every=20", "checkpoint.freq=5",
+            "checkpoint.keep=0", "eval.n_samples=200", "progress_bar=false",
+            "log.tensorboard=false"]
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -459,7 +459,7 @@ def test_divergence_names_the_last_good_checkpoint_or_that_there_is_none(
 
     monkeypatch.setattr(GanTrainer, "train_step", poisoned)
     with pytest.raises(TrainingDivergedError) as caught:
-        train(compose_config("gan", [*GAN_TINY, "train.checkpoint_every=10"]), run_dir=tmp_path)
+        train(compose_config("gan", [*GAN_TINY, "checkpoint.freq=10"]), run_dir=tmp_path)
     metrics = read_metrics(tmp_path)
     assert metrics["status"] == "failed"
     assert metrics["diverged_at_iteration"] == poison_at + 1
