@@ -83,8 +83,10 @@ def main() -> None:
         "native64": lambda e: time_native(e, 64, int(2000 * scale)),
         "native1024": lambda e: time_native(e, 1024, int(300 * scale)),
     }
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"numpy {np.__version__}, gymnasium {gym.__version__}; {repeats} repeats (median)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"numpy {np.__version__}, gymnasium {gym.__version__}; {repeats} repeats (median)"
+    )
     print("| env | single | DummyVecEnv 64 | native 64 | native 1024 | native64 / dummy64 |")
     print("|---|---|---|---|---|---|")
     for env_id in ENV_IDS:

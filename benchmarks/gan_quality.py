@@ -50,8 +50,15 @@ def main() -> None:
         for name in args.experiments:
             results = []
             for seed in args.seeds:
-                cfg = compose_config("gan", [f"+experiment=gan_{name}", f"seed={seed}",
-                                             "progress_bar=false", *args.overrides])
+                cfg = compose_config(
+                    "gan",
+                    [
+                        f"+experiment=gan_{name}",
+                        f"seed={seed}",
+                        "progress_bar=false",
+                        *args.overrides,
+                    ],
+                )
                 run_dir = root / f"{name}_seed{seed}"
                 start = time.perf_counter()
                 train(cfg, run_dir=run_dir)
@@ -60,8 +67,10 @@ def main() -> None:
                 results.append(metrics)
                 shown = {k.removeprefix("eval/"): round(metrics[k], 4) for k in METRICS[name]}
                 print(f"{name} seed {seed}: {shown}, {metrics['total_s']:.0f} s", flush=True)
-            medians = {k.removeprefix("eval/"): round(statistics.median(r[k] for r in results), 4)
-                       for k in METRICS[name]}
+            medians = {
+                k.removeprefix("eval/"): round(statistics.median(r[k] for r in results), 4)
+                for k in METRICS[name]
+            }
             seconds = statistics.median(r["total_s"] for r in results)
             print(f"** {name} median over seeds {args.seeds}: {medians}, {seconds:.0f} s/run")
             print(f"   published/goal: {PUBLISHED[name]}", flush=True)

@@ -66,9 +66,17 @@ def plain_loop(cfg, iterations: int, tuned: bool = False) -> float:
 def ours(overrides: list[str], iterations: int, cache: str) -> float:
     """Loop seconds of `train()` for `iterations` (from progress.csv's time_s column)."""
     with tempfile.TemporaryDirectory() as run_dir:
-        cfg = compose_config("gan", [*overrides, f"train.iterations={iterations}",
-                                     "train.ema=0", "train.lr_schedule=constant",
-                                     "progress_bar=false", f"data.cache_dir={cache}"])
+        cfg = compose_config(
+            "gan",
+            [
+                *overrides,
+                f"train.iterations={iterations}",
+                "train.ema=0",
+                "train.lr_schedule=constant",
+                "progress_bar=false",
+                f"data.cache_dir={cache}",
+            ],
+        )
         train(cfg, run_dir=run_dir)
         return float(read_csv(f"{run_dir}/progress.csv")[-1]["time_s"])
 
@@ -79,8 +87,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("overrides", nargs="*", default=[],
-                        help="rlgan-gan overrides (default: the digits DCGAN)")
+    parser.add_argument(
+        "overrides", nargs="*", default=[], help="rlgan-gan overrides (default: the digits DCGAN)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = compose_config("gan", args.overrides)
@@ -97,9 +106,11 @@ def main() -> None:
     ours_ips, plain_ips, tuned_ips = (statistics.median(r[i] for r in rows) for i in range(3))
     ratio = statistics.median(r[0] / r[1] for r in rows)
     ratio_tuned = statistics.median(r[0] / r[2] for r in rows)
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{args.threads} thread(s); data={cfg.data.name} model={cfg.model.name} "
-          f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{args.threads} thread(s); data={cfg.data.name} model={cfg.model.name} "
+        f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats"
+    )
     print("| loop | images/s (median) |\n|---|---|")
     print(f"| rlgan-gan train() | {ours_ips:.0f} |\n| plain PyTorch loop | {plain_ips:.0f} |")
     print(f"| plain loop + foreach Adam + frozen D in the G step | {tuned_ips:.0f} |")

@@ -50,11 +50,11 @@ EVAL_EPISODES = 10
 class Outcome:
     """What one training run achieved."""
 
-    solve_s: float = math.inf       # wall clock until an evaluation first reached 475
-    solve_steps: float = math.inf   # env steps at that evaluation
-    total_s: float = 0.0            # wall clock of the whole run
-    steps: int = 0                  # env steps trained
-    final: float = math.nan         # final evaluation mean
+    solve_s: float = math.inf  # wall clock until an evaluation first reached 475
+    solve_steps: float = math.inf  # env steps at that evaluation
+    total_s: float = 0.0  # wall clock of the whole run
+    steps: int = 0  # env steps trained
+    final: float = math.nan  # final evaluation mean
     evals: list[float] = field(default_factory=list)
 
 
@@ -64,8 +64,9 @@ class _EvalClock(KVWriter):
     def __init__(self, outcome: Outcome, start: float) -> None:
         self.outcome, self.start = outcome, start
 
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any],
-              step: int = 0) -> None:
+    def write(
+        self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0
+    ) -> None:
         """Record an evaluation; the first one at or above 475 is the solve."""
         if "eval/mean_reward" not in key_values:
             return
@@ -99,27 +100,55 @@ def _anchor(algo: str, seed: int) -> Outcome:
     outcome, start = Outcome(), time.perf_counter()
     if algo == "ppo":
         env = make_vec_env(ENV_ID, n_envs=8, seed=seed)
-        model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98,
-                    n_epochs=20, ent_coef=0.0, learning_rate=LinearSchedule(1e-3, 0.0, 1.0),
-                    clip_range=LinearSchedule(0.2, 0.0, 1.0), seed=seed, device="cpu")
+        model = PPO(
+            "MlpPolicy",
+            env,
+            n_steps=32,
+            batch_size=256,
+            gae_lambda=0.8,
+            gamma=0.98,
+            n_epochs=20,
+            ent_coef=0.0,
+            learning_rate=LinearSchedule(1e-3, 0.0, 1.0),
+            clip_range=LinearSchedule(0.2, 0.0, 1.0),
+            seed=seed,
+            device="cpu",
+        )
         steps = 100_000
     else:
         env = make_vec_env(ENV_ID, n_envs=1, seed=seed)
-        model = DQN("MlpPolicy", env, learning_rate=2.3e-3, batch_size=64, buffer_size=100_000,
-                    learning_starts=1000, gamma=0.99, target_update_interval=10,
-                    train_freq=256, gradient_steps=128, exploration_fraction=0.16,
-                    exploration_final_eps=0.04, policy_kwargs={"net_arch": [256, 256]},
-                    seed=seed, device="cpu")
+        model = DQN(
+            "MlpPolicy",
+            env,
+            learning_rate=2.3e-3,
+            batch_size=64,
+            buffer_size=100_000,
+            learning_starts=1000,
+            gamma=0.99,
+            target_update_interval=10,
+            train_freq=256,
+            gradient_steps=128,
+            exploration_fraction=0.16,
+            exploration_final_eps=0.04,
+            policy_kwargs={"net_arch": [256, 256]},
+            seed=seed,
+            device="cpu",
+        )
         steps = 50_000
     model.set_logger(configure(None, []))  # no stdout table, no /tmp/SB3-* folder
     clock = _EvalClock(outcome, start)
     eval_env = Monitor(gym.make(ENV_ID))
     eval_env.reset(seed=seed + 10_000)
-    evaluator = EvalCallback(eval_env, n_eval_episodes=EVAL_EPISODES,
-                             eval_freq=max(EVAL_FREQ // env.num_envs, 1), verbose=0)
+    evaluator = EvalCallback(
+        eval_env,
+        n_eval_episodes=EVAL_EPISODES,
+        eval_freq=max(EVAL_FREQ // env.num_envs, 1),
+        verbose=0,
+    )
     model.learn(steps, callback=[_WatchEvals(clock), evaluator])
-    outcome.final = float(evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES,
-                                          deterministic=True)[0])
+    outcome.final = float(
+        evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)[0]
+    )
     outcome.total_s = time.perf_counter() - start
     outcome.steps = int(model.num_timesteps)
     env.close()
@@ -134,8 +163,9 @@ def _ours(algo: str, seed: int) -> Outcome:
     from rlgan.rl.train import train
 
     outcome, start = Outcome(), time.perf_counter()
-    cfg = compose_config("rl", [f"+experiment={algo}_cartpole", f"seed={seed}",
-                                "progress_bar=false"])
+    cfg = compose_config(
+        "rl", [f"+experiment={algo}_cartpole", f"seed={seed}", "progress_bar=false"]
+    )
     with tempfile.TemporaryDirectory(prefix="rlgan-bench-") as run_dir:
         train(cfg, run_dir=run_dir, callbacks=[_WatchEvals(_EvalClock(outcome, start))])
         outcome.total_s = time.perf_counter() - start
@@ -170,19 +200,27 @@ def main() -> None:
         contenders[algo] = lambda seed, a=algo: _ours(a, seed)
         contenders[f"{algo}_anchor"] = lambda seed, a=algo: _anchor(a, seed)
     results: dict[str, list[Outcome]] = {name: [] for name in contenders}
-    print(f"# {platform.node()}, {os.cpu_count()} CPUs, torch threads 1, "
-          f"load avg {os.getloadavg()[0]:.2f}; seeds 0..{n_seeds - 1}", flush=True)
+    print(
+        f"# {platform.node()}, {os.cpu_count()} CPUs, torch threads 1, "
+        f"load avg {os.getloadavg()[0]:.2f}; seeds 0..{n_seeds - 1}",
+        flush=True,
+    )
     for seed in range(n_seeds):
         names = list(contenders) if seed % 2 == 0 else list(reversed(contenders))
         for name in names:
             out = contenders[name](seed)
             results[name].append(out)
-            print(f"#   seed {seed} {name}: solve {_fmt(out.solve_s)} s at "
-                  f"{_fmt(out.solve_steps, 0)} steps, total {out.total_s:.1f} s / {out.steps} "
-                  f"steps, final {out.final:.1f}, evals {out.evals}", flush=True)
+            print(
+                f"#   seed {seed} {name}: solve {_fmt(out.solve_s)} s at "
+                f"{_fmt(out.solve_steps, 0)} steps, total {out.total_s:.1f} s / {out.steps} "
+                f"steps, final {out.final:.1f}, evals {out.evals}",
+                flush=True,
+            )
     print(f"# load avg at end {os.getloadavg()[0]:.2f}")
-    print("| contender | time to 475 (s) | steps to 475 | total wall (s) | final eval "
-          "(per seed) | time-to-solve ratio vs anchor |")
+    print(
+        "| contender | time to 475 (s) | steps to 475 | total wall (s) | final eval "
+        "(per seed) | time-to-solve ratio vs anchor |"
+    )
     print("|---|---:|---:|---:|---|---:|")
     summary: dict[str, Any] = {}
     for name, outs in results.items():
@@ -190,13 +228,17 @@ def main() -> None:
         anchor = results.get(f"{name}_anchor")
         ratio = (solve / _median([o.solve_s for o in anchor])) if anchor else math.nan
         finals = ", ".join(f"{o.final:.0f}" for o in outs)
-        print(f"| {name} | {_fmt(solve)} | {_fmt(_median([o.solve_steps for o in outs]), 0)} | "
-              f"{_median([o.total_s for o in outs]):.1f} | {finals} | "
-              f"{'' if math.isnan(ratio) else f'{ratio:.2f}'} |")
-        summary[name] = {"solve_s": [o.solve_s for o in outs],
-                         "solve_steps": [o.solve_steps for o in outs],
-                         "total_s": [round(o.total_s, 2) for o in outs],
-                         "final": [o.final for o in outs]}
+        print(
+            f"| {name} | {_fmt(solve)} | {_fmt(_median([o.solve_steps for o in outs]), 0)} | "
+            f"{_median([o.total_s for o in outs]):.1f} | {finals} | "
+            f"{'' if math.isnan(ratio) else f'{ratio:.2f}'} |"
+        )
+        summary[name] = {
+            "solve_s": [o.solve_s for o in outs],
+            "solve_steps": [o.solve_steps for o in outs],
+            "total_s": [round(o.total_s, 2) for o in outs],
+            "final": [o.final for o in outs],
+        }
     print("# json", json.dumps(summary).replace("Infinity", "null"))
 
 

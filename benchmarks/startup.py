@@ -65,8 +65,10 @@ class Case:
 def _cases(bare: Path) -> list[Case]:
     """Every command line: the references, then each app's modes next to its bare twin."""
     py = sys.executable
-    cases = [Case("python -c pass", (py, "-c", "pass")),
-             Case("python -c 'import torch'", (py, "-c", "import torch"))]
+    cases = [
+        Case("python -c pass", (py, "-c", "pass")),
+        Case("python -c 'import torch'", (py, "-c", "import torch")),
+    ]
     for app, hydra_cfg in APPS.items():
         modes: dict[str, list[str]] = {"--help": ["--help"]}
         if hydra_cfg is not None:
@@ -77,18 +79,26 @@ def _cases(bare: Path) -> list[Case]:
             twin = "python -c pass"
             if hydra_cfg is not None:
                 twin = f"bare hydra ({hydra_cfg[1]}) {mode}"
-                cases.append(Case(twin, (py, str(bare), *hydra_cfg, *args),
-                                  expect_rc=None if refused else 0))
-            cases.append(Case(f"{app} {mode}", (str(BIN / app), *args), twin=twin,
-                              expect_rc=None if refused else 0))
+                cases.append(
+                    Case(twin, (py, str(bare), *hydra_cfg, *args), expect_rc=None if refused else 0)
+                )
+            cases.append(
+                Case(
+                    f"{app} {mode}",
+                    (str(BIN / app), *args),
+                    twin=twin,
+                    expect_rc=None if refused else 0,
+                )
+            )
     return cases
 
 
 def _time_once(case: Case, cwd: Path) -> float:
     """Wall seconds of one run of ``case`` (its output is discarded)."""
     start = time.perf_counter()
-    done = subprocess.run(case.argv, cwd=cwd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        case.argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     elapsed = time.perf_counter() - start
     if case.expect_rc is not None and done.returncode != case.expect_rc:
         raise RuntimeError(f"{case.name}: exit {done.returncode}\n{done.stderr}")
@@ -113,16 +123,19 @@ def measure(repeats: int) -> tuple[list[Case], dict[str, float]]:
 
 def table(cases: list[Case], medians: dict[str, float]) -> str:
     """A Markdown table: each command, its twin and the difference, in seconds."""
-    rows = ["| command | median (s) | compared with | its median (s) | difference (s) |",
-            "|---|---:|---|---:|---:|"]
+    rows = [
+        "| command | median (s) | compared with | its median (s) | difference (s) |",
+        "|---|---:|---|---:|---:|",
+    ]
     for case in cases:
         if case.twin is None:
             if not case.name.startswith("bare hydra"):
                 rows.append(f"| `{case.name}` | {medians[case.name]:.3f} | | | |")
             continue
         mine, twin = medians[case.name], medians[case.twin]
-        rows.append(f"| `{case.name}` | {mine:.3f} | {case.twin} | {twin:.3f} | "
-                    f"{mine - twin:+.3f} |")
+        rows.append(
+            f"| `{case.name}` | {mine:.3f} | {case.twin} | {twin:.3f} | {mine - twin:+.3f} |"
+        )
     return "\n".join(rows)
 
 
@@ -135,8 +148,10 @@ def main() -> None:
     repeats = 2 if args.quick else args.repeats
     cases, medians = measure(repeats)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{repeats} repeats, load average {load:.2f} at the end")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{repeats} repeats, load average {load:.2f} at the end"
+    )
     print(table(cases, medians))
 
 

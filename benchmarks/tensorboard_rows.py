@@ -22,11 +22,24 @@ from stable_baselines3.common.logger import KVWriter, Logger, TensorBoardOutputF
 
 from rlgan.rl.run_logger import TensorBoardScalarsFormat
 
-KEYS = ("time/fps", "time/iterations", "time/time_elapsed", "time/total_timesteps",
-        "train/approx_kl", "train/clip_fraction", "train/clip_range", "train/entropy_loss",
-        "train/explained_variance", "train/learning_rate", "train/loss", "train/n_updates",
-        "train/policy_gradient_loss", "train/value_loss", "rollout/ep_len_mean",
-        "rollout/ep_rew_mean")
+KEYS = (
+    "time/fps",
+    "time/iterations",
+    "time/time_elapsed",
+    "time/total_timesteps",
+    "train/approx_kl",
+    "train/clip_fraction",
+    "train/clip_range",
+    "train/entropy_loss",
+    "train/explained_variance",
+    "train/learning_rate",
+    "train/loss",
+    "train/n_updates",
+    "train/policy_gradient_loss",
+    "train/value_loss",
+    "rollout/ep_len_mean",
+    "rollout/ep_rew_mean",
+)
 
 
 def log_rows(make_format: type[KVWriter], dumps: int) -> float:
@@ -48,16 +61,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--dumps", type=int, default=217)
     args = parser.parse_args()
-    sides = {"SB3 TensorBoardOutputFormat": TensorBoardOutputFormat,
-             "rlgan TensorBoardScalarsFormat": TensorBoardScalarsFormat}
+    sides = {
+        "SB3 TensorBoardOutputFormat": TensorBoardOutputFormat,
+        "rlgan TensorBoardScalarsFormat": TensorBoardScalarsFormat,
+    }
     times: dict[str, list[float]] = {name: [] for name in sides}
     for rep in range(args.repeats):
         order = list(sides) if rep % 2 == 0 else list(reversed(sides))
         for name in order:
             times[name].append(log_rows(sides[name], args.dumps))
     sb3, ours = (times[name] for name in sides)
-    print(f"# {platform.node()}, {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}; "
-          f"{args.dumps} dumps of {len(KEYS)} numbers, {args.repeats} repeats")
+    print(
+        f"# {platform.node()}, {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}; "
+        f"{args.dumps} dumps of {len(KEYS)} numbers, {args.repeats} repeats"
+    )
     print("| format | seconds (median) |\n|---|---:|")
     for name in sides:
         print(f"| {name} | {statistics.median(times[name]):.3f} |")

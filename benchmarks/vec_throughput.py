@@ -77,24 +77,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run (smoke test)")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--env-steps", type=int, default=None,
-                        help="env steps per timing (default 200000, quick 20000)")
+    parser.add_argument(
+        "--env-steps",
+        type=int,
+        default=None,
+        help="env steps per timing (default 200000, quick 20000)",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 64, 256])
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
     env_steps = args.env_steps or (20_000 if args.quick else 200_000)
 
-    print(f"# {platform.node()} {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}; "
-          f"{env_steps} env steps per timing, median of {repeats}")
-    print("| n_envs | DummyVecEnv steps/s | NativeVecEnv steps/s | ratio | raw native steps/s |"
-          " adapter / raw |")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}; "
+        f"{env_steps} env steps per timing, median of {repeats}"
+    )
+    print(
+        "| n_envs | DummyVecEnv steps/s | NativeVecEnv steps/s | ratio | raw native steps/s |"
+        " adapter / raw |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         r = measure(n, env_steps, repeats)
-        print(f"| {n} | {r['dummy']:,.0f} | {r['native_adapter']:,.0f} | "
-              f"{r['native_adapter'] / r['dummy']:.1f}x | {r['native_raw']:,.0f} | "
-              f"{r['native_adapter'] / r['native_raw']:.2f} |", flush=True)
+        print(
+            f"| {n} | {r['dummy']:,.0f} | {r['native_adapter']:,.0f} | "
+            f"{r['native_adapter'] / r['dummy']:.1f}x | {r['native_raw']:,.0f} | "
+            f"{r['native_adapter'] / r['native_raw']:.2f} |",
+            flush=True,
+        )
     print(f"# load avg at end {os.getloadavg()[0]:.2f}")
 
 

@@ -38,7 +38,8 @@ def _start_pygame() -> Any:
         raise ConfigError(
             f"Cannot open a window for render_mode='human': pygame could not start a video "
             f"driver ({err}). Use render_mode='rgb_array', a machine with a display, a "
-            "virtual one (Xvfb), or SDL_VIDEODRIVER=dummy.") from err
+            "virtual one (Xvfb), or SDL_VIDEODRIVER=dummy."
+        ) from err
     return pygame
 
 
@@ -61,12 +62,14 @@ class HumanWindow:
             return False
         pygame = self._pygame
         for event in pygame.event.get():
-            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
-                                             and event.key in (pygame.K_ESCAPE, pygame.K_q)):
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
+            ):
                 self.close()
                 return False
-        image = pygame.surfarray.make_surface(np.ascontiguousarray(frame[:, :, :3])
-                                              .transpose(1, 0, 2))
+        image = pygame.surfarray.make_surface(
+            np.ascontiguousarray(frame[:, :, :3]).transpose(1, 0, 2)
+        )
         if image.get_size() != self._surface.get_size():
             image = pygame.transform.scale(image, self._surface.get_size())
         self._surface.blit(image, (0, 0))

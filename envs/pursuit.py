@@ -42,8 +42,17 @@ DIRECTIONS = np.array(
 )
 DIRECTIONS[np.abs(DIRECTIONS) < 1e-12] = 0.0
 #: names of the discrete actions as seen on screen (north is drawn up)
-ACTION_NAMES = ("stay", "right", "up-right", "up", "up-left", "left", "down-left", "down",
-                "down-right")
+ACTION_NAMES = (
+    "stay",
+    "right",
+    "up-right",
+    "up",
+    "up-left",
+    "left",
+    "down-left",
+    "down",
+    "down-right",
+)
 #: (dx, dy) heading signs (x right, y up) -> discrete action
 HEADINGS = {(int(np.sign(x)), int(np.sign(y))): i for i, (x, y) in enumerate(DIRECTIONS)}
 
@@ -350,15 +359,20 @@ class PursuitEnv(CoreEnv):
         """Arrow keys -> actions (``gymnasium.utils.play``); held arrows add up (diagonals)."""
         pygame = import_pygame()  # only when someone plays
 
-        arrows = ((pygame.K_RIGHT, (1, 0)), (pygame.K_LEFT, (-1, 0)), (pygame.K_UP, (0, 1)),
-                  (pygame.K_DOWN, (0, -1)))
+        arrows = (
+            (pygame.K_RIGHT, (1, 0)),
+            (pygame.K_LEFT, (-1, 0)),
+            (pygame.K_UP, (0, 1)),
+            (pygame.K_DOWN, (0, -1)),
+        )
         mapping: dict[tuple[int, ...], Any] = {}
         for count in range(1, len(arrows) + 1):
             for combo in itertools.combinations(arrows, count):
                 dx, dy = (sum(step[axis] for _, step in combo) for axis in (0, 1))
                 keys = tuple(sorted(key for key, _ in combo))
-                mapping[keys] = (np.array([dx, dy], np.float32) if self.core.p.continuous
-                                 else HEADINGS[(dx, dy)])
+                mapping[keys] = (
+                    np.array([dx, dy], np.float32) if self.core.p.continuous else HEADINGS[(dx, dy)]
+                )
         return mapping
 
 

@@ -58,8 +58,9 @@ class _RegisterOnGymnasiumImport(MetaPathFinder):
     removes itself from ``sys.meta_path`` after it fired.
     """
 
-    def find_spec(self, fullname: str, path: object = None,
-                  target: ModuleType | None = None) -> ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: object = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         """The spec the other finders give for ``gymnasium``, with a registering loader."""
         if fullname != "gymnasium":
             return None
@@ -77,8 +78,9 @@ class _RegisterOnGymnasiumImport(MetaPathFinder):
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
-    def _others_spec(self, fullname: str, path: object,
-                     target: ModuleType | None) -> ModuleSpec | None:
+    def _others_spec(
+        self, fullname: str, path: object, target: ModuleType | None
+    ) -> ModuleSpec | None:
         """The spec of the first other finder on ``sys.meta_path`` that knows ``fullname``."""
         for finder in list(sys.meta_path):
             find = getattr(finder, "find_spec", None)

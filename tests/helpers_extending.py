@@ -55,7 +55,9 @@ class AppendConstant(gym.ObservationWrapper):
         box = env.observation_space
         self.observation_space = gym.spaces.Box(
             np.append(box.low, -np.inf).astype(np.float32),
-            np.append(box.high, np.inf).astype(np.float32), dtype=np.float32)
+            np.append(box.high, np.inf).astype(np.float32),
+            dtype=np.float32,
+        )
 
     def observation(self, observation):
         return np.append(observation, self.value).astype(np.float32)
@@ -73,8 +75,9 @@ class CountSteps(BaseCallback):
         return True
 
     def _on_training_end(self) -> None:
-        self.path.write_text(json.dumps({"tag": self.tag, "steps": self.steps,
-                                         "timesteps": int(self.num_timesteps)}))
+        self.path.write_text(
+            json.dumps({"tag": self.tag, "steps": self.steps, "timesteps": int(self.num_timesteps)})
+        )
 
 
 class TinyExtractor(BaseFeaturesExtractor):

@@ -22,13 +22,21 @@ ALLOWED: dict[str, set[str]] = {
     "rlgan.render": {"rlgan.common"},
     "rlgan.rl": {"rlgan.common", "rlgan.nets", "rlgan.envs"},
     "rlgan.gan": {"rlgan.common", "rlgan.nets", "rlgan.render"},
-    "rlgan.apps": {"rlgan.common", "rlgan.nets", "rlgan.envs", "rlgan.render", "rlgan.rl",
-                   "rlgan.gan"},
+    "rlgan.apps": {
+        "rlgan.common",
+        "rlgan.nets",
+        "rlgan.envs",
+        "rlgan.render",
+        "rlgan.rl",
+        "rlgan.gan",
+    },
     "rlgan.sweep": {"rlgan.common", "rlgan.rl", "rlgan.gan"},
 }
 #: Where each package's source lives (conf/ and envs/ are mapped into the package).
-SOURCES = {"rlgan.envs": ROOT / "envs", **{name: ROOT / name.replace(".", "/")
-                                           for name in ALLOWED if name != "rlgan.envs"}}
+SOURCES = {
+    "rlgan.envs": ROOT / "envs",
+    **{name: ROOT / name.replace(".", "/") for name in ALLOWED if name != "rlgan.envs"},
+}
 
 
 def _package_of(module: str) -> str | None:

@@ -20,24 +20,30 @@ RL_PRESETS = {"dqn_cartpole", "dqn_maze", "ppo_cartpole", "ppo_lunarlander", "pp
 GAN_PRESETS = {"gan_digits", "gan_grid25", "gan_ring8"}
 
 
-def _run(command: str, *args: str, cwd: Path, env: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: str, *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a console script of this environment in ``cwd``."""
-    return subprocess.run([str(BIN / command), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, env=env)
+    return subprocess.run(
+        [str(BIN / command), *args], cwd=cwd, capture_output=True, text=True, timeout=180, env=env
+    )
 
 
-@pytest.mark.parametrize(("command", "args", "says"), [
-    ("rlgan-rl", ["algo=nope"], "Could not find 'algo/nope'"),
-    ("rlgan-rl", ["foo=1"], "Key 'foo' is not in struct"),
-    ("rlgan-rl", ["algo=["], "no viable alternative"),
-    ("rlgan-rl", ["-m", "algo=ppo,nope"], "Could not find 'algo/nope'"),
-    ("rlgan-gan", ["data=nope"], "Could not find 'data/nope'"),
-    ("rlgan-gan", ["train.nope=1"], "Key 'nope' is not in struct"),
-    ("rlgan-watch", ["nope=1"], "Key 'nope' is not in struct"),
-])
-def test_hydra_bad_input_exits_2_without_traceback(command: str, args: list[str], says: str,
-                                                   tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "args", "says"),
+    [
+        ("rlgan-rl", ["algo=nope"], "Could not find 'algo/nope'"),
+        ("rlgan-rl", ["foo=1"], "Key 'foo' is not in struct"),
+        ("rlgan-rl", ["algo=["], "no viable alternative"),
+        ("rlgan-rl", ["-m", "algo=ppo,nope"], "Could not find 'algo/nope'"),
+        ("rlgan-gan", ["data=nope"], "Could not find 'data/nope'"),
+        ("rlgan-gan", ["train.nope=1"], "Key 'nope' is not in struct"),
+        ("rlgan-watch", ["nope=1"], "Key 'nope' is not in struct"),
+    ],
+)
+def test_hydra_bad_input_exits_2_without_traceback(
+    command: str, args: list[str], says: str, tmp_path: Path
+) -> None:
     done = _run(command, *args, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert says in done.stderr
@@ -54,8 +60,9 @@ def test_help_and_cfg_job_exit_0(command: str, tmp_path: Path) -> None:
     assert "app:" in job.stdout
 
 
-def _run_with_failing_train(module: str, error: str, tmp_path: Path,
-                            *args: str) -> subprocess.CompletedProcess[str]:
+def _run_with_failing_train(
+    module: str, error: str, tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``module``'s ``main`` with a ``train`` that raises ``error`` (a stand-in module)."""
     train_module = f"{module.rsplit('.', 1)[0]}.train"
     code = (
@@ -66,14 +73,17 @@ def _run_with_failing_train(module: str, error: str, tmp_path: Path,
         f"sys.modules[{train_module!r}] = types.SimpleNamespace(train=train)\n"
         f"from {module} import main\n"
         f"sys.argv = ['prog', *{list(args)!r}]\n"
-        "main()\n")
-    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=180)
+        "main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
 
 
 @pytest.mark.parametrize("module", ["rlgan.rl.cli", "rlgan.gan.cli"])
-def test_unexpected_error_in_training_keeps_traceback_and_exit_1(module: str,
-                                                                 tmp_path: Path) -> None:
+def test_unexpected_error_in_training_keeps_traceback_and_exit_1(
+    module: str, tmp_path: Path
+) -> None:
     done = _run_with_failing_train(module, "RuntimeError('boom in training')", tmp_path)
     assert done.returncode == 1, done.stderr
     assert "Traceback" in done.stderr and "boom in training" in done.stderr
@@ -97,35 +107,44 @@ def test_hydra_compact_error_inside_training_keeps_exit_1(tmp_path: Path) -> Non
 def _listed_options(stderr: str, group: str) -> set[str]:
     """The options Hydra's error lists for ``group`` ("Available options in 'group':")."""
     lines = stderr.splitlines()
-    start = next(i for i, line in enumerate(lines)
-                 if line.startswith(f"Available options in '{group}'"))
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith(f"Available options in '{group}'")
+    )
     options = set()
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("\t") or "provider=" in line:
             break
         options.add(line.strip())
     return options
 
 
-@pytest.mark.parametrize(("command", "group", "expected"), [
-    ("rlgan-rl", "experiment", RL_PRESETS),
-    ("rlgan-gan", "experiment", GAN_PRESETS),
-    ("rlgan-rl", "hparams_search", {"dqn_cartpole", "ppo_cartpole"}),
-    ("rlgan-gan", "hparams_search", {"gan_grid25"}),
-])
-def test_group_listing_offers_only_the_apps_presets(command: str, group: str,
-                                                    expected: set[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "group", "expected"),
+    [
+        ("rlgan-rl", "experiment", RL_PRESETS),
+        ("rlgan-gan", "experiment", GAN_PRESETS),
+        ("rlgan-rl", "hparams_search", {"dqn_cartpole", "ppo_cartpole"}),
+        ("rlgan-gan", "hparams_search", {"gan_grid25"}),
+    ],
+)
+def test_group_listing_offers_only_the_apps_presets(
+    command: str, group: str, expected: set[str], tmp_path: Path
+) -> None:
     done = _run(command, f"+{group}=nope", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert _listed_options(done.stderr, group) == expected
 
 
-@pytest.mark.parametrize(("command", "app", "theirs"), [
-    ("rlgan-rl", "rl", GAN_PRESETS),
-    ("rlgan-gan", "gan", RL_PRESETS),
-])
-def test_help_lists_the_apps_presets_as_found_on_disk(command: str, app: str, theirs: set[str],
-                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "app", "theirs"),
+    [
+        ("rlgan-rl", "rl", GAN_PRESETS),
+        ("rlgan-gan", "gan", RL_PRESETS),
+    ],
+)
+def test_help_lists_the_apps_presets_as_found_on_disk(
+    command: str, app: str, theirs: set[str], tmp_path: Path
+) -> None:
     """--help's preset header (static in conf/<app>.yaml) matches rlgan/<app>/presets/."""
     done = _run(command, "--help", cwd=tmp_path)
     presets = REPO / "rlgan" / app / "presets"
@@ -136,13 +155,17 @@ def test_help_lists_the_apps_presets_as_found_on_disk(command: str, app: str, th
     assert not any(name in done.stdout for name in theirs)
 
 
-@pytest.mark.parametrize(("command", "preset", "says"), [
-    ("rlgan-rl", "ppo_cartpole", "id: CartPole-v1"),
-    ("rlgan-rl", "dqn_maze", "id: rlgan/Maze-v0"),
-    ("rlgan-gan", "gan_grid25", "name: grid25"),
-])
-def test_existing_preset_spellings_still_work(command: str, preset: str, says: str,
-                                              tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "preset", "says"),
+    [
+        ("rlgan-rl", "ppo_cartpole", "id: CartPole-v1"),
+        ("rlgan-rl", "dqn_maze", "id: rlgan/Maze-v0"),
+        ("rlgan-gan", "gan_grid25", "name: grid25"),
+    ],
+)
+def test_existing_preset_spellings_still_work(
+    command: str, preset: str, says: str, tmp_path: Path
+) -> None:
     done = _run(command, f"+experiment={preset}", "--cfg", "job", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert says in done.stdout
@@ -164,11 +187,20 @@ def _fake_run(folder: Path, metrics: dict[str, object]) -> Path:
 
 def test_report_unknown_metric_lists_the_metrics_found(tmp_path: Path) -> None:
     for seed in (0, 1):
-        _fake_run(tmp_path / "sweep" / str(seed),
-                  {"app": "rl", "status": "ok", "seed": seed, "objective": "eval/mean_reward",
-                   "eval/mean_reward": 100.0 + seed, "wall_time_s": 3.0})
-    done = _run("rlgan-report", str(tmp_path / "sweep"), "--metric", "eval/nope",
-                "--no-plots", cwd=tmp_path)
+        _fake_run(
+            tmp_path / "sweep" / str(seed),
+            {
+                "app": "rl",
+                "status": "ok",
+                "seed": seed,
+                "objective": "eval/mean_reward",
+                "eval/mean_reward": 100.0 + seed,
+                "wall_time_s": 3.0,
+            },
+        )
+    done = _run(
+        "rlgan-report", str(tmp_path / "sweep"), "--metric", "eval/nope", "--no-plots", cwd=tmp_path
+    )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     message = done.stderr.strip()

@@ -80,8 +80,9 @@ def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path) -> None:
 
 
 def test_atomic_json_turns_non_finite_into_null(tmp_path) -> None:
-    path = atomic.atomic_write_json(tmp_path / "m.json",
-                                    {"a": float("nan"), "b": np.float32(2.5), "c": [float("inf")]})
+    path = atomic.atomic_write_json(
+        tmp_path / "m.json", {"a": float("nan"), "b": np.float32(2.5), "c": [float("inf")]}
+    )
     assert json.loads(path.read_text()) == {"a": None, "b": 2.5, "c": [None]}
 
 
@@ -134,8 +135,13 @@ def test_csv_logger_widens_header_and_keeps_rows(tmp_path) -> None:
 
 def test_plots_are_written(tmp_path) -> None:
     x = np.arange(10)
-    curve = plot_curves(tmp_path / "c.png", {"a": (x, x * 2.0, np.ones(10)), "b": (x, x, None)},
-                        xlabel="step", ylabel="r", hline=5)
+    curve = plot_curves(
+        tmp_path / "c.png",
+        {"a": (x, x * 2.0, np.ones(10)), "b": (x, x, None)},
+        xlabel="step",
+        ylabel="r",
+        hline=5,
+    )
     bars = plot_bars(tmp_path / "b.png", ["a", "b"], [1.0, 2.0], [0.1, 0.2], ylabel="r")
     for path in (curve, bars):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -162,12 +168,20 @@ def test_stop_request_turns_sigterm_into_a_flag_then_raises_on_the_second() -> N
 def test_source_checkout_without_install_finds_conf_and_envs(tmp_path) -> None:
     """A bare checkout on PYTHONPATH (no install) still imports rlgan.conf and rlgan.envs."""
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
-            "if 'editable' not in type(f).__module__.lower()]\n"
-            "import rlgan.conf, rlgan.envs; print(rlgan.conf.__file__)")
+    code = (
+        "import sys; sys.meta_path[:] = [f for f in sys.meta_path "
+        "if 'editable' not in type(f).__module__.lower()]\n"
+        "import rlgan.conf, rlgan.envs; print(rlgan.conf.__file__)"
+    )
     env = {**os.environ, "PYTHONPATH": repo}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip().endswith(os.path.join("conf", "__init__.py"))
 
 
@@ -196,9 +210,17 @@ class _Stream:
         return self.tty
 
 
-@pytest.mark.parametrize(("setting", "tty", "shown"), [
-    ("auto", True, True), ("auto", False, False), (True, False, True), ("true", False, True),
-    (False, True, False), ("False", True, False)])
+@pytest.mark.parametrize(
+    ("setting", "tty", "shown"),
+    [
+        ("auto", True, True),
+        ("auto", False, False),
+        (True, False, True),
+        ("true", False, True),
+        (False, True, False),
+        ("False", True, False),
+    ],
+)
 def test_progress_bar_setting_is_shared_by_both_runners(setting, tty, shown) -> None:
     from rlgan.common.progress import want_progress
 

@@ -19,21 +19,25 @@ from rlgan.common.config_keys import group_options
 def _presets(app: str) -> list[str]:
     """The ``+experiment=`` presets shipped beside an app's code."""
     folder = files(f"rlgan.{app}.presets").joinpath("experiment")
-    return sorted(e.name.removesuffix(".yaml") for e in folder.iterdir()
-                  if e.name.endswith(".yaml"))
+    return sorted(
+        e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml")
+    )
 
 
 def _needs_box2d(overrides: list[str]) -> bool:
     return any("lunarlander" in o for o in overrides) and find_spec("Box2D") is None
 
 
-RL_CASES = ([[f"+experiment={p}"] for p in _presets("rl")]
-            + [[f"algo={a}", "env=pendulum" if a in ("sac", "td3") else "env=cartpole"]
-               for a in sorted(group_options("algo"))]
-            + [["algo=ppo", f"env={e}"] for e in sorted(group_options("env"))]
-            + [["algo=ppo", f"net={n}"] for n in sorted(group_options("net")) if n != "cnn"]
-            + [["algo=ppo", "env=maze", "env.kwargs.obs_type=pixels", "net=cnn",
-                "algo.policy=CnnPolicy"]])
+RL_CASES = (
+    [[f"+experiment={p}"] for p in _presets("rl")]
+    + [
+        [f"algo={a}", "env=pendulum" if a in ("sac", "td3") else "env=cartpole"]
+        for a in sorted(group_options("algo"))
+    ]
+    + [["algo=ppo", f"env={e}"] for e in sorted(group_options("env"))]
+    + [["algo=ppo", f"net={n}"] for n in sorted(group_options("net")) if n != "cnn"]
+    + [["algo=ppo", "env=maze", "env.kwargs.obs_type=pixels", "net=cnn", "algo.policy=CnnPolicy"]]
+)
 
 
 @pytest.mark.parametrize("overrides", RL_CASES, ids=lambda o: " ".join(o))
@@ -49,8 +53,9 @@ def test_every_rl_option_and_preset_builds_its_model(overrides: list[str]) -> No
     env = make_vec_env(cfg.env, int(cfg.env.n_envs), 0, checked.vectorization)
     try:
         model = build_model(cfg, checked, env, "cpu")
-        assert type(model).__name__.lower().replace("-", "") == \
-            str(cfg.algo.name).lower().replace("_", "")
+        assert type(model).__name__.lower().replace("-", "") == str(cfg.algo.name).lower().replace(
+            "_", ""
+        )
         assert model.n_envs == int(cfg.env.n_envs)
     finally:
         env.close()

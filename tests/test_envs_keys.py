@@ -10,8 +10,11 @@ import pygame
 import pytest
 
 ARROWS = (pygame.K_UP, pygame.K_DOWN, pygame.K_LEFT, pygame.K_RIGHT)
-CASES = [("rlgan/Pursuit-v0", {}), ("rlgan/Pursuit-v0", {"continuous": True}),
-         ("rlgan/Maze-v0", {})]
+CASES = [
+    ("rlgan/Pursuit-v0", {}),
+    ("rlgan/Pursuit-v0", {"continuous": True}),
+    ("rlgan/Maze-v0", {}),
+]
 
 
 def _validate_like_gymnasium_play(env: gym.Env, keys_to_action: dict) -> None:
@@ -57,9 +60,12 @@ def test_continuous_pursuit_map_gives_the_eight_headings() -> None:
 def test_maze_map_is_one_arrow_per_move_and_turn_based() -> None:
     env = gym.make("rlgan/Maze-v0").unwrapped
     keys_to_action = env.get_keys_to_action()
-    assert keys_to_action == {(pygame.K_UP,): 0, (pygame.K_RIGHT,): 1, (pygame.K_DOWN,): 2,
-                              (pygame.K_LEFT,): 3}
+    assert keys_to_action == {
+        (pygame.K_UP,): 0,
+        (pygame.K_RIGHT,): 1,
+        (pygame.K_DOWN,): 2,
+        (pygame.K_LEFT,): 3,
+    }
     assert env.play_noop is None  # one move per key press
-    assert [env.action_names[a] for a in keys_to_action.values()] == ["up", "right", "down",
-                                                                     "left"]
+    assert [env.action_names[a] for a in keys_to_action.values()] == ["up", "right", "down", "left"]
     np.testing.assert_array_equal(sorted(keys_to_action.values()), range(env.action_space.n))

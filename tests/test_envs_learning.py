@@ -45,9 +45,18 @@ def test_ppo_learns_pursuit_with_one_pursuer_in_a_short_budget() -> None:
     kwargs = {"num_pursuers": 1}
     env = NativeVecEnv("rlgan/Pursuit-v0", 32, 0, kwargs)
     model = PPO(
-        "MlpPolicy", env, n_steps=32, batch_size=512, n_epochs=5, learning_rate=2e-3,
-        gamma=0.98, gae_lambda=0.9, ent_coef=0.005, policy_kwargs={"net_arch": [64, 64]},
-        seed=0, device="cpu",
+        "MlpPolicy",
+        env,
+        n_steps=32,
+        batch_size=512,
+        n_epochs=5,
+        learning_rate=2e-3,
+        gamma=0.98,
+        gae_lambda=0.9,
+        ent_coef=0.005,
+        policy_kwargs={"net_arch": [64, 64]},
+        seed=0,
+        device="cpu",
     )
     model.learn(60_000)
     random = success_rate("rlgan/Pursuit-v0", kwargs, None, EVAL_EPISODES)
@@ -63,10 +72,21 @@ def test_dqn_learns_a_small_maze_in_a_short_budget() -> None:
     kwargs = {"size": 3}
     env = NativeVecEnv("rlgan/Maze-v0", 8, 0, kwargs)
     model = DQN(
-        "MlpPolicy", env, learning_rate=1e-3, buffer_size=50_000, learning_starts=1_000,
-        batch_size=64, gamma=0.95, train_freq=2, gradient_steps=2,
-        target_update_interval=250, exploration_fraction=0.3, exploration_final_eps=0.02,
-        policy_kwargs={"net_arch": [128, 128]}, seed=0, device="cpu",
+        "MlpPolicy",
+        env,
+        learning_rate=1e-3,
+        buffer_size=50_000,
+        learning_starts=1_000,
+        batch_size=64,
+        gamma=0.95,
+        train_freq=2,
+        gradient_steps=2,
+        target_update_interval=250,
+        exploration_fraction=0.3,
+        exploration_final_eps=0.02,
+        policy_kwargs={"net_arch": [128, 128]},
+        seed=0,
+        device="cpu",
     )
     model.learn(15_000)
     random = success_rate("rlgan/Maze-v0", kwargs, None, EVAL_EPISODES)

@@ -123,7 +123,9 @@ def test_reset_mask_resets_only_masked_envs_like_autoreset() -> None:
 def test_vector_render_rgb_array_gives_one_frame_per_env() -> None:
     """The vector env renders (N, H, W, 3) uint8 frames."""
     venv = gym.make_vec(
-        "rlgan/Pursuit-v0", num_envs=3, vectorization_mode="vector_entry_point",
+        "rlgan/Pursuit-v0",
+        num_envs=3,
+        vectorization_mode="vector_entry_point",
         render_mode="rgb_array",
     )
     venv.reset(seed=0)

@@ -19,10 +19,20 @@ from rlgan.gan import toy2d
 from rlgan.gan.data2d import MixtureData, ShapeData
 from rlgan.gan.train import train
 
-TINY = ["model=mlp", "model.g_hidden=[16]", "model.d_hidden=[16]", "train.iterations=6",
-        "train.batch_size=32", "train.log_every=3", "eval.freq=3",
-        "train.sample_every=6", "checkpoint.freq=6", "eval.n_samples=200",
-        "progress_bar=false", "log.tensorboard=false"]
+TINY = [
+    "model=mlp",
+    "model.g_hidden=[16]",
+    "model.d_hidden=[16]",
+    "train.iterations=6",
+    "train.batch_size=32",
+    "train.log_every=3",
+    "eval.freq=3",
+    "train.sample_every=6",
+    "checkpoint.freq=6",
+    "eval.n_samples=200",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
 
 
 class Triangle(MixtureData):
@@ -46,13 +56,20 @@ class Square(ShapeData):
         return (points + self.noise * rng.standard_normal((n, 2))).astype(np.float32)
 
 
-@pytest.mark.parametrize(("target", "base", "expected"), [
-    ("test_gan_extending.Triangle", "ring8", {"eval/modes_covered", "eval/high_quality_frac",
-                                              "eval/reverse_kl", "eval/sliced_w1"}),
-    ("test_gan_extending.Square", "moons", {"eval/sliced_w1"}),
-])
-def test_a_user_data_set_trains_evaluates_and_draws(tmp_path: Path, target: str, base: str,
-                                                    expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("target", "base", "expected"),
+    [
+        (
+            "test_gan_extending.Triangle",
+            "ring8",
+            {"eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl", "eval/sliced_w1"},
+        ),
+        ("test_gan_extending.Square", "moons", {"eval/sliced_w1"}),
+    ],
+)
+def test_a_user_data_set_trains_evaluates_and_draws(
+    tmp_path: Path, target: str, base: str, expected: set[str]
+) -> None:
     cfg = compose_config("gan", [f"data={base}", f"data._target_={target}", *TINY])
     train(cfg, run_dir=tmp_path)
     metrics = json.loads((tmp_path / "metrics.json").read_text())

@@ -62,8 +62,7 @@ def test_fid_and_kid_separate_real_from_noise(digits: torch.Tensor) -> None:
     assert same["eval/fid"] < mixed["eval/fid"] < noise["eval/fid"]
 
 
-def test_real_features_are_computed_once_and_kid_subsets_are_clamped(
-        digits: torch.Tensor) -> None:
+def test_real_features_are_computed_once_and_kid_subsets_are_clamped(digits: torch.Tensor) -> None:
     net = TinyFeatures()
     metrics = InceptionMetrics(digits, net, kid_subset_size=1000)
     assert net.seen == 400
@@ -101,8 +100,9 @@ def packages_present(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inception_metrics, "module_available", lambda name: True)
 
 
-def _refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overrides: list[str],
-             message: str) -> ConfigError:
+def _refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overrides: list[str], message: str
+) -> ConfigError:
     def no_data(cfg: object) -> None:
         raise AssertionError("the data was built before the config was checked")
 
@@ -113,32 +113,39 @@ def _refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, overrides: list[st
     return info.value
 
 
-def test_inception_on_2d_data_is_refused(tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    err = _refused(tmp_path, monkeypatch, ["data=ring8", "model=mlp"],
-                   r"eval\.inception=true for data=ring8")
+def test_inception_on_2d_data_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    err = _refused(
+        tmp_path, monkeypatch, ["data=ring8", "model=mlp"], r"eval\.inception=true for data=ring8"
+    )
     assert "digits" in str(err) and "cifar10" in str(err)
 
 
-def test_missing_torchmetrics_names_the_extra(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_torchmetrics_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "torchmetrics", None)
     assert not inception_metrics.module_available("torchmetrics")
     _refused(tmp_path, monkeypatch, [], r'pip install "rlgan\[metrics\]"')
 
 
-def test_missing_torch_fidelity_names_the_vision_extra(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_torch_fidelity_names_the_vision_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "torch_fidelity", None)
     err = _refused(tmp_path, monkeypatch, [], "torch-fidelity")
     assert "torchvision" in str(err) and "vision" in str(err)
 
 
-def test_missing_weights_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         no_hub_cache: Path, packages_present: None) -> None:
+def test_missing_weights_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_hub_cache: Path, packages_present: None
+) -> None:
     missing = tmp_path / "nowhere" / "inception.pth"
-    err = _refused(tmp_path, monkeypatch, [f"eval.inception_weights={missing}"],
-                   r"Invalid eval\.inception_weights=.*nowhere/inception\.pth")
+    err = _refused(
+        tmp_path,
+        monkeypatch,
+        [f"eval.inception_weights={missing}"],
+        r"Invalid eval\.inception_weights=.*nowhere/inception\.pth",
+    )
     assert "never downloaded" in str(err) and inception_metrics.WEIGHTS_URL in str(err)
     err = _refused(tmp_path, monkeypatch, [], "eval.inception_weights is not set")
     assert str(no_hub_cache / "hub" / "checkpoints") in str(err)
@@ -152,18 +159,21 @@ def test_weights_default_to_the_hub_cache(no_hub_cache: Path, packages_present: 
     assert inception_metrics.check_config(compose_config("gan", [])) is None
 
 
-def test_bad_kid_subset_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        packages_present: None) -> None:
+def test_bad_kid_subset_size_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packages_present: None
+) -> None:
     _refused(tmp_path, monkeypatch, ["eval.kid_subset_size=1"], r"eval\.kid_subset_size=1")
 
 
 def test_inception_network_feeds_bytes_and_names_unloadable_weights(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import torchmetrics.image.fid as fid
 
     class FakeInception(nn.Module):
-        def __init__(self, name: str, features_list: list[str],
-                     feature_extractor_weights_path: str) -> None:
+        def __init__(
+            self, name: str, features_list: list[str], feature_extractor_weights_path: str
+        ) -> None:
             super().__init__()
             if feature_extractor_weights_path.endswith("bad.pth"):
                 raise RuntimeError("invalid load key")
@@ -179,9 +189,9 @@ def test_inception_network_feeds_bytes_and_names_unloadable_weights(
         inception_metrics.InceptionFeatures("bad.pth")
 
 
-def test_short_digits_run_reports_fid_and_kid(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              packages_present: None) -> None:
+def test_short_digits_run_reports_fid_and_kid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packages_present: None
+) -> None:
     weights = tmp_path / "weights.pth"
     weights.write_bytes(b"")
     loaded: list[Path] = []
@@ -191,12 +201,25 @@ def test_short_digits_run_reports_fid_and_kid(tmp_path: Path,
         return TinyFeatures()
 
     monkeypatch.setattr(inception_metrics, "InceptionFeatures", tiny_network)
-    cfg = compose_config("gan", [
-        "train.iterations=20", "train.log_every=10", "eval.freq=10",
-        "train.sample_every=20", "checkpoint.freq=20", "progress_bar=false",
-        "model.base_channels=8", "eval.n_samples=200", f"data.cache_dir={tmp_path / 'cache'}",
-        "data.classifier_steps=20", "eval.inception=true", f"eval.inception_weights={weights}",
-        "eval.kid_subset_size=50", "objective=eval/fid"])
+    cfg = compose_config(
+        "gan",
+        [
+            "train.iterations=20",
+            "train.log_every=10",
+            "eval.freq=10",
+            "train.sample_every=20",
+            "checkpoint.freq=20",
+            "progress_bar=false",
+            "model.base_channels=8",
+            "eval.n_samples=200",
+            f"data.cache_dir={tmp_path / 'cache'}",
+            "data.classifier_steps=20",
+            "eval.inception=true",
+            f"eval.inception_weights={weights}",
+            "eval.kid_subset_size=50",
+            "objective=eval/fid",
+        ],
+    )
     value = train(cfg, run_dir=tmp_path / "run")
     assert loaded == [weights]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -22,18 +22,31 @@ from rlgan.gan.train import train
 
 pytestmark = pytest.mark.slow
 
-GRID_BUDGET = ["+experiment=gan_grid25", "train.iterations=3000", "train.batch_size=128",
-               "eval.freq=3000", "train.sample_every=3000",
-               "checkpoint.freq=3000", "progress_bar=false",
-               "log.tensorboard=false"]
-LOSS_EXTRAS = {"ns": ["loss.r1_gamma=1.0"], "hinge": ["loss.r1_gamma=1.0"],
-               "lsgan": ["loss.r1_gamma=1.0"],
-               "wgan_gp": ["train.lr_g=1e-3", "train.lr_d=1e-3", "loss.gp_weight=1.0"]}
+GRID_BUDGET = [
+    "+experiment=gan_grid25",
+    "train.iterations=3000",
+    "train.batch_size=128",
+    "eval.freq=3000",
+    "train.sample_every=3000",
+    "checkpoint.freq=3000",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
+LOSS_EXTRAS = {
+    "ns": ["loss.r1_gamma=1.0"],
+    "hinge": ["loss.r1_gamma=1.0"],
+    "lsgan": ["loss.r1_gamma=1.0"],
+    "wgan_gp": ["train.lr_g=1e-3", "train.lr_d=1e-3", "loss.gp_weight=1.0"],
+}
 # (min modes covered, max reverse KL, min high-quality fraction) after the budget; WGAN-GP
 # covers the modes more slowly (measured at 3,000 iterations: ns 25 / 0.05 / 60%, hinge
 # 25 / 0.21 / 38%, lsgan 25 / 0.23 / 47%, wgan_gp 21 / 0.60 / 8.5%).
-THRESHOLDS = {"ns": (22, 0.4, 0.25), "hinge": (22, 0.4, 0.25), "lsgan": (22, 0.4, 0.25),
-              "wgan_gp": (17, 0.9, 0.04)}
+THRESHOLDS = {
+    "ns": (22, 0.4, 0.25),
+    "hinge": (22, 0.4, 0.25),
+    "lsgan": (22, 0.4, 0.25),
+    "wgan_gp": (17, 0.9, 0.04),
+}
 
 
 def _untrained(cfg, data) -> dict[str, float]:  # noqa: ANN001
@@ -61,9 +74,17 @@ def test_every_loss_covers_grid25_modes(tmp_path: Path, loss: str) -> None:
 
 def test_dcgan_learns_digits(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    cfg = compose_config("gan", ["train.iterations=500", "eval.freq=500",
-                                 "train.sample_every=500", "progress_bar=false",
-                                 "log.tensorboard=false", f"data.cache_dir={cache}"])
+    cfg = compose_config(
+        "gan",
+        [
+            "train.iterations=500",
+            "eval.freq=500",
+            "train.sample_every=500",
+            "progress_bar=false",
+            "log.tensorboard=false",
+            f"data.cache_dir={cache}",
+        ],
+    )
     data = build_data(cfg.data)
     evaluator = ClassifierEvaluator(data, cache, int(cfg.data.classifier_steps))
     torch.manual_seed(0)

@@ -24,10 +24,20 @@ from rlgan.gan.settings import EvalSettings
 from rlgan.gan.train import available_metrics, train
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 
-TINY_2D = ["data=grid25", "model=mlp", "model.g_hidden=[32,32]", "model.d_hidden=[32,32]",
-           "train.batch_size=64", "train.log_every=5", "eval.freq=10",
-           "train.sample_every=20", "checkpoint.freq=10", "eval.n_samples=500",
-           "progress_bar=false", "log.tensorboard=false"]
+TINY_2D = [
+    "data=grid25",
+    "model=mlp",
+    "model.g_hidden=[32,32]",
+    "model.d_hidden=[32,32]",
+    "train.batch_size=64",
+    "train.log_every=5",
+    "eval.freq=10",
+    "train.sample_every=20",
+    "checkpoint.freq=10",
+    "eval.n_samples=500",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +63,19 @@ def _assert_every_objective_is_finite(cfg, run_dir: Path) -> list[str]:  # noqa:
 
 
 def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Path) -> None:
-    cfg = compose_config("gan", ["train.iterations=20", "train.log_every=5",
-                                 "eval.freq=10", "train.sample_every=10",
-                                 "checkpoint.freq=10", "model.base_channels=16",
-                                 f"data.cache_dir={gan_cache}", "data.classifier_steps=150"])
+    cfg = compose_config(
+        "gan",
+        [
+            "train.iterations=20",
+            "train.log_every=5",
+            "eval.freq=10",
+            "train.sample_every=10",
+            "checkpoint.freq=10",
+            "model.base_channels=16",
+            f"data.cache_dir={gan_cache}",
+            "data.classifier_steps=150",
+        ],
+    )
     assert cfg.data.name == "digits" and cfg.model.name == "dcgan"
     value = train(cfg, run_dir=tmp_path)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
@@ -68,16 +87,28 @@ def test_digits_default_run_leaves_every_artefact(tmp_path: Path, gan_cache: Pat
     assert metrics["eval/fd_real"] < metrics["eval/fd_classifier"]
     names = _assert_every_objective_is_finite(cfg, tmp_path)
     assert {"eval/fd_classifier", "eval/class_kl", "loss/d", "loss/g"} <= set(names)
-    for rel in (".hydra/config.yaml", "samples/step_000000.png", "samples/step_000020.png",
-                "samples/timeline.gif", "plots/losses.png", "plots/metrics.png",
-                "progress.csv"):
+    for rel in (
+        ".hydra/config.yaml",
+        "samples/step_000000.png",
+        "samples/step_000020.png",
+        "samples/timeline.gif",
+        "plots/losses.png",
+        "plots/metrics.png",
+        "progress.csv",
+    ):
         assert (tmp_path / rel).is_file(), rel
     assert list((tmp_path / "tb").iterdir())
     rows = read_csv(tmp_path / "progress.csv")
     assert [int(r["step"]) for r in rows] == [5, 10, 15, 20]
     state = torch.load(latest_checkpoint(tmp_path, ".pt")[1], weights_only=True)
-    assert state["step"] == 20 and {"generator", "discriminator", "ema", "opt_g", "opt_d",
-                                    "rng"} <= set(state)
+    assert state["step"] == 20 and {
+        "generator",
+        "discriminator",
+        "ema",
+        "opt_g",
+        "opt_d",
+        "rng",
+    } <= set(state)
     assert (gan_cache / "classifiers").is_dir()
 
 
@@ -86,7 +117,8 @@ def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def test_interrupt_then_resume_matches_an_uninterrupted_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     straight = tmp_path / "straight"
     train(compose_config("gan", _tiny(30)), run_dir=straight)
 
@@ -118,13 +150,19 @@ def test_interrupt_then_resume_matches_an_uninterrupted_run(
         assert torch.equal(tensor, resumed[key]), key
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ("grid25", {"eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl",
-                "eval/sliced_w1"}),
-    ("moons", {"eval/sliced_w1"}),
-])
-def test_every_2d_objective_comes_back_finite(tmp_path: Path, data: str,
-                                              expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            "grid25",
+            {"eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl", "eval/sliced_w1"},
+        ),
+        ("moons", {"eval/sliced_w1"}),
+    ],
+)
+def test_every_2d_objective_comes_back_finite(
+    tmp_path: Path, data: str, expected: set[str]
+) -> None:
     cfg = compose_config("gan", _tiny(5, f"data={data}", "eval.n_samples=200"))
     train(cfg, run_dir=tmp_path)
     names = _assert_every_objective_is_finite(cfg, tmp_path)
@@ -132,13 +170,24 @@ def test_every_2d_objective_comes_back_finite(tmp_path: Path, data: str,
 
 
 def test_interrupt_then_resume_matches_with_batchnorm(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gan_cache: Path) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gan_cache: Path
+) -> None:
     """The digits DCGAN (BatchNorm in G, generator EMA) resumes bit for bit."""
-    overrides = ["model=dcgan", "model.base_channels=8", "train.iterations=12",
-                 "train.batch_size=32", "train.log_every=4", "eval.freq=6",
-                 "train.sample_every=6", "checkpoint.freq=6", "eval.n_samples=100",
-                 "progress_bar=false", "log.tensorboard=false", "data.classifier_steps=50",
-                 f"data.cache_dir={gan_cache}"]
+    overrides = [
+        "model=dcgan",
+        "model.base_channels=8",
+        "train.iterations=12",
+        "train.batch_size=32",
+        "train.log_every=4",
+        "eval.freq=6",
+        "train.sample_every=6",
+        "checkpoint.freq=6",
+        "eval.n_samples=100",
+        "progress_bar=false",
+        "log.tensorboard=false",
+        "data.classifier_steps=50",
+        f"data.cache_dir={gan_cache}",
+    ]
     straight = tmp_path / "straight"
     train(compose_config("gan", overrides), run_dir=straight)
 
@@ -166,13 +215,15 @@ def test_interrupt_then_resume_matches_with_batchnorm(
 
 
 def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = GanTrainer.train_step
 
     def poisoned(self: GanTrainer) -> dict[str, float]:
         if self.step == 14:
-            monkeypatch.setattr(NonSaturatingLoss, "generator_loss",
-                                lambda _self, s: s.mean() * float("nan"))
+            monkeypatch.setattr(
+                NonSaturatingLoss, "generator_loss", lambda _self, s: s.mean() * float("nan")
+            )
         return original(self)
 
     monkeypatch.setattr(GanTrainer, "train_step", poisoned)
@@ -186,19 +237,23 @@ def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
     assert all(torch.isfinite(t).all() for t in state["generator"].values())
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (["data=grid25", "model=dcgan"], "model=mlp"),
-    (["model.base_channels=8", "data.image_size=10"], "data.image_size"),
-    (["train.lr_schedule=cosine"], "constant, linear"),
-    (["train.ema=1.5"], "train.ema"),
-    (["train.batch_size=0"], "train.batch_size"),
-    (["progress_bar=yes"], "progress_bar='yes'.*auto, true, false"),
-    (["data=ring8", "model=mlp", "loss.r1_every=0"], "loss.r1_every=0"),
-    (["objective=eval/fid"], "eval/fd_classifier"),
-    (["resume=/nonexistent/run"], "no such folder"),
-])
-def test_bad_config_fails_before_training(tmp_path: Path, overrides: list[str],
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["data=grid25", "model=dcgan"], "model=mlp"),
+        (["model.base_channels=8", "data.image_size=10"], "data.image_size"),
+        (["train.lr_schedule=cosine"], "constant, linear"),
+        (["train.ema=1.5"], "train.ema"),
+        (["train.batch_size=0"], "train.batch_size"),
+        (["progress_bar=yes"], "progress_bar='yes'.*auto, true, false"),
+        (["data=ring8", "model=mlp", "loss.r1_every=0"], "loss.r1_every=0"),
+        (["objective=eval/fid"], "eval/fd_classifier"),
+        (["resume=/nonexistent/run"], "no such folder"),
+    ],
+)
+def test_bad_config_fails_before_training(
+    tmp_path: Path, overrides: list[str], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         train(compose_config("gan", overrides), run_dir=tmp_path)
     assert not (tmp_path / "progress.csv").exists()
@@ -207,18 +262,33 @@ def test_bad_config_fails_before_training(tmp_path: Path, overrides: list[str],
 def test_cli_prints_one_paragraph_for_bad_input(tmp_path: Path) -> None:
     env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
     result = subprocess.run(
-        [sys.executable, "-m", "rlgan.gan.cli", "data=folder", f"data.root={tmp_path}",
-         f"hydra.run.dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, env=env, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "rlgan.gan.cli",
+            "data=folder",
+            f"data.root={tmp_path}",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "rlgan-gan: error: Invalid data.root" in result.stderr
     assert "holds no images" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_loss_variants_run_with_penalties(tmp_path: Path) -> None:
-    for i, extra in enumerate((["loss=wgan_gp", "train.d_steps=2"], ["loss=hinge",
-                               "model.spectral_norm=true"], ["loss=lsgan", "train.ema=0.9"],
-                               ["loss=ns", "loss.r1_gamma=1.0", "data=moons"])):
+    for i, extra in enumerate(
+        (
+            ["loss=wgan_gp", "train.d_steps=2"],
+            ["loss=hinge", "model.spectral_norm=true"],
+            ["loss=lsgan", "train.ema=0.9"],
+            ["loss=ns", "loss.r1_gamma=1.0", "data=moons"],
+        )
+    ):
         run = tmp_path / str(i)
         train(compose_config("gan", _tiny(6, *extra)), run_dir=run)
         rows = read_csv(run / "progress.csv")
@@ -267,27 +337,50 @@ def test_real_live_view_runs_headless(tmp_path: Path) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(live.LiveGANView, "update", counting)
-        cfg = compose_config("gan", ["train.iterations=4", "model.base_channels=8",
-                                     "render.live=true", "render.every=2",
-                                     "progress_bar=false", "log.tensorboard=false",
-                                     f"data.cache_dir={tmp_path / 'cache'}",
-                                     "data.classifier_steps=5"])
+        cfg = compose_config(
+            "gan",
+            [
+                "train.iterations=4",
+                "model.base_channels=8",
+                "render.live=true",
+                "render.every=2",
+                "progress_bar=false",
+                "log.tensorboard=false",
+                f"data.cache_dir={tmp_path / 'cache'}",
+                "data.classifier_steps=5",
+            ],
+        )
         train(cfg, run_dir=tmp_path / "run")
     assert drawn and drawn[-1] >= 1
 
 
-def test_old_knob_spellings_still_work_with_a_warning(tmp_path: Path,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
-    old = [o for o in _tiny(10) if not o.startswith(("eval.freq", "checkpoint.freq",
-                                                     "log.tensorboard"))]
-    cfg = compose_config("gan", [*old, "train.eval_every=5", "train.checkpoint_every=5",
-                                 "train.keep_checkpoints=0", "train.tensorboard=false"])
+def test_old_knob_spellings_still_work_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = [
+        o
+        for o in _tiny(10)
+        if not o.startswith(("eval.freq", "checkpoint.freq", "log.tensorboard"))
+    ]
+    cfg = compose_config(
+        "gan",
+        [
+            *old,
+            "train.eval_every=5",
+            "train.checkpoint_every=5",
+            "train.keep_checkpoints=0",
+            "train.tensorboard=false",
+        ],
+    )
     with caplog.at_level("WARNING"):
         train(cfg, run_dir=tmp_path)
     assert "train.eval_every is deprecated" in caplog.text
     assert [step for step, _ in list_checkpoints(tmp_path, ".pt")] == [5, 10]
-    assert [int(r["step"]) for r in read_csv(tmp_path / "progress.csv")
-            if r.get("eval/high_quality_frac")] == [5, 10]
+    assert [
+        int(r["step"])
+        for r in read_csv(tmp_path / "progress.csv")
+        if r.get("eval/high_quality_frac")
+    ] == [5, 10]
     assert not (tmp_path / "tb").exists()
     saved = (tmp_path / ".hydra" / "config.yaml").read_text()
     assert "freq: 5" in saved and "eval_every: null" in saved
@@ -299,9 +392,12 @@ def test_a_run_saved_with_the_old_spellings_still_resumes(tmp_path: Path) -> Non
     train(compose_config("gan", _tiny(10)), run_dir=tmp_path)
     config = tmp_path / ".hydra" / "config.yaml"
     saved = yaml.safe_load(config.read_text())
-    saved["train"].update(eval_every=saved["eval"].pop("freq"),
-                          checkpoint_every=saved.pop("checkpoint")["freq"],
-                          keep_checkpoints=0, tensorboard=saved.pop("log")["tensorboard"])
+    saved["train"].update(
+        eval_every=saved["eval"].pop("freq"),
+        checkpoint_every=saved.pop("checkpoint")["freq"],
+        keep_checkpoints=0,
+        tensorboard=saved.pop("log")["tensorboard"],
+    )
     config.write_text(yaml.safe_dump(saved))  # as an older rlgan wrote it
     train(compose_config("gan", [f"resume={tmp_path}", "train.iterations=20"]))
     metrics = json.loads((tmp_path / "metrics.json").read_text())

@@ -98,14 +98,16 @@ def test_class_metrics_coverage_and_kl() -> None:
     assert metrics["class_kl"] == pytest.approx(math.log(4))
 
 
-@pytest.mark.parametrize(("name", "cls", "d_expected", "g_expected"), [
-    ("ns", NonSaturatingLoss, 2 * math.log(2), math.log(2)),
-    ("hinge", HingeLoss, 2.0, 0.0),
-    ("wgan_gp", WassersteinGPLoss, 0.0, 0.0),
-    ("lsgan", LeastSquaresLoss, 0.5, 0.5),
-])
-def test_losses_at_zero_scores(name: str, cls: type, d_expected: float,
-                               g_expected: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "cls", "d_expected", "g_expected"),
+    [
+        ("ns", NonSaturatingLoss, 2 * math.log(2), math.log(2)),
+        ("hinge", HingeLoss, 2.0, 0.0),
+        ("wgan_gp", WassersteinGPLoss, 0.0, 0.0),
+        ("lsgan", LeastSquaresLoss, 0.5, 0.5),
+    ],
+)
+def test_losses_at_zero_scores(name: str, cls: type, d_expected: float, g_expected: float) -> None:
     loss = _loss(name)
     assert type(loss) is cls and loss.name == name
     zeros = torch.zeros(8)
@@ -145,20 +147,25 @@ def test_train_settings_are_typed_and_checked_once() -> None:
     settings = TrainSettings.from_config(cfg.train)
     assert settings.betas == (0.5, 0.99) and isinstance(settings.lr_g, float)
     assert settings.lr_schedule == "linear" and settings.iterations == 3000
-    for bad, message in ((("betas", [0.5]), "train.betas"),
-                         (("lr_schedule", "cosine"), "constant, linear"),
-                         (("d_steps", 0.5), "train.d_steps=0.5"),
-                         (("lr_g", 0), "train.lr_g=0")):
+    for bad, message in (
+        (("betas", [0.5]), "train.betas"),
+        (("lr_schedule", "cosine"), "constant, linear"),
+        (("d_steps", 0.5), "train.d_steps=0.5"),
+        (("lr_g", 0), "train.lr_g=0"),
+    ):
         with pytest.raises(ConfigError, match=message):
             TrainSettings.from_config({**cfg.train, bad[0]: bad[1]})
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"r1_every": 0}, "loss.r1_every=0"),
-    ({"r1_gamma": -1.0}, "loss.r1_gamma=-1.0"),
-    ({"_target_": "rlgan.gan.losses.Nope"}, "loss._target_='rlgan.gan.losses.Nope'"),
-    ({"_target_": "rlgan.gan.settings.TrainSettings"}, "Invalid loss"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"r1_every": 0}, "loss.r1_every=0"),
+        ({"r1_gamma": -1.0}, "loss.r1_gamma=-1.0"),
+        ({"_target_": "rlgan.gan.losses.Nope"}, "loss._target_='rlgan.gan.losses.Nope'"),
+        ({"_target_": "rlgan.gan.settings.TrainSettings"}, "Invalid loss"),
+    ],
+)
 def test_bad_loss_configs_are_config_errors(overrides: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         _loss("ns", **overrides)
@@ -293,8 +300,16 @@ def test_lazy_r1_penalises_every_kth_discriminator_update(every: int) -> None:
     data = _data("ring8")
     gen, disc = build_models(_node("model", "mlp", g_hidden=[16], d_hidden=[16]), (2,))
     settings = TrainSettings(batch_size=32, iterations=8, lr_g=1e-3, lr_d=1e-3)
-    trainer = GanTrainer(gen, disc, data, settings, _loss("ns", r1_gamma=1.0, r1_every=every),
-                         2, torch.device("cpu"), seed=0)
+    trainer = GanTrainer(
+        gen,
+        disc,
+        data,
+        settings,
+        _loss("ns", r1_gamma=1.0, r1_every=every),
+        2,
+        torch.device("cpu"),
+        seed=0,
+    )
     penalised = [trainer.train_step()["loss/penalty"] > 0 for _ in range(8)]
     assert penalised == [step % every == 0 for step in range(8)]
 
@@ -303,8 +318,11 @@ def test_a_stored_config_without_targets_still_builds() -> None:
     """``resume=`` of a run made before the groups named their classes."""
     old_data = {k: v for k, v in _node("data", "grid25").items() if k != "_target_"}
     assert type(build_data(old_data)).__name__ == "Grid25"
-    old_model = {k: v for k, v in _node("model", "mlp", g_hidden=[8], d_hidden=[8]).items()
-                 if not k.startswith("_")}
+    old_model = {
+        k: v
+        for k, v in _node("model", "mlp", g_hidden=[8], d_hidden=[8]).items()
+        if not k.startswith("_")
+    }
     gen, _ = build_models(old_model, (2,))
     assert gen(torch.randn(3, 2)).shape == (3, 2)
     with pytest.raises(ConfigError, match="data=grid26.*no _target_.*grid25"):

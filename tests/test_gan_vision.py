@@ -21,8 +21,9 @@ from rlgan.gan.train import train
 
 pytestmark = [
     pytest.mark.vision,
-    pytest.mark.skipif(find_spec("torchvision") is None,
-                       reason="needs torchvision: runs in CI's vision stage"),
+    pytest.mark.skipif(
+        find_spec("torchvision") is None, reason="needs torchvision: runs in CI's vision stage"
+    ),
 ]
 
 FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
@@ -40,9 +41,11 @@ def _write_idx(raw: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -
     """Write MNIST-format idx files (uncompressed, as torchvision keeps them in raw/)."""
     n, rows, cols = images.shape
     (raw / f"{prefix}-images-idx3-ubyte").write_bytes(
-        struct.pack(">IIII", 2051, n, rows, cols) + images.astype(np.uint8).tobytes())
+        struct.pack(">IIII", 2051, n, rows, cols) + images.astype(np.uint8).tobytes()
+    )
     (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(
-        struct.pack(">II", 2049, n) + labels.astype(np.uint8).tobytes())
+        struct.pack(">II", 2049, n) + labels.astype(np.uint8).tobytes()
+    )
 
 
 def _make_mnist_root(root: Path, name: str, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +55,7 @@ def _make_mnist_root(root: Path, name: str, n: int = 40) -> tuple[np.ndarray, np
     labels = np.arange(n) % 10
     images = np.zeros((n, 28, 28), dtype=np.uint8)
     for i, label in enumerate(labels):  # a class-dependent bright bar plus noise
-        images[i, 2 + 2 * label: 4 + 2 * label, 4:24] = 255
+        images[i, 2 + 2 * label : 4 + 2 * label, 4:24] = 255
         images[i] |= rng.integers(0, 30, size=(28, 28), dtype=np.uint8)
     _write_idx(raw, "train", images, labels)
     _write_idx(raw, "t10k", images[:10], labels[:10])
@@ -75,11 +78,21 @@ def test_missing_mnist_files_name_the_expected_layout(tmp_path: Path) -> None:
 
 def test_short_dcgan_run_on_mnist_files(tmp_path: Path) -> None:
     _make_mnist_root(tmp_path / "data", "mnist")
-    cfg = compose_config("gan", ["data=mnist", f"data.root={tmp_path / 'data'}",
-                                 "data.download=false", f"data.cache_dir={tmp_path / 'cache'}",
-                                 "data.classifier_steps=20", "model.base_channels=8",
-                                 "train.iterations=4", "train.batch_size=8",
-                                 "progress_bar=false", "log.tensorboard=false"])
+    cfg = compose_config(
+        "gan",
+        [
+            "data=mnist",
+            f"data.root={tmp_path / 'data'}",
+            "data.download=false",
+            f"data.cache_dir={tmp_path / 'cache'}",
+            "data.classifier_steps=20",
+            "model.base_channels=8",
+            "train.iterations=4",
+            "train.batch_size=8",
+            "progress_bar=false",
+            "log.tensorboard=false",
+        ],
+    )
     train(cfg, run_dir=tmp_path / "run")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["status"] == "ok" and metrics["step"] == 4

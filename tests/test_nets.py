@@ -26,9 +26,16 @@ from rlgan.nets import (
 )
 
 ACTIVATION_TYPES = {
-    "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "prelu": nn.PReLU,
-    "selu": nn.SELU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid, "identity": nn.Identity,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "prelu": nn.PReLU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
 }
 
 
@@ -45,8 +52,7 @@ def first_weight(module: nn.Module) -> torch.Tensor:
 @pytest.mark.parametrize("norm", [None, "batch", "layer"])
 @pytest.mark.parametrize("residual", [False, True])
 def test_mlp_output_shapes(hidden, out_features, norm, residual):
-    net = MLP(5, out_features, hidden, activation="elu", norm=norm, dropout=0.1,
-              residual=residual)
+    net = MLP(5, out_features, hidden, activation="elu", norm=norm, dropout=0.1, residual=residual)
     expected = out_features or (hidden[-1] if hidden else 5)
     assert net.out_features == expected
     assert net(torch.randn(4, 5)).shape == (4, expected)
@@ -79,11 +85,14 @@ def test_leaky_relu_slope_default_and_custom():
     assert isinstance(make_activation(nn.Tanh), nn.Tanh)
 
 
-@pytest.mark.parametrize(("kwargs", "valid"), [
-    ({"activation": "swish"}, list(ACTIVATIONS)),
-    ({"norm": "group"}, ["null", "batch", "layer"]),
-    ({"init": "he"}, list(INIT_SCHEMES)),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "valid"),
+    [
+        ({"activation": "swish"}, list(ACTIVATIONS)),
+        ({"norm": "group"}, ["null", "batch", "layer"]),
+        ({"init": "he"}, list(INIT_SCHEMES)),
+    ],
+)
 def test_unknown_names_raise_value_error_listing_valid_choices(kwargs, valid):
     with pytest.raises(ValueError) as info:
         MLP(4, 2, **kwargs)
@@ -93,24 +102,34 @@ def test_unknown_names_raise_value_error_listing_valid_choices(kwargs, valid):
     assert all(choice in message for choice in valid)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"hidden_sizes": (8, 0)}, {"dropout": 1.0}, {"dropout": -0.1}, {"in_features": 0},
-    {"activation": "leaky_relu:abc"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"hidden_sizes": (8, 0)},
+        {"dropout": 1.0},
+        {"dropout": -0.1},
+        {"in_features": 0},
+        {"activation": "leaky_relu:abc"},
+    ],
+)
 def test_bad_sizes_and_probabilities_raise_config_error(kwargs):
     args = {"in_features": 4, "out_features": 2, **kwargs}
     with pytest.raises(ConfigError, match="Invalid"):
         MLP(**args)
 
 
-@pytest.mark.parametrize("net", [
-    MLP(6, 2, (8, 8), norm="batch"),
-    MLP(6, 2, (8, 8, 8), norm="layer", residual=True, activation="gelu"),
-    ResidualMLPBlock(6, norm="layer"),
-    ConvEncoder((3, 16, 16), features_dim=8, hidden_sizes=(8,)),
-    ConvEncoder((1, 40, 40), features_dim=8, norm="batch"),
-    ResidualConvBlock(3),
-], ids=["mlp-batch", "mlp-residual", "res-block", "conv-small", "conv-nature", "res-conv"])
+@pytest.mark.parametrize(
+    "net",
+    [
+        MLP(6, 2, (8, 8), norm="batch"),
+        MLP(6, 2, (8, 8, 8), norm="layer", residual=True, activation="gelu"),
+        ResidualMLPBlock(6, norm="layer"),
+        ConvEncoder((3, 16, 16), features_dim=8, hidden_sizes=(8,)),
+        ConvEncoder((1, 40, 40), features_dim=8, norm="batch"),
+        ResidualConvBlock(3),
+    ],
+    ids=["mlp-batch", "mlp-residual", "res-block", "conv-small", "conv-nature", "res-conv"],
+)
 def test_gradients_reach_the_first_layer(net):
     shape = (4, 6) if not isinstance(net, (ConvEncoder, ResidualConvBlock)) else (4, 3, 16, 16)
     if isinstance(net, ConvEncoder):
@@ -146,8 +165,7 @@ def test_init_schemes_set_their_weight_statistics():
     kaiming_w, _ = stats["kaiming"]
     assert float(kaiming_w.std()) == pytest.approx(math.sqrt(2 / fan_in), rel=0.05)
     xavier_w, _ = stats["xavier"]
-    assert float(xavier_w.std()) == pytest.approx(2.0 * math.sqrt(2 / (fan_in + fan_out)),
-                                                  rel=0.05)
+    assert float(xavier_w.std()) == pytest.approx(2.0 * math.sqrt(2 / (fan_in + fan_out)), rel=0.05)
     ortho_w, _ = stats["orthogonal"]
     assert torch.allclose(ortho_w @ ortho_w.T, 4.0 * torch.eye(fan_out), atol=1e-3)
     for scheme in ("xavier", "kaiming", "orthogonal"):
@@ -158,8 +176,10 @@ def test_deep_sigmoid_mlp_gradients_vanish_but_residual_relu_ones_do_not():
     seed_everything(0)
     x, y = torch.randn(64, 32), torch.randn(64, 1)
     norms = {}
-    for name, kwargs in {"sigmoid": {"activation": "sigmoid"},
-                         "residual_relu": {"activation": "relu", "residual": True}}.items():
+    for name, kwargs in {
+        "sigmoid": {"activation": "sigmoid"},
+        "residual_relu": {"activation": "relu", "residual": True},
+    }.items():
         seed_everything(1)
         net = MLP(32, 1, [64] * 20, **kwargs)
         nn.functional.mse_loss(net(x), y).backward()
@@ -243,10 +263,13 @@ def test_modules_run_on_cuda():
     assert enc(pixels).shape == (2, 8)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"activation": "tanh", "init": "orthogonal"},
-    {"activation": "relu", "residual": True, "norm": "layer", "init": "kaiming"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"activation": "tanh", "init": "orthogonal"},
+        {"activation": "relu", "residual": True, "norm": "layer", "init": "kaiming"},
+    ],
+)
 def test_mlp_learns_xor_beyond_chance(kwargs):
     seed_everything(0)
     x = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -270,8 +293,7 @@ def test_conv_encoder_learns_to_tell_bright_from_dark_images():
     labels = torch.randint(0, 2, (64,)).float()
     pixels = (torch.rand(64, 1, 8, 8) * 128 + labels.view(-1, 1, 1, 1) * 127).to(torch.uint8)
     for _ in range(60):
-        loss = nn.functional.binary_cross_entropy_with_logits(head(enc(pixels)).squeeze(-1),
-                                                              labels)
+        loss = nn.functional.binary_cross_entropy_with_logits(head(enc(pixels)).squeeze(-1), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

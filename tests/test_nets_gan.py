@@ -36,7 +36,11 @@ def test_dcgan_default_widths_follow_dcgan_for_64px():
     assert convs[-1].out_channels == 3
     disc = DCGANDiscriminator((3, 64, 64))
     assert [c.out_channels for c in disc.modules() if isinstance(c, nn.Conv2d)] == [
-        64, 128, 256, 512]
+        64,
+        128,
+        256,
+        512,
+    ]
 
 
 @pytest.mark.parametrize("shape", [(1, 20, 20), (3, 32, 16), (1, 128, 128)])
@@ -78,8 +82,11 @@ def test_spectral_norm_bounds_the_largest_singular_value():
     assert all(hasattr(m, "parametrizations") for m in normed)
     sigmas = [torch.linalg.matrix_norm(m.weight.detach(), ord=2) for m in normed]
     assert all(abs(float(s) - 1.0) < 0.05 for s in sigmas)
-    raw = [torch.linalg.matrix_norm(m.weight.detach(), ord=2)
-           for m in plain.modules() if isinstance(m, nn.Linear)]
+    raw = [
+        torch.linalg.matrix_norm(m.weight.detach(), ord=2)
+        for m in plain.modules()
+        if isinstance(m, nn.Linear)
+    ]
     assert max(float(s) for s in raw) > 3.0
 
 

@@ -71,11 +71,9 @@ def test_action_names():
     pursuit = gym.make("rlgan/Pursuit-v0")
     assert action_names("rlgan/Pursuit-v0", pursuit.action_space, pursuit)[3] == "up"
     maze = gym.make("rlgan/Maze-v0")
-    assert action_names("rlgan/Maze-v0", maze.action_space, maze) == ["up", "right", "down",
-                                                                      "left"]
+    assert action_names("rlgan/Maze-v0", maze.action_space, maze) == ["up", "right", "down", "left"]
     continuous = gym.make("rlgan/Pursuit-v0", continuous=True)
-    assert action_names("rlgan/Pursuit-v0", continuous.action_space,
-                        continuous) == ["a[0]", "a[1]"]
+    assert action_names("rlgan/Pursuit-v0", continuous.action_space, continuous) == ["a[0]", "a[1]"]
     assert action_names("Unknown-v0", gym.spaces.Discrete(3)) == ["0", "1", "2"]
     assert action_names("Pendulum-v1", gym.spaces.Box(-2, 2, (1,))) == ["a[0]"]
 
@@ -102,8 +100,11 @@ class _Lever(gym.Env):
 
 def test_an_env_with_its_own_key_map_is_asked_first():
     control = key_control("CartPole-v1", gym.spaces.Discrete(3), _Lever())  # id is ignored
-    assert control.keys_to_action == {(ord("x"),): 1, (ord("c"),): 2,
-                                      tuple(sorted((ord("x"), ord("c")))): 0}
+    assert control.keys_to_action == {
+        (ord("x"),): 1,
+        (ord("c"),): 2,
+        tuple(sorted((ord("x"), ord("c")))): 0,
+    }
     assert not control.turn_based and control.noop == 0  # Gymnasium's defaults
     assert control.action([], {pygame.K_x}) == 1 and control.action([], set()) == 0
     assert control.action([], {pygame.K_x, pygame.K_c}) == 0

@@ -34,10 +34,22 @@ def test_two_d_view_shows_heat_map_points_and_curves(view, tmp_path):
     xs, ys, points = heatmap_grid((-5, 5, -5, 5), resolution=40)
     prob = 1 / (1 + np.exp(-(points[:, 0])))  # D says real on the right half
     assert view.due(0)
-    view.update(0, losses={"d": 1.2, "g": 0.8}, metrics={"modes": 3.0}, real=real, fake=fake,
-                heatmap=(xs, ys, prob.reshape(len(ys), len(xs))))
-    view.update(50, losses={"d": 1.0, "g": 0.9}, metrics={"modes": 7.0}, real=real, fake=fake,
-                heatmap=(xs, ys, prob.reshape(len(ys), len(xs))))
+    view.update(
+        0,
+        losses={"d": 1.2, "g": 0.8},
+        metrics={"modes": 3.0},
+        real=real,
+        fake=fake,
+        heatmap=(xs, ys, prob.reshape(len(ys), len(xs))),
+    )
+    view.update(
+        50,
+        losses={"d": 1.0, "g": 0.9},
+        metrics={"modes": 7.0},
+        real=real,
+        fake=fake,
+        heatmap=(xs, ys, prob.reshape(len(ys), len(xs))),
+    )
     shot = iio.imread(view.save_screenshot(tmp_path / "live.png"))
     assert shot.shape == (600, 900, 3)
     plot = shot[:, :600]
@@ -101,8 +113,13 @@ def test_accepts_meshgrid_heat_maps_and_torch_images(view):
     xs, ys = np.linspace(-1, 1, 30), np.linspace(-2, 2, 20)
     grid_x, grid_y = np.meshgrid(xs, ys)  # as the GAN runner passes them
     prob = (grid_y > 0).astype(float)  # real above y = 0 (y points up on screen)
-    view.update(0, losses={"loss/d": 1.0}, real=np.zeros((2, 2)), fake=np.ones((2, 2)),
-                heatmap=(grid_x, grid_y, prob))
+    view.update(
+        0,
+        losses={"loss/d": 1.0},
+        real=np.zeros((2, 2)),
+        fake=np.ones((2, 2)),
+        heatmap=(grid_x, grid_y, prob),
+    )
     shot = view._viewer.capture()
     assert _near(shot[100, 300], REAL_COLOR).all() and _near(shot[500, 300], FAKE_COLOR).all()
     assert "loss/d" in view._history  # already-namespaced names are kept as they are

@@ -30,11 +30,17 @@ def test_show_draws_frame_hud_and_panels(viewer, tmp_path):
     frame = _checker()
     assert viewer.show(frame)
     plain = viewer.capture()
-    assert viewer.show(frame, hud=["episode 1", "return 12.0"],
-                       panels=[BarChart([0.25, 0.75], ["left", "right"], highlight=1,
-                                        title="policy", value_range=(0, 1)),
-                               Sparkline([1.0, 3.0, 2.0, 5.0], title="return"),
-                               TextPanel(["a line"], title="info")])
+    assert viewer.show(
+        frame,
+        hud=["episode 1", "return 12.0"],
+        panels=[
+            BarChart(
+                [0.25, 0.75], ["left", "right"], highlight=1, title="policy", value_range=(0, 1)
+            ),
+            Sparkline([1.0, 3.0, 2.0, 5.0], title="return"),
+            TextPanel(["a line"], title="info"),
+        ],
+    )
     path = viewer.screenshot(tmp_path / "shot.png")
     shot = iio.imread(path)
     assert shot.shape == (300, 400, 3)
@@ -134,7 +140,7 @@ def test_a_new_panel_is_one_class(viewer):
     fixed, flexible = _Swatch((250, 0, 250), height=40), _Swatch((0, 250, 0))
     assert isinstance(fixed, Panel)
     assert viewer.show(_checker(), panels=[fixed, flexible])
-    column = viewer.capture()[:, 400 - 150:]
+    column = viewer.capture()[:, 400 - 150 :]
     magenta = (column == (250, 0, 250)).all(axis=2).any(axis=1)
     green = (column == (0, 250, 0)).all(axis=2).any(axis=1)
     assert magenta.sum() == 40  # its preferred height

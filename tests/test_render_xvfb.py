@@ -33,8 +33,10 @@ viewer.close()
 
 def _free_display() -> int:
     for number in range(90, 200):
-        if not Path(f"/tmp/.X{number}-lock").exists() and \
-                not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if (
+            not Path(f"/tmp/.X{number}-lock").exists()
+            and not Path(f"/tmp/.X11-unix/X{number}").exists()
+        ):
             return number
     raise RuntimeError("no free X display number between :90 and :199")
 
@@ -43,21 +45,27 @@ def _free_display() -> int:
 def xvfb_display():
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
-        reason = ("Xvfb is not installed: this test needs a virtual X display. Install it "
-                  "(Debian/Ubuntu: apt-get install -y xvfb); .ci/run installs it.")
+        reason = (
+            "Xvfb is not installed: this test needs a virtual X display. Install it "
+            "(Debian/Ubuntu: apt-get install -y xvfb); .ci/run installs it."
+        )
         if os.environ.get("RLGAN_REQUIRE_XVFB") == "1":
             pytest.fail(reason + " RLGAN_REQUIRE_XVFB=1 asks for the real window test.")
         pytest.skip(reason)
     number = _free_display()
-    server = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "640x480x24",
-                               "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 15
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Xvfb :{number} did not start: "
-                            f"{server.stderr.read().decode(errors='replace')[-500:]}")
+                pytest.fail(
+                    f"Xvfb :{number} did not start: "
+                    f"{server.stderr.read().decode(errors='replace')[-500:]}"
+                )
             time.sleep(0.05)
         yield f":{number}"
     finally:
@@ -72,8 +80,13 @@ def test_viewer_opens_a_real_x11_window(xvfb_display, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}
     env.update(DISPLAY=xvfb_display, SDL_AUDIODRIVER="dummy")
     shot = tmp_path / "window.png"
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(shot)], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(shot)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "driver x11" in result.stdout
     image = iio.imread(shot)

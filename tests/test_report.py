@@ -18,9 +18,15 @@ from rlgan.sweep.report import main, make_report
 from rlgan.sweep.runs import find_runs
 
 
-def make_run(root: Path, num: int, overrides: list[str], metrics: dict, app: str = "rl",
-             progress: list[tuple[int, float]] | None = None,
-             objective: str = "eval/mean_reward") -> Path:
+def make_run(
+    root: Path,
+    num: int,
+    overrides: list[str],
+    metrics: dict,
+    app: str = "rl",
+    progress: list[tuple[int, float]] | None = None,
+    objective: str = "eval/mean_reward",
+) -> Path:
     """A run folder as Hydra + our runners leave it."""
     run = root / str(num)
     (run / ".hydra").mkdir(parents=True)
@@ -46,15 +52,29 @@ def sweep(tmp_path: Path) -> Path:
     rewards = {("ppo", 0): 500.0, ("ppo", 1): 480.0, ("a2c", 0): 100.0, ("a2c", 1): 140.0}
     num = 0
     for (algo, seed), final in rewards.items():
-        make_run(root, num, [f"algo={algo}", f"seed={seed}"],
-                 {"status": "ok", "eval/mean_reward": final},
-                 progress=[(0, 20.0), (500, final / 2), (1000 + 100 * seed, final)])
+        make_run(
+            root,
+            num,
+            [f"algo={algo}", f"seed={seed}"],
+            {"status": "ok", "eval/mean_reward": final},
+            progress=[(0, 20.0), (500, final / 2), (1000 + 100 * seed, final)],
+        )
         num += 1
-    make_run(root, num, ["algo=dqn", "seed=0"],
-             {"status": "failed", "error": "ConfigError: Invalid algo.learning_rate=-1"})
-    make_run(root, num + 1, ["loss=hinge", "seed=0"],
-             {"status": "ok", "reverse_kl": 0.02, "directions": {"reverse_kl": "minimize"}},
-             app="gan", objective="reverse_kl", progress=[(0, 1.0), (100, 0.02)])
+    make_run(
+        root,
+        num,
+        ["algo=dqn", "seed=0"],
+        {"status": "failed", "error": "ConfigError: Invalid algo.learning_rate=-1"},
+    )
+    make_run(
+        root,
+        num + 1,
+        ["loss=hinge", "seed=0"],
+        {"status": "ok", "reverse_kl": 0.02, "directions": {"reverse_kl": "minimize"}},
+        app="gan",
+        objective="reverse_kl",
+        progress=[(0, 1.0), (100, 0.02)],
+    )
     return root
 
 
@@ -62,8 +82,12 @@ def test_find_and_group_runs_pools_seeds(sweep: Path) -> None:
     runs = find_runs([sweep])
     assert len(runs) == 6
     groups = {(g.app, g.label): g for g in group_runs(runs)}
-    assert set(groups) == {("rl", "algo=ppo"), ("rl", "algo=a2c"), ("rl", "algo=dqn"),
-                           ("gan", "loss=hinge")}
+    assert set(groups) == {
+        ("rl", "algo=ppo"),
+        ("rl", "algo=a2c"),
+        ("rl", "algo=dqn"),
+        ("gan", "loss=hinge"),
+    }
     ppo = groups[("rl", "algo=ppo")].stat("eval/mean_reward")
     assert ppo.count == 2
     assert ppo.mean == pytest.approx(490.0)
@@ -91,15 +115,31 @@ def test_report_writes_sorted_csv_markdown_and_plots(sweep: Path, tmp_path: Path
     markdown = (out / "report.md").read_text()
     assert "490 ± 14.14" in markdown
     assert "Invalid algo.learning_rate=-1" in markdown
-    for name in ("rl_curves_eval_mean_reward.png", "rl_final_eval_mean_reward.png",
-                 "gan_curves_reverse_kl.png"):
+    for name in (
+        "rl_curves_eval_mean_reward.png",
+        "rl_final_eval_mean_reward.png",
+        "gan_curves_reverse_kl.png",
+    ):
         assert (out / "plots" / name).stat().st_size > 1000
 
 
 def test_sort_metric_and_no_plots_options(sweep: Path, tmp_path: Path) -> None:
     out = tmp_path / "r2"
-    assert main([str(sweep), "--metric", "wall_time_s", "--sort", "desc", "--no-plots",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                str(sweep),
+                "--metric",
+                "wall_time_s",
+                "--sort",
+                "desc",
+                "--no-plots",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = [r for r in csv.DictReader((out / "report.csv").open()) if r["app"] == "rl"]
     # wall_time_s is 1 + job number: a2c (jobs 2, 3) beats ppo (jobs 0, 1) when descending.
     assert [r["group"] for r in rows][:2] == ["algo=a2c", "algo=ppo"]
@@ -117,23 +157,38 @@ def test_curves_align_runs_on_common_grid(sweep: Path) -> None:
     assert at_500 == pytest.approx((250 + 240) / 2, rel=0.05)
 
 
-def _three_groups(root: Path, app: str, objective: str, values: tuple[float, float, float],
-                  directions: dict[str, str] | None = None) -> None:
+def _three_groups(
+    root: Path,
+    app: str,
+    objective: str,
+    values: tuple[float, float, float],
+    directions: dict[str, str] | None = None,
+) -> None:
     """Run folders of groups ``lr=a``, ``lr=b``, ``lr=c`` whose objective takes ``values``."""
     for num, (name, value) in enumerate(zip("abc", values, strict=True)):
         extra = {"directions": directions} if directions is not None else {}
-        make_run(root, num, [f"lr={name}", "seed=0"],
-                 {"status": "ok", objective: value, **extra}, app=app, objective=objective)
+        make_run(
+            root,
+            num,
+            [f"lr={name}", "seed=0"],
+            {"status": "ok", objective: value, **extra},
+            app=app,
+            objective=objective,
+        )
 
 
-@pytest.mark.parametrize("app, objective, order", [
-    # Distances and "how many steps until solved": lower is better, so ascending.
-    ("gan", "eval/sliced_w1", ["lr=b", "lr=c", "lr=a"]),
-    ("rl", "solved_at_timesteps", ["lr=b", "lr=c", "lr=a"]),
-    ("rl", "eval/mean_reward", ["lr=a", "lr=c", "lr=b"]),
-])
-def test_sort_order_comes_from_the_declaration(tmp_path: Path, app: str, objective: str,
-                                               order: list[str]) -> None:
+@pytest.mark.parametrize(
+    "app, objective, order",
+    [
+        # Distances and "how many steps until solved": lower is better, so ascending.
+        ("gan", "eval/sliced_w1", ["lr=b", "lr=c", "lr=a"]),
+        ("rl", "solved_at_timesteps", ["lr=b", "lr=c", "lr=a"]),
+        ("rl", "eval/mean_reward", ["lr=a", "lr=c", "lr=b"]),
+    ],
+)
+def test_sort_order_comes_from_the_declaration(
+    tmp_path: Path, app: str, objective: str, order: list[str]
+) -> None:
     _three_groups(tmp_path / "sweep", app, objective, (30.0, 10.0, 20.0))
     report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False)
     (section,) = report.sections
@@ -148,8 +203,13 @@ def test_sort_order_comes_from_the_declaration(tmp_path: Path, app: str, objecti
 
 def test_directions_in_metrics_json_win_over_the_declaration(tmp_path: Path) -> None:
     # Runs that say eval/mean_reward is minimised are believed (a declaration can change).
-    _three_groups(tmp_path / "sweep", "rl", "eval/mean_reward", (30.0, 10.0, 20.0),
-                  directions={"eval/mean_reward": "minimize"})
+    _three_groups(
+        tmp_path / "sweep",
+        "rl",
+        "eval/mean_reward",
+        (30.0, 10.0, 20.0),
+        directions={"eval/mean_reward": "minimize"},
+    )
     report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False)
     (section,) = report.sections
     assert section.sort_source == "metrics.json" and not section.descending
@@ -158,11 +218,16 @@ def test_directions_in_metrics_json_win_over_the_declaration(tmp_path: Path) -> 
 
 def test_runs_that_disagree_on_a_direction_are_noted(tmp_path: Path) -> None:
     root = tmp_path / "sweep"
-    _three_groups(root, "rl", "custom/score", (30.0, 10.0, 20.0),
-                  directions={"custom/score": "minimize"})
-    make_run(root, 3, ["lr=d", "seed=0"], {"status": "ok", "custom/score": 5.0,
-                                           "directions": {"custom/score": "maximize"}},
-             objective="custom/score")
+    _three_groups(
+        root, "rl", "custom/score", (30.0, 10.0, 20.0), directions={"custom/score": "minimize"}
+    )
+    make_run(
+        root,
+        3,
+        ["lr=d", "seed=0"],
+        {"status": "ok", "custom/score": 5.0, "directions": {"custom/score": "maximize"}},
+        objective="custom/score",
+    )
     report = make_report([str(root)], out=tmp_path / "out", plots=False)
     (section,) = report.sections
     assert not section.descending  # 3 runs against 1
@@ -175,8 +240,9 @@ def test_undeclared_metric_sorts_descending_with_a_note(tmp_path: Path) -> None:
 
     _three_groups(tmp_path / "sweep", "rl", "custom/score", (30.0, 10.0, 20.0))
     console = Console(record=True, width=300)
-    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
-                         console=console)
+    report = make_report(
+        [str(tmp_path / "sweep")], out=tmp_path / "out", plots=False, console=console
+    )
     (section,) = report.sections
     assert section.sort_source == "unknown" and section.descending
     assert [g.label for g in section.groups] == ["lr=a", "lr=c", "lr=b"]
@@ -185,8 +251,13 @@ def test_undeclared_metric_sorts_descending_with_a_note(tmp_path: Path) -> None:
     assert hint in console.export_text()
     assert hint in (tmp_path / "out" / "report.md").read_text()
     # --sort overrides, and then there is nothing to note.
-    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
-                         sort="asc", console=Console(record=True))
+    report = make_report(
+        [str(tmp_path / "sweep")],
+        out=tmp_path / "out",
+        plots=False,
+        sort="asc",
+        console=Console(record=True),
+    )
     (section,) = report.sections
     assert section.sort_source == "--sort" and section.notes == []
     assert [g.label for g in section.groups] == ["lr=b", "lr=c", "lr=a"]
@@ -194,15 +265,15 @@ def test_undeclared_metric_sorts_descending_with_a_note(tmp_path: Path) -> None:
 
 def test_sort_overrides_a_declared_direction(tmp_path: Path) -> None:
     _three_groups(tmp_path / "sweep", "gan", "eval/sliced_w1", (30.0, 10.0, 20.0))
-    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False,
-                         sort="desc")
+    report = make_report([str(tmp_path / "sweep")], out=tmp_path / "out", plots=False, sort="desc")
     (section,) = report.sections
     assert section.descending and [g.label for g in section.groups] == ["lr=a", "lr=c", "lr=b"]
 
 
 def test_bayesian_search_results_are_reported(sweep: Path, tmp_path: Path) -> None:
     (sweep / "optimization_results.yaml").write_text(
-        "name: optuna\nbest_params:\n  algo: ppo\nbest_value: 500.0\n")
+        "name: optuna\nbest_params:\n  algo: ppo\nbest_value: 500.0\n"
+    )
     out = tmp_path / "r3"
     report = make_report([str(sweep)], out=out)
     (search,) = report.searches
@@ -224,8 +295,12 @@ def test_empty_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_console_script_exits_nonzero_without_traceback(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "rlgan.sweep.report", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rlgan.sweep.report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "rlgan-report: error: No runs found" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -247,8 +322,9 @@ def test_a_group_that_mixes_package_versions_is_warned_about(tmp_path: Path) -> 
     for num, torch_version in enumerate(("2.13.0", "2.14.1")):
         run = make_run(root, num, [f"seed={num}"], {"status": "ok", "eval/mean_reward": 500.0})
         sessions = [{"packages": {"rlgan": "0.1.0", "torch": torch_version}}]
-        (run / "provenance.json").write_text(json.dumps({"schema_version": 1,
-                                                         "sessions": sessions}))
+        (run / "provenance.json").write_text(
+            json.dumps({"schema_version": 1, "sessions": sessions})
+        )
     make_run(root, 2, ["seed=2"], {"status": "ok", "eval/mean_reward": 500.0})  # no provenance
     from rich.console import Console
 

@@ -13,24 +13,46 @@ from rlgan.rl.env_factory import make_vec_env
 from rlgan.rl.train import build_model, train
 from rlgan.rl.validate import check_config
 
-SHORT = ["total_timesteps=400", "eval.freq=200", "eval.episodes=2", "eval.final_episodes=2",
-         "eval.n_envs=2", "checkpoint.freq=200", "algo.n_envs=2"]
+SHORT = [
+    "total_timesteps=400",
+    "eval.freq=200",
+    "eval.episodes=2",
+    "eval.final_episodes=2",
+    "eval.n_envs=2",
+    "checkpoint.freq=200",
+    "algo.n_envs=2",
+]
 
 
-@pytest.mark.parametrize(("algo", "env", "extra"), [
-    ("a2c", "cartpole", ["env.vectorization=subproc"]),
-    ("qrdqn", "cartpole", ["algo.hyperparams.learning_starts=100",
-                           "algo.hyperparams.train_freq=16", "algo.hyperparams.gradient_steps=4"]),
-    ("sac", "pendulum", []),
-    ("td3", "pendulum", []),
-])
+@pytest.mark.parametrize(
+    ("algo", "env", "extra"),
+    [
+        ("a2c", "cartpole", ["env.vectorization=subproc"]),
+        (
+            "qrdqn",
+            "cartpole",
+            [
+                "algo.hyperparams.learning_starts=100",
+                "algo.hyperparams.train_freq=16",
+                "algo.hyperparams.gradient_steps=4",
+            ],
+        ),
+        ("sac", "pendulum", []),
+        ("td3", "pendulum", []),
+    ],
+)
 def test_algo_config_smoke_run(tmp_path, algo, env, extra):
     cfg = compose_config("rl", [f"algo={algo}", f"env={env}", *SHORT, *extra])
     train(cfg, run_dir=tmp_path)
     metrics = read_metrics(tmp_path)
     assert metrics["status"] == "ok" and metrics["algo"] == algo
-    expected = ("subproc" if "env.vectorization=subproc" in extra
-                else "native" if env == "cartpole" else "dummy")  # auto: native when it exists
+    expected = (
+        "subproc"
+        if "env.vectorization=subproc" in extra
+        else "native"
+        if env == "cartpole"
+        else "dummy"
+    )  # auto: native when it exists
     assert metrics["vectorization"] == expected
     assert metrics["timesteps"] >= 400
     for name in ("model.zip", "best_model.zip", ".hydra/config.yaml", "plots/learning_curve.png"):
@@ -66,13 +88,15 @@ def test_the_table_rows_agree_with_the_sb3_classes():
         assert {"discrete", "continuous"} & set(row.action_kinds)
 
 
-@pytest.mark.parametrize(("algo", "env"), [("ppo", "cartpole"), ("dqn", "cartpole"),
-                                           ("sac", "pendulum")])
+@pytest.mark.parametrize(
+    ("algo", "env"), [("ppo", "cartpole"), ("dqn", "cartpole"), ("sac", "pendulum")]
+)
 def test_net_activation_override_changes_the_agent_network(algo, env):
     modules = {}
     for activation, layer in (("relu", torch.nn.ReLU), ("elu", torch.nn.ELU)):
-        cfg = compose_config("rl", [f"algo={algo}", f"env={env}", "algo.n_envs=1",
-                                    f"net.activation={activation}"])
+        cfg = compose_config(
+            "rl", [f"algo={algo}", f"env={env}", "algo.n_envs=1", f"net.activation={activation}"]
+        )
         checked = check_config(cfg)
         vec = make_vec_env(cfg.env, 1, 0, "dummy")
         model = build_model(cfg, checked, vec, "cpu")

@@ -28,10 +28,22 @@ from rlgan.rl.run_summary import objective_value
 from rlgan.rl.train import build_model, train
 from rlgan.rl.validate import check_config
 
-TINY = ["total_timesteps=256", "eval.freq=0", "eval.episodes=2", "eval.final_episodes=2",
-        "eval.n_envs=2", "checkpoint.freq=0", "progress_bar=false", "log.tensorboard=false"]
-CORRIDOR = ["env.id=null", "+env._target_=helpers_extending.CorridorEnv",
-            "+env.kwargs.length=3", "env.reward_threshold=0.9"]
+TINY = [
+    "total_timesteps=256",
+    "eval.freq=0",
+    "eval.episodes=2",
+    "eval.final_episodes=2",
+    "eval.n_envs=2",
+    "checkpoint.freq=0",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
+CORRIDOR = [
+    "env.id=null",
+    "+env._target_=helpers_extending.CorridorEnv",
+    "+env.kwargs.length=3",
+    "env.reward_threshold=0.9",
+]
 TRPO_YAML = """\
 # TRPO (sb3-contrib): the yaml half of adding an algorithm (docs/extending.md).
 defaults:
@@ -61,8 +73,11 @@ def _refused(overrides: list[str], expected: list[str]) -> str:
 # ---- one table row + one yaml ----------------------------------------------------------------
 def test_a_new_algorithm_is_one_table_row_and_one_yaml(tmp_path: Path, monkeypatch) -> None:
     """sb3-contrib's TRPO, added at run time, validates, builds our net and trains."""
-    monkeypatch.setitem(algos.ALGOS, "trpo", AlgoSpec(
-        "trpo", "sb3_contrib.TRPO", ("discrete", "continuous"), ACTOR_CRITIC, ON_POLICY))
+    monkeypatch.setitem(
+        algos.ALGOS,
+        "trpo",
+        AlgoSpec("trpo", "sb3_contrib.TRPO", ("discrete", "continuous"), ACTOR_CRITIC, ON_POLICY),
+    )
     (tmp_path / "conf" / "algo").mkdir(parents=True)
     (tmp_path / "conf" / "algo" / "trpo.yaml").write_text(TRPO_YAML)
     search = f"hydra.searchpath=[pkg://rlgan.rl.presets,file://{tmp_path / 'conf'}]"
@@ -106,16 +121,23 @@ def test_wrappers_apply_to_training_and_evaluation_envs(tmp_path: Path) -> None:
 
 
 def test_wrappers_with_native_vectorization_are_refused() -> None:
-    _refused(["env.vectorization=native", *WRAPPED],
-             ["env.vectorization='native'", "env.wrappers", "dummy"])
+    _refused(
+        ["env.vectorization=native", *WRAPPED],
+        ["env.vectorization='native'", "env.wrappers", "dummy"],
+    )
 
 
-@pytest.mark.parametrize(("wrappers", "expected"), [
-    ("[{_target_: helpers_extending.Nope}]", ["env.wrappers[0]._target_",
-                                              "'helpers_extending.Nope'"]),
-    ("[{value: 2}]", ["env.wrappers[0]", "_target_"]),
-    ("[{_target_: helpers_extending.AppendConstant, valu: 2}]", ["env.wrappers[0]", "valu"]),
-])
+@pytest.mark.parametrize(
+    ("wrappers", "expected"),
+    [
+        (
+            "[{_target_: helpers_extending.Nope}]",
+            ["env.wrappers[0]._target_", "'helpers_extending.Nope'"],
+        ),
+        ("[{value: 2}]", ["env.wrappers[0]", "_target_"]),
+        ("[{_target_: helpers_extending.AppendConstant, valu: 2}]", ["env.wrappers[0]", "valu"]),
+    ],
+)
 def test_bad_wrappers_name_the_entry(wrappers: str, expected: list[str]) -> None:
     _refused([f"+env.wrappers={wrappers}"], expected)
 
@@ -123,20 +145,30 @@ def test_bad_wrappers_name_the_entry(wrappers: str, expected: list[str]) -> None
 # ---- callbacks -------------------------------------------------------------------------------
 def test_callbacks_by_target_run_with_the_runners_own(tmp_path: Path) -> None:
     out = tmp_path / "count.json"
-    cfg = compose_config("rl", ["algo.n_envs=2", *TINY,
-                                "+callbacks.count._target_=helpers_extending.CountSteps",
-                                f"+callbacks.count.path={out}", "+callbacks.count.tag=mine"])
+    cfg = compose_config(
+        "rl",
+        [
+            "algo.n_envs=2",
+            *TINY,
+            "+callbacks.count._target_=helpers_extending.CountSteps",
+            f"+callbacks.count.path={out}",
+            "+callbacks.count.tag=mine",
+        ],
+    )
     train(cfg, run_dir=tmp_path / "run")
     seen = json.loads(out.read_text())
     assert seen["tag"] == "mine" and seen["timesteps"] >= 256 and seen["steps"] >= 128
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("helpers_extending.Missing", ["callbacks.bad._target_", "cannot be imported"]),
-    ("helpers_extending.NOT_CALLABLE", ["callbacks.bad._target_", "int"]),
-    ("helpers_extending.TinyBody", ["callbacks.bad", "in_features"]),
-    ("helpers_extending.make_corridor", ["callbacks.bad", "CorridorEnv", "BaseCallback"]),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("helpers_extending.Missing", ["callbacks.bad._target_", "cannot be imported"]),
+        ("helpers_extending.NOT_CALLABLE", ["callbacks.bad._target_", "int"]),
+        ("helpers_extending.TinyBody", ["callbacks.bad", "in_features"]),
+        ("helpers_extending.make_corridor", ["callbacks.bad", "CorridorEnv", "BaseCallback"]),
+    ],
+)
 def test_bad_callbacks_name_the_entry(target: str, expected: list[str]) -> None:
     _refused([f"+callbacks.bad._target_={target}"], expected)
 
@@ -149,14 +181,16 @@ def _with_net(overrides: list[str], net: dict) -> DictConfig:
     return cfg
 
 
-@pytest.mark.parametrize(("algo", "target", "part"), [
-    ("ppo", "helpers_extending.TinyExtractor", TinyExtractor),
-    ("dqn", "helpers_extending.TinyExtractor", TinyExtractor),
-    ("ppo", "helpers_extending.TinyBody", TinyBody),
-    ("dqn", "helpers_extending.TinyBody", TinyBody),
-])
-def test_net_target_builds_your_class_into_the_policy(algo: str, target: str, part: type
-                                                      ) -> None:
+@pytest.mark.parametrize(
+    ("algo", "target", "part"),
+    [
+        ("ppo", "helpers_extending.TinyExtractor", TinyExtractor),
+        ("dqn", "helpers_extending.TinyExtractor", TinyExtractor),
+        ("ppo", "helpers_extending.TinyBody", TinyBody),
+        ("dqn", "helpers_extending.TinyBody", TinyBody),
+    ],
+)
+def test_net_target_builds_your_class_into_the_policy(algo: str, target: str, part: type) -> None:
     cfg = _with_net([f"algo={algo}", "algo.n_envs=1"], {"_target_": target, "width": 12})
     checked = check_config(cfg)
     vec = make_vec_env(cfg.env, 1, 0, "dummy")
@@ -172,7 +206,8 @@ def test_a_net_file_of_your_own_trains(tmp_path: Path) -> None:
     """conf/net/tiny.yaml in your own config folder (hydra.searchpath), selected by net=tiny."""
     (tmp_path / "conf" / "net").mkdir(parents=True)
     (tmp_path / "conf" / "net" / "tiny.yaml").write_text(
-        "_target_: helpers_extending.TinyExtractor\nwidth: 16\n")
+        "_target_: helpers_extending.TinyExtractor\nwidth: 16\n"
+    )
     search = f"hydra.searchpath=[pkg://rlgan.rl.presets,file://{tmp_path / 'conf'}]"
     cfg = compose_config("rl", [search, "net=tiny", "algo.n_envs=2", *TINY])
     assert dict(cfg.net) == {"_target_": "helpers_extending.TinyExtractor", "width": 16}
@@ -185,12 +220,17 @@ def test_a_net_file_of_your_own_trains(tmp_path: Path) -> None:
     assert isinstance(model.policy.pi_features_extractor, TinyExtractor)
 
 
-@pytest.mark.parametrize(("net", "expected"), [
-    ({"_target_": "helpers_extending.Nowhere"}, ["net._target_", "cannot be imported"]),
-    ({"_target_": "helpers_extending.TinyExtractor", "hidden_sizes": [8]},
-     ["net._target_='helpers_extending.TinyExtractor'", "hidden_sizes"]),
-    ({"_target_": "helpers_extending.NOT_CALLABLE"}, ["net._target_", "int"]),
-])
+@pytest.mark.parametrize(
+    ("net", "expected"),
+    [
+        ({"_target_": "helpers_extending.Nowhere"}, ["net._target_", "cannot be imported"]),
+        (
+            {"_target_": "helpers_extending.TinyExtractor", "hidden_sizes": [8]},
+            ["net._target_='helpers_extending.TinyExtractor'", "hidden_sizes"],
+        ),
+        ({"_target_": "helpers_extending.NOT_CALLABLE"}, ["net._target_", "int"]),
+    ],
+)
 def test_bad_net_targets_are_config_errors(net: dict, expected: list[str]) -> None:
     cfg = _with_net(["algo.n_envs=1"], net)
     with pytest.raises(ConfigError) as info:
@@ -207,8 +247,9 @@ def test_bad_net_targets_are_config_errors(net: dict, expected: list[str]) -> No
 
 
 # ---- your own environment --------------------------------------------------------------------
-@pytest.mark.parametrize("target", ["helpers_extending.CorridorEnv",
-                                    "helpers_extending.make_corridor"])
+@pytest.mark.parametrize(
+    "target", ["helpers_extending.CorridorEnv", "helpers_extending.make_corridor"]
+)
 def test_env_target_trains_your_environment(tmp_path: Path, target: str) -> None:
     overrides = [o.replace("helpers_extending.CorridorEnv", target) for o in CORRIDOR]
     cfg = compose_config("rl", ["algo.n_envs=2", *TINY, *overrides])
@@ -236,15 +277,28 @@ def test_env_target_and_max_episode_steps_and_name() -> None:
     assert lengths and set(lengths) == {5}
 
 
-@pytest.mark.parametrize(("overrides", "expected"), [
-    (["+env._target_=helpers_extending.CorridorEnv"],  # env.id is still CartPole-v1
-     ["env._target_", "env.id='CartPole-v1'", "env.id=null"]),
-    (["env.id=null", "+env._target_=helpers_extending.Gone"], ["env._target_", "Gone"]),
-    (["env.id=null", "+env._target_=helpers_extending.CorridorEnv", "+env.kwargs.size=3"],
-     ["env.kwargs", "size"]),
-    (["env.id=null", "+env._target_=helpers_extending.CorridorEnv", "env.vectorization=native"],
-     ["env.vectorization='native'", "env._target_"]),
-])
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            ["+env._target_=helpers_extending.CorridorEnv"],  # env.id is still CartPole-v1
+            ["env._target_", "env.id='CartPole-v1'", "env.id=null"],
+        ),
+        (["env.id=null", "+env._target_=helpers_extending.Gone"], ["env._target_", "Gone"]),
+        (
+            ["env.id=null", "+env._target_=helpers_extending.CorridorEnv", "+env.kwargs.size=3"],
+            ["env.kwargs", "size"],
+        ),
+        (
+            [
+                "env.id=null",
+                "+env._target_=helpers_extending.CorridorEnv",
+                "env.vectorization=native",
+            ],
+            ["env.vectorization='native'", "env._target_"],
+        ),
+    ],
+)
 def test_bad_env_targets_are_config_errors(overrides: list[str], expected: list[str]) -> None:
     _refused(overrides, expected)
 
@@ -254,10 +308,21 @@ def test_every_objective_is_finite_after_a_short_run(tmp_path: Path) -> None:
     """One short run on the maze (it reports is_success and has no reward threshold, so it
     never solves): every objective is a number; solved_at_timesteps is censored at the
     timesteps trained."""
-    cfg = compose_config("rl", ["env=maze", "algo.n_envs=4", "total_timesteps=512",
-                                "algo.hyperparams.n_steps=64", "eval.freq=256",
-                                "eval.episodes=2", "eval.final_episodes=2", "eval.n_envs=2",
-                                "progress_bar=false", "log.tensorboard=false"])
+    cfg = compose_config(
+        "rl",
+        [
+            "env=maze",
+            "algo.n_envs=4",
+            "total_timesteps=512",
+            "algo.hyperparams.n_steps=64",
+            "eval.freq=256",
+            "eval.episodes=2",
+            "eval.final_episodes=2",
+            "eval.n_envs=2",
+            "progress_bar=false",
+            "log.tensorboard=false",
+        ],
+    )
     train(cfg, run_dir=tmp_path)
     metrics = read_metrics(tmp_path)
     assert metrics["solved_at_timesteps"] is None  # recorded honestly in metrics.json
@@ -269,10 +334,14 @@ def test_every_objective_is_finite_after_a_short_run(tmp_path: Path) -> None:
 
 
 def test_objective_censoring_and_declarations() -> None:
-    assert objective_value({"solved_at_timesteps": 300, "timesteps": 900},
-                           "solved_at_timesteps") == 300
-    assert objective_value({"solved_at_timesteps": None, "timesteps": 900},
-                           "solved_at_timesteps") == 900
+    assert (
+        objective_value({"solved_at_timesteps": 300, "timesteps": 900}, "solved_at_timesteps")
+        == 300
+    )
+    assert (
+        objective_value({"solved_at_timesteps": None, "timesteps": 900}, "solved_at_timesteps")
+        == 900
+    )
     assert math.isnan(objective_value({}, "eval/mean_reward"))
     assert metric_spec("eval/mean_reward").higher_is_better
     assert not metric_spec("solved_at_timesteps").higher_is_better

@@ -87,14 +87,35 @@ def test_device_auto_keeps_mlp_on_cpu_but_cuda_is_honoured():
 def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(tmp_path):
     tmp = Path(tempfile.gettempdir())
     before = set(tmp.glob("SB3-*"))
-    objective = train(compose_config("rl", ["algo.n_envs=4", "total_timesteps=1024",
-                                            "eval.freq=512", "eval.episodes=2",
-                                            "eval.final_episodes=2"]), run_dir=tmp_path)
+    objective = train(
+        compose_config(
+            "rl",
+            [
+                "algo.n_envs=4",
+                "total_timesteps=1024",
+                "eval.freq=512",
+                "eval.episodes=2",
+                "eval.final_episodes=2",
+            ],
+        ),
+        run_dir=tmp_path,
+    )
     assert set(tmp.glob("SB3-*")) == before
     metrics = read_metrics(tmp_path)
-    for key in ("app", "algo", "env_id", "seed", "timesteps", "wall_time_s", "eval/mean_reward",
-                "eval/std_reward", "eval/episodes", "solved_at_timesteps", "status",
-                "objective"):
+    for key in (
+        "app",
+        "algo",
+        "env_id",
+        "seed",
+        "timesteps",
+        "wall_time_s",
+        "eval/mean_reward",
+        "eval/std_reward",
+        "eval/episodes",
+        "solved_at_timesteps",
+        "status",
+        "objective",
+    ):
         assert key in metrics, key
     assert metrics["app"] == "rl" and metrics["objective"] == "eval/mean_reward"
     assert objective == metrics["eval/mean_reward"] and metrics["eval/episodes"] == 2
@@ -115,22 +136,40 @@ def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(tmp_path):
 
 
 def test_success_rate_is_reported_for_envs_with_is_success(tmp_path):
-    train(compose_config("rl", ["env=maze", "algo.n_envs=4", "total_timesteps=256",
-                                "eval.freq=0", "eval.episodes=4", "eval.final_episodes=4",
-                                "eval.n_envs=4"]), run_dir=tmp_path)
+    train(
+        compose_config(
+            "rl",
+            [
+                "env=maze",
+                "algo.n_envs=4",
+                "total_timesteps=256",
+                "eval.freq=0",
+                "eval.episodes=4",
+                "eval.final_episodes=4",
+                "eval.n_envs=4",
+            ],
+        ),
+        run_dir=tmp_path,
+    )
     metrics = read_metrics(tmp_path)
     assert 0.0 <= metrics["eval/success_rate"] <= 1.0
     assert metrics["eval/episodes"] == 4
-    cartpole = compose_config("rl", ["algo.n_envs=2", "total_timesteps=64", "eval.freq=0",
-                                     "eval.final_episodes=2"])
+    cartpole = compose_config(
+        "rl", ["algo.n_envs=2", "total_timesteps=64", "eval.freq=0", "eval.final_episodes=2"]
+    )
     train(cartpole, run_dir=tmp_path / "cartpole")
     assert read_metrics(tmp_path / "cartpole")["eval/success_rate"] is None
 
 
-@pytest.mark.parametrize(("env", "env_id"), [("acrobot", "Acrobot-v1"),
-                                             ("mountaincar", "MountainCar-v0"),
-                                             ("pendulum", "Pendulum-v1"),
-                                             ("lunarlander", "LunarLander-v3")])
+@pytest.mark.parametrize(
+    ("env", "env_id"),
+    [
+        ("acrobot", "Acrobot-v1"),
+        ("mountaincar", "MountainCar-v0"),
+        ("pendulum", "Pendulum-v1"),
+        ("lunarlander", "LunarLander-v3"),
+    ],
+)
 def test_env_configs_build_their_envs(env, env_id):
     made = make_env(compose_config("rl", [f"env={env}", "algo=ppo"]).env, seed=0)
     assert made.spec.id == env_id
@@ -163,8 +202,10 @@ def test_run_logger_writes_csv_rows_and_one_tensorboard_event_per_dump(tmp_path)
     from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
 
     (event_file,) = (tmp_path / "tb").iterdir()
-    scalar_events = [sorted(v.tag for v in e.summary.value if v.HasField("simple_value"))
-                     for e in LegacyEventFileLoader(str(event_file)).Load()]
+    scalar_events = [
+        sorted(v.tag for v in e.summary.value if v.HasField("simple_value"))
+        for e in LegacyEventFileLoader(str(event_file)).Load()
+    ]
     assert scalar_events.count(["train/loss", "train/n_updates"]) == 2  # one event per dump
 
 
@@ -176,15 +217,26 @@ def test_evaluate_model_plays_the_episodes_sb3s_evaluate_policy_plays(vectorizat
     from rlgan.rl.evaluate import evaluate_model
 
     cfg = compose_config("rl", []).env
-    model = PPO("MlpPolicy", make_vec_env(cfg, 1, 0, "dummy"), n_steps=64, batch_size=64,
-                seed=0, device="cpu")
+    model = PPO(
+        "MlpPolicy",
+        make_vec_env(cfg, 1, 0, "dummy"),
+        n_steps=64,
+        batch_size=64,
+        seed=0,
+        device="cpu",
+    )
     model.learn(512)  # a policy whose episodes differ in length
     for deterministic in (True, False):
         torch.manual_seed(1)
         ours = evaluate_model(model, make_vec_env(cfg, 3, 5, vectorization), 7, deterministic)
         torch.manual_seed(1)
-        returns, lengths = evaluate_policy(model, make_vec_env(cfg, 3, 5, vectorization), 7,
-                                           deterministic, return_episode_rewards=True)
+        returns, lengths = evaluate_policy(
+            model,
+            make_vec_env(cfg, 3, 5, vectorization),
+            7,
+            deterministic,
+            return_episode_rewards=True,
+        )
         assert ours.returns == returns and ours.lengths == lengths
         assert ours.episodes == 7 and len(set(ours.lengths)) > 1
         assert ours.success_rate is None  # CartPole reports no is_success

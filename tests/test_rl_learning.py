@@ -29,9 +29,17 @@ def test_default_config_trains_ppo_to_solve_cartpole(tmp_path):
 
 @pytest.mark.slow
 def test_dqn_learns_cartpole(tmp_path):
-    cfg = compose_config("rl", ["algo=dqn", "total_timesteps=20000", "eval.freq=2500",
-                                "net=mlp", "net.activation=relu",
-                                "objective=eval/best_mean_reward"])
+    cfg = compose_config(
+        "rl",
+        [
+            "algo=dqn",
+            "total_timesteps=20000",
+            "eval.freq=2500",
+            "net=mlp",
+            "net.activation=relu",
+            "objective=eval/best_mean_reward",
+        ],
+    )
     best = train(cfg, run_dir=tmp_path)
     assert best >= 150.0, read_metrics(tmp_path)
     # The kept best model really is that good: evaluate it afresh on other seeds.

@@ -40,14 +40,34 @@ from rlgan.rl.model_io import (
 )
 from rlgan.rl.train import train
 
-RL_FAST = ["total_timesteps=256", "checkpoint.freq=128", "checkpoint.keep=0", "eval.freq=0",
-           "eval.final_episodes=1", "eval.n_envs=1", "progress_bar=false",
-           "log.tensorboard=false"]
-PPO = ["algo=ppo", "algo.n_envs=2", "algo.hyperparams.n_steps=64",
-       "algo.hyperparams.batch_size=64", "algo.hyperparams.n_epochs=1", *RL_FAST]
-DQN = ["algo=dqn", "net=mlp", "algo.hyperparams.learning_starts=64",
-       "algo.hyperparams.buffer_size=1000", "algo.hyperparams.train_freq=64",
-       "algo.hyperparams.gradient_steps=2", "algo.hyperparams.batch_size=32", *RL_FAST]
+RL_FAST = [
+    "total_timesteps=256",
+    "checkpoint.freq=128",
+    "checkpoint.keep=0",
+    "eval.freq=0",
+    "eval.final_episodes=1",
+    "eval.n_envs=1",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
+PPO = [
+    "algo=ppo",
+    "algo.n_envs=2",
+    "algo.hyperparams.n_steps=64",
+    "algo.hyperparams.batch_size=64",
+    "algo.hyperparams.n_epochs=1",
+    *RL_FAST,
+]
+DQN = [
+    "algo=dqn",
+    "net=mlp",
+    "algo.hyperparams.learning_starts=64",
+    "algo.hyperparams.buffer_size=1000",
+    "algo.hyperparams.train_freq=64",
+    "algo.hyperparams.gradient_steps=2",
+    "algo.hyperparams.batch_size=32",
+    *RL_FAST,
+]
 
 
 class MarkerPayload:
@@ -86,12 +106,19 @@ def _only_newest_checkpoint(run: Path) -> int:
 
 # ---- the allow-list itself ------------------------------------------------------------------
 def test_allow_list_round_trips_what_rlgan_pickles() -> None:
-    objects = {"array": np.arange(6, dtype=np.float32).reshape(2, 3),
-               "scalar": np.float64(1.5), "space": spaces.Box(-1.0, 1.0, (3,), np.float32),
-               "discrete": spaces.Discrete(4, seed=0), "schedule": LinearSchedule(1.0, 0.0, 1.0),
-               "queue": deque([{"r": np.float32(1.0)}], maxlen=3), "tensor": torch.ones(2, 2),
-               "activation": partial(make_activation, "tanh"), "device": torch.device("cpu"),
-               "dtype": np.float32, "rng": np.random.default_rng(3)}
+    objects = {
+        "array": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "scalar": np.float64(1.5),
+        "space": spaces.Box(-1.0, 1.0, (3,), np.float32),
+        "discrete": spaces.Discrete(4, seed=0),
+        "schedule": LinearSchedule(1.0, 0.0, 1.0),
+        "queue": deque([{"r": np.float32(1.0)}], maxlen=3),
+        "tensor": torch.ones(2, 2),
+        "activation": partial(make_activation, "tanh"),
+        "device": torch.device("cpu"),
+        "dtype": np.float32,
+        "rng": np.random.default_rng(3),
+    }
     loaded = safe_loads(pickle.dumps(objects))
     assert np.array_equal(loaded["array"], objects["array"])
     assert loaded["space"] == objects["space"] and loaded["discrete"] == objects["discrete"]
@@ -101,16 +128,29 @@ def test_allow_list_round_trips_what_rlgan_pickles() -> None:
     assert loaded["rng"].random() == np.random.default_rng(3).random()
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("builtins", "open"), ("io", "open"), ("os", "system"), ("posix", "system"),
-    ("builtins", "eval"), ("builtins", "getattr"), ("subprocess", "Popen"),
-    ("numpy", "save"), ("numpy", "load"), ("numpy", "memmap"), ("numpy", "savetxt"),
-    ("numpy.lib.format", "open_memmap"), ("torch", "load"),
-    ("stable_baselines3.common.save_util", "load_from_pkl"),
-    ("stable_baselines3.common.logger", "CSVOutputFormat"),
-    ("stable_baselines3.common.utils", "LinearSchedule.__init__"),
-    ("torch.serialization", "load"), ("rlgan.rl.train", "train"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("builtins", "open"),
+        ("io", "open"),
+        ("os", "system"),
+        ("posix", "system"),
+        ("builtins", "eval"),
+        ("builtins", "getattr"),
+        ("subprocess", "Popen"),
+        ("numpy", "save"),
+        ("numpy", "load"),
+        ("numpy", "memmap"),
+        ("numpy", "savetxt"),
+        ("numpy.lib.format", "open_memmap"),
+        ("torch", "load"),
+        ("stable_baselines3.common.save_util", "load_from_pkl"),
+        ("stable_baselines3.common.logger", "CSVOutputFormat"),
+        ("stable_baselines3.common.utils", "LinearSchedule.__init__"),
+        ("torch.serialization", "load"),
+        ("rlgan.rl.train", "train"),
+    ],
+)
 def test_allow_list_refuses_code_and_file_access(module: str, name: str) -> None:
     assert resolve_global(module, name) is None
 
@@ -173,8 +213,7 @@ def test_crafted_legacy_replay_pickle_is_refused(runs: dict[str, Path], tmp_path
     assert not marker.exists()
 
 
-def test_crafted_replay_npz_with_objects_is_refused(runs: dict[str, Path],
-                                                    tmp_path: Path) -> None:
+def test_crafted_replay_npz_with_objects_is_refused(runs: dict[str, Path], tmp_path: Path) -> None:
     run = _copy(runs["dqn"], tmp_path)
     step = _only_newest_checkpoint(run)
     marker = tmp_path / "marker"
@@ -211,8 +250,7 @@ def test_crafted_sb3_zip_is_refused(runs: dict[str, Path], tmp_path: Path) -> No
     model = _only_final_model(run)
     marker = tmp_path / "marker"
     serialized = base64.b64encode(pickle.dumps(MarkerPayload(marker))).decode()
-    _rewrite_data(model, "policy_kwargs", {":type:": "<class 'dict'>",
-                                           ":serialized:": serialized})
+    _rewrite_data(model, "policy_kwargs", {":type:": "<class 'dict'>", ":serialized:": serialized})
     with pytest.raises(UnsafeFileError) as caught:
         load_run_model(run, which="best")
     assert str(model) in str(caught.value) and "trust=true" in str(caught.value)
@@ -220,8 +258,7 @@ def test_crafted_sb3_zip_is_refused(runs: dict[str, Path], tmp_path: Path) -> No
 
 
 # ---- trust=true: legitimate files the allow-list cannot vouch for ---------------------------
-def test_trust_loads_a_model_with_a_pickled_function(runs: dict[str, Path],
-                                                     tmp_path: Path) -> None:
+def test_trust_loads_a_model_with_a_pickled_function(runs: dict[str, Path], tmp_path: Path) -> None:
     import cloudpickle
 
     run = _copy(runs["ppo"], tmp_path)
@@ -231,8 +268,9 @@ def test_trust_loads_a_model_with_a_pickled_function(runs: dict[str, Path],
         return 1e-3 * progress
 
     serialized = base64.b64encode(cloudpickle.dumps(schedule)).decode()
-    _rewrite_data(model, "learning_rate", {":type:": "<class 'function'>",
-                                           ":serialized:": serialized})
+    _rewrite_data(
+        model, "learning_rate", {":type:": "<class 'function'>", ":serialized:": serialized}
+    )
     with pytest.raises(UnsafeFileError, match="trust=true"):
         load_run_model(run, which="final")
     loaded, _ = load_run_model(run, which="final", trust=True)
@@ -240,9 +278,14 @@ def test_trust_loads_a_model_with_a_pickled_function(runs: dict[str, Path],
 
 
 def test_trust_loads_an_old_style_gan_checkpoint(tmp_path: Path) -> None:
-    state = {"step": 3, "generator": {"w": torch.ones(2)}, "discriminator": {"w": torch.ones(2)},
-             "opt_g": {}, "opt_d": {}, "rng": {"numpy": np.random.get_state(),
-                                               "python": random.getstate()}}
+    state = {
+        "step": 3,
+        "generator": {"w": torch.ones(2)},
+        "discriminator": {"w": torch.ones(2)},
+        "opt_g": {},
+        "opt_d": {},
+        "rng": {"numpy": np.random.get_state(), "python": random.getstate()},
+    }
     save_path = checkpoint_path(tmp_path, 3, ".pt")
     save_path.parent.mkdir(parents=True)
     torch.save(state, save_path)  # NumPy arrays inside: not loadable weights-only
@@ -253,7 +296,8 @@ def test_trust_loads_an_old_style_gan_checkpoint(tmp_path: Path) -> None:
 
 
 def test_legacy_replay_pickle_of_sb3_loads_through_the_allow_list(
-        runs: dict[str, Path], tmp_path: Path) -> None:
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     run = _copy(runs["dqn"], tmp_path)
     step = _only_newest_checkpoint(run)
     model, _, _ = load_checkpoint(run, "dqn", None)

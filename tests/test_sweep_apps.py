@@ -14,21 +14,43 @@ import yaml
 from rlgan.sweep.report import make_report
 
 #: Keep RL jobs tiny: a few hundred steps, small evaluations, no TensorBoard.
-RL_TINY = ["total_timesteps=512", "eval.freq=256", "eval.episodes=2", "eval.final_episodes=2",
-           "eval.n_envs=2", "checkpoint.freq=0", "log.tensorboard=false", "env.n_envs=4",
-           "algo.hyperparams.n_steps=64"]
-GAN_TINY = ["data=grid25", "model=mlp", "train.iterations=20", "eval.freq=10",
-            "train.log_every=10", "train.sample_every=20", "checkpoint.freq=20",
-            "eval.n_samples=500", "log.tensorboard=false"]
+RL_TINY = [
+    "total_timesteps=512",
+    "eval.freq=256",
+    "eval.episodes=2",
+    "eval.final_episodes=2",
+    "eval.n_envs=2",
+    "checkpoint.freq=0",
+    "log.tensorboard=false",
+    "env.n_envs=4",
+    "algo.hyperparams.n_steps=64",
+]
+GAN_TINY = [
+    "data=grid25",
+    "model=mlp",
+    "train.iterations=20",
+    "eval.freq=10",
+    "train.log_every=10",
+    "train.sample_every=20",
+    "checkpoint.freq=20",
+    "eval.n_samples=500",
+    "log.tensorboard=false",
+]
 
 
-def multirun(module: str, sweep_dir: Path, *overrides: str,
-             timeout: float = 240) -> subprocess.CompletedProcess:
+def multirun(
+    module: str, sweep_dir: Path, *overrides: str, timeout: float = 240
+) -> subprocess.CompletedProcess:
     """``python -m <module> -m <overrides>`` into ``sweep_dir``; the sweep itself must succeed."""
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    proc = subprocess.run([sys.executable, "-m", module, "-m", *overrides,
-                           f"hydra.sweep.dir={sweep_dir}"], capture_output=True, text=True,
-                          timeout=timeout, cwd=sweep_dir.parent, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "-m", *overrides, f"hydra.sweep.dir={sweep_dir}"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=sweep_dir.parent,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc
 
@@ -55,8 +77,7 @@ def test_rl_multirun_2x2_basic_launcher_and_report(tmp_path: Path) -> None:
 
 def test_rl_multirun_2x2_joblib_launcher(tmp_path: Path) -> None:
     sweep = tmp_path / "rl_joblib"
-    multirun("rlgan.rl.cli", sweep, "algo=ppo,a2c", "seed=0,1", "hydra/launcher=joblib_2",
-             *RL_TINY)
+    multirun("rlgan.rl.cli", sweep, "algo=ppo,a2c", "seed=0,1", "hydra/launcher=joblib_2", *RL_TINY)
     assert statuses(sweep) == ["ok"] * 4
     overrides = yaml.safe_load((sweep / "multirun.yaml").read_text())["hydra"]["launcher"]
     assert overrides["n_jobs"] == 2
@@ -86,13 +107,17 @@ def test_gan_multirun_losses(tmp_path: Path) -> None:
 
 def test_ppo_cartpole_preset_bayesian_search(tmp_path: Path) -> None:
     sweep = tmp_path / "search"
-    multirun("rlgan.rl.cli", sweep, "+hparams_search=ppo_cartpole", "hydra.sweeper.n_trials=2",
-             *RL_TINY)
+    multirun(
+        "rlgan.rl.cli", sweep, "+hparams_search=ppo_cartpole", "hydra.sweeper.n_trials=2", *RL_TINY
+    )
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     assert results["n_trials"] == 2 and results["n_failed"] == 0
-    assert set(results["best_params"]) == {"algo.hyperparams.learning_rate",
-                                           "algo.hyperparams.n_epochs",
-                                           "algo.hyperparams.gae_lambda", "net.activation"}
+    assert set(results["best_params"]) == {
+        "algo.hyperparams.learning_rate",
+        "algo.hyperparams.n_epochs",
+        "algo.hyperparams.gae_lambda",
+        "net.activation",
+    }
     config = yaml.safe_load((sweep / "0" / ".hydra" / "config.yaml").read_text())
     assert config["net"]["activation"] == results["trials"][0]["params"]["net.activation"]
     assert config["total_timesteps"] == 512  # the command line beats the preset
@@ -131,8 +156,12 @@ def _subproc_in_worker(fix: bool) -> tuple[str | None, str]:
 
 @pytest.mark.parametrize("args", [["--sort", "sideways", "x"]])
 def test_report_rejects_bad_option(args: list[str]) -> None:
-    proc = subprocess.run([sys.executable, "-m", "rlgan.sweep.report", *args],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rlgan.sweep.report", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "invalid choice: 'sideways'" in proc.stderr
 
 

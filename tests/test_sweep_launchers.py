@@ -20,9 +20,14 @@ TOY_APP = Path(__file__).with_name("test_sweep_toy_app.py")
 def run_toy(sweep_dir: Path, *overrides: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the toy app as a multirun into ``sweep_dir``; fail the test on a non-zero exit."""
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    proc = subprocess.run([sys.executable, str(TOY_APP), "-m", *overrides,
-                           f"hydra.sweep.dir={sweep_dir}"], capture_output=True, text=True,
-                          timeout=timeout, cwd=sweep_dir.parent, env=env)
+    proc = subprocess.run(
+        [sys.executable, str(TOY_APP), "-m", *overrides, f"hydra.sweep.dir={sweep_dir}"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=sweep_dir.parent,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
@@ -53,8 +58,9 @@ def test_basic_launcher_2x2_survives_failing_jobs(tmp_path: Path) -> None:
 
 def test_joblib_launcher_2x2_runs_jobs_in_parallel_workers(tmp_path: Path) -> None:
     sweep = tmp_path / "joblib"
-    run_toy(sweep, "x=1,3", "seed=0,1", "sleep=0.5", "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2")
+    run_toy(
+        sweep, "x=1,3", "seed=0,1", "sleep=0.5", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"
+    )
     metrics = job_metrics(sweep)
     assert [m["status"] for m in metrics] == ["ok"] * 4
     assert [m["score"] for m in metrics] == pytest.approx([6.0, 6.1, 10.0, 10.1])
@@ -64,8 +70,14 @@ def test_joblib_launcher_2x2_runs_jobs_in_parallel_workers(tmp_path: Path) -> No
 
 def test_submitit_local_launcher(tmp_path: Path) -> None:
     sweep = tmp_path / "submitit"
-    run_toy(sweep, "x=2,3", "seed=0,1", "hydra/launcher=submitit_local",
-            "hydra.launcher.timeout_min=2", timeout=180)
+    run_toy(
+        sweep,
+        "x=2,3",
+        "seed=0,1",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=2",
+        timeout=180,
+    )
     metrics = job_metrics(sweep)
     assert [m["score"] for m in metrics] == pytest.approx([9.0, 9.1, 10.0, 10.1])
     assert len({m["pid"] for m in metrics}) == 4  # one process per job
@@ -75,9 +87,16 @@ def test_submitit_local_launcher(tmp_path: Path) -> None:
 def test_bayesian_search_four_trials_and_report(tmp_path: Path) -> None:
     sweep = tmp_path / "optuna"
     # The toy config has no `objective` to take a direction from: give it.
-    proc = run_toy(sweep, "x=interval(0, 6)", "hydra/sweeper=rlgan_optuna",
-                   "hydra.sweeper.direction=maximize", "hydra.sweeper.n_trials=4",
-                   "hydra.sweeper.n_jobs=2", "hydra.sweeper.seed=0", "seed=1")
+    proc = run_toy(
+        sweep,
+        "x=interval(0, 6)",
+        "hydra/sweeper=rlgan_optuna",
+        "hydra.sweeper.direction=maximize",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.seed=0",
+        "seed=1",
+    )
     assert "alembic" not in proc.stderr.lower() and "Warning" not in proc.stderr
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     assert results["n_trials"] == 4 and results["n_failed"] == 0
@@ -96,13 +115,24 @@ def test_bayesian_search_four_trials_and_report(tmp_path: Path) -> None:
 
 def test_bayesian_search_counts_failed_trials(tmp_path: Path) -> None:
     sweep = tmp_path / "optuna_fail"
-    run_toy(sweep, "x=choice(-1, 3)", "hydra/sweeper=rlgan_optuna", "hydra.sweeper.n_trials=4",
-            "hydra.sweeper.n_jobs=4", "hydra.sweeper.sampler=random", "hydra.sweeper.seed=0",
-            "hydra.sweeper.direction=maximize")
+    run_toy(
+        sweep,
+        "x=choice(-1, 3)",
+        "hydra/sweeper=rlgan_optuna",
+        "hydra.sweeper.n_trials=4",
+        "hydra.sweeper.n_jobs=4",
+        "hydra.sweeper.sampler=random",
+        "hydra.sweeper.seed=0",
+        "hydra.sweeper.direction=maximize",
+    )
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     # RandomSampler(seed=0) draws x = 3, -1, 3, 3: the bad config fails, the search goes on.
     assert [(t["params"]["x"], t["state"]) for t in results["trials"]] == [
-        ("3", "complete"), ("-1", "failed"), ("3", "complete"), ("3", "complete")]
+        ("3", "complete"),
+        ("-1", "failed"),
+        ("3", "complete"),
+        ("3", "complete"),
+    ]
     assert results["n_failed"] == 1 and results["best_value"] == pytest.approx(10.0)
     assert job_metrics(sweep)[1]["status"] == "failed"
 
@@ -111,10 +141,16 @@ def test_bayesian_search_takes_its_direction_from_the_objective(tmp_path: Path) 
     # No hydra.sweeper.direction: eval/fd_classifier is declared lower-is-better, so the
     # search minimises (the toy's score stands in for the distance).
     sweep = tmp_path / "optuna_min"
-    proc = run_toy(sweep, "x=interval(0, 6)", "hydra/sweeper=rlgan_optuna",
-                   "+objective=eval/fd_classifier", "hydra.sweeper.n_trials=3",
-                   "hydra.sweeper.n_jobs=3", "hydra.sweeper.sampler=random",
-                   "hydra.sweeper.seed=0")
+    proc = run_toy(
+        sweep,
+        "x=interval(0, 6)",
+        "hydra/sweeper=rlgan_optuna",
+        "+objective=eval/fd_classifier",
+        "hydra.sweeper.n_trials=3",
+        "hydra.sweeper.n_jobs=3",
+        "hydra.sweeper.sampler=random",
+        "hydra.sweeper.seed=0",
+    )
     assert "from the declaration of eval/fd_classifier" in proc.stdout
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
     assert results["direction"] == "minimize"

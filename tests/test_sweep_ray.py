@@ -35,9 +35,11 @@ def ray_python() -> str | None:
 def test_ray_launcher_local_cluster(tmp_path: Path) -> None:
     python = ray_python()
     if python is None:
-        message = ("Ray launcher test NOT RUN: no Ray environment. Create one with "
-                   "`python -m venv .venv-ray && .venv-ray/bin/pip install torch==2.13.0 "
-                   "-e '.[ray]'` or set RLGAN_RAY_PYTHON (see docs/sweeps.md).")
+        message = (
+            "Ray launcher test NOT RUN: no Ray environment. Create one with "
+            "`python -m venv .venv-ray && .venv-ray/bin/pip install torch==2.13.0 "
+            "-e '.[ray]'` or set RLGAN_RAY_PYTHON (see docs/sweeps.md)."
+        )
         warnings.warn(message, UserWarning, stacklevel=1)
         pytest.skip(message)
     sweep = tmp_path / "ray"
@@ -47,10 +49,23 @@ def test_ray_launcher_local_cluster(tmp_path: Path) -> None:
     env.update(HOME=str(tmp_path), RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")
     try:
         proc = subprocess.run(
-            [python, str(TOY_APP), "-m", "x=1,3", "seed=0,1", "hydra/launcher=ray",
-             "+hydra.launcher.ray.init.num_cpus=2",
-             f"+hydra.launcher.ray.init._temp_dir={ray_tmp}", f"hydra.sweep.dir={sweep}"],
-            capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+            [
+                python,
+                str(TOY_APP),
+                "-m",
+                "x=1,3",
+                "seed=0,1",
+                "hydra/launcher=ray",
+                "+hydra.launcher.ray.init.num_cpus=2",
+                f"+hydra.launcher.ray.init._temp_dir={ray_tmp}",
+                f"hydra.sweep.dir={sweep}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env=env,
+        )
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -34,8 +34,18 @@ def train(cfg: DictConfig) -> float:
     logger = CSVLogger(run / "progress.csv")
     for step in range(0, 5):
         logger.log({"step": step * 10, "score": score * (step + 1) / 5})
-    write_metrics(run, {"app": "toy", "status": "ok", "seed": seed, "objective": "score",
-                        "score": score, "wall_time_s": float(cfg.sleep), "pid": os.getpid()})
+    write_metrics(
+        run,
+        {
+            "app": "toy",
+            "status": "ok",
+            "seed": seed,
+            "objective": "score",
+            "score": score,
+            "wall_time_s": float(cfg.sleep),
+            "pid": os.getpid(),
+        },
+    )
     return score
 
 
@@ -49,8 +59,7 @@ def _register() -> None:
     """Put the toy config in Hydra's ConfigStore (no YAML file needed)."""
     from hydra.core.config_store import ConfigStore
 
-    ConfigStore.instance().store(name="toy", node={"app": "toy", "x": 1.0, "seed": 0,
-                                                   "sleep": 0.0})
+    ConfigStore.instance().store(name="toy", node={"app": "toy", "x": 1.0, "seed": 0, "sleep": 0.0})
 
 
 _register()

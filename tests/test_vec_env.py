@@ -112,13 +112,15 @@ class WalkVectorNoMask(WalkVector):
 
 
 if WALK_ID not in gym.registry:
-    gym.register(WALK_ID, entry_point=Walk, vector_entry_point=WalkVector,
-                 max_episode_steps=WALK_LIMIT)
+    gym.register(
+        WALK_ID, entry_point=Walk, vector_entry_point=WalkVector, max_episode_steps=WALK_LIMIT
+    )
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _compare(ours: VecEnv, ref: VecEnv, n_steps: int, seed: int,
-             after_ours: Callable[[], None] | None = None) -> dict[str, int]:
+def _compare(
+    ours: VecEnv, ref: VecEnv, n_steps: int, seed: int, after_ours: Callable[[], None] | None = None
+) -> dict[str, int]:
     """Step both with the same random actions; assert identical transitions; count events."""
     space = ours.action_space
     space.seed(seed)
@@ -140,20 +142,28 @@ def _compare(ours: VecEnv, ref: VecEnv, n_steps: int, seed: int,
             assert info_a.get("is_success") == info_b.get("is_success")
             assert ("terminal_observation" in info_a) == ("terminal_observation" in info_b)
             if "terminal_observation" in info_b:
-                np.testing.assert_array_equal(info_a["terminal_observation"],
-                                              info_b["terminal_observation"])
+                np.testing.assert_array_equal(
+                    info_a["terminal_observation"], info_b["terminal_observation"]
+                )
                 counts["truncated" if info_b["TimeLimit.truncated"] else "terminated"] += 1
             counts["success"] += bool(info_b.get("is_success"))
     return counts
 
 
-def _dummy(env_id: str, n: int, seed: int, wrap: Callable[[gym.Env, int], gym.Env] | None = None,
-           **kwargs: Any) -> DummyVecEnv:
+def _dummy(
+    env_id: str,
+    n: int,
+    seed: int,
+    wrap: Callable[[gym.Env, int], gym.Env] | None = None,
+    **kwargs: Any,
+) -> DummyVecEnv:
     """SB3's reference: DummyVecEnv over gymnasium.make single envs, seeded seed + i."""
+
     def factory(i: int) -> Callable[[], gym.Env]:
         def make() -> gym.Env:
             env = gym.make(env_id, **kwargs)
             return env if wrap is None else wrap(env, i)
+
         return make
 
     vec = DummyVecEnv([factory(i) for i in range(n)])
@@ -193,8 +203,9 @@ def test_cartpole_native_matches_dummy_vec_env() -> None:
     def start(i: int) -> Callable[[], np.ndarray]:
         return lambda: raw.state[:, i]
 
-    ref = _dummy("CartPole-v1", n, 3, wrap=lambda env, i: StartFrom(env, start(i)),
-                 max_episode_steps=25)
+    ref = _dummy(
+        "CartPole-v1", n, 3, wrap=lambda env, i: StartFrom(env, start(i)), max_episode_steps=25
+    )
     counts = _compare(ours, ref, n_steps=400, seed=0)
     assert counts["terminated"] >= 10 and counts["truncated"] >= 10, counts
     ours.close()
@@ -225,8 +236,9 @@ def test_rlgan_envs_match_dummy_vec_env_exactly(env_id: str) -> None:
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
 def test_sync_vector_env_modes_match_dummy_vec_env(mode: AutoresetMode) -> None:
     """Gymnasium's SyncVectorEnv in both autoreset modes (reset_mask / final_obs paths)."""
-    sync = SyncVectorEnv([lambda: gym.make("CartPole-v1", max_episode_steps=30)] * 4,
-                         autoreset_mode=mode)
+    sync = SyncVectorEnv(
+        [lambda: gym.make("CartPole-v1", max_episode_steps=30)] * 4, autoreset_mode=mode
+    )
     ours = VectorEnvAdapter(sync, seed=5)
     ref = _dummy("CartPole-v1", 4, 5, max_episode_steps=30)
     counts = _compare(ours, ref, n_steps=300, seed=2)

@@ -36,9 +36,18 @@ def _train_run(folder: Path, *overrides: str) -> Path:
     from rlgan.common.app import compose_config
     from rlgan.rl.train import train
 
-    cfg = compose_config("rl", ["total_timesteps=1024", "eval.freq=0", "eval.final_episodes=1",
-                                "log.tensorboard=false", "checkpoint.freq=0",
-                                "progress_bar=false", *overrides])
+    cfg = compose_config(
+        "rl",
+        [
+            "total_timesteps=1024",
+            "eval.freq=0",
+            "eval.final_episodes=1",
+            "log.tensorboard=false",
+            "checkpoint.freq=0",
+            "progress_bar=false",
+            *overrides,
+        ],
+    )
     train(cfg, run_dir=folder)
     assert (folder / "best_model.zip").is_file()
     return folder
@@ -80,7 +89,7 @@ def test_trained_ppo_run_shows_its_action_probabilities(ppo_run, tmp_path):
         shot = iio.imread(session.viewer.screenshot(tmp_path / "ppo.png"))
         width, height = session.viewer.size
         assert shot.shape == (height, width, 3)
-        panel = shot[:, width - 280:]
+        panel = shot[:, width - 280 :]
         assert (np.abs(panel.astype(int) - (255, 170, 40)).sum(axis=2) < 10).sum() > 50
         assert "deterministic" in " ".join(session._hud())
     finally:
@@ -108,8 +117,7 @@ def _post(*keys):
 
 
 def test_keys_pause_step_speed_toggle_screenshot_reset_quit(ppo_run, tmp_path):
-    session = WatchSession(watch_config(run=ppo_run, episodes=0, fps=30,
-                                        screenshot_dir=tmp_path))
+    session = WatchSession(watch_config(run=ppo_run, episodes=0, fps=30, screenshot_dir=tmp_path))
     try:
         session.viewer.fps = 0  # keep the test fast; speed keys are checked on the attribute
         assert session.frame() and session.result.steps == 1
@@ -226,8 +234,9 @@ def test_a_panel_added_to_watch_panels_is_drawn(monkeypatch):
     from rlgan.render import TextPanel
 
     extra = TextPanel(["hello"], title="extra")
-    monkeypatch.setattr(watch_panels, "WATCH_PANELS",
-                        [*watch_panels.WATCH_PANELS, lambda session: extra])
+    monkeypatch.setattr(
+        watch_panels, "WATCH_PANELS", [*watch_panels.WATCH_PANELS, lambda session: extra]
+    )
     session = WatchSession(watch_config(env="CartPole-v1"))
     try:
         assert session._panels()[-1] is extra
@@ -271,18 +280,21 @@ class _NoRender(gym.Env):
 gym.register("rlgan-test/NoRender-v0", entry_point=_NoRender)
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({}, "needs run=<run folder>"),
-    ({"env": "CartPole-v1", "run": "/tmp"}, "give one of them"),
-    ({"env": "CartPole-v2"}, "Invalid env='CartPole-v2'.*Close matches: CartPole-v1"),
-    ({"env": "rlgan-test/NoRender-v0"}, "cannot render RGB frames"),
-    ({"env": "Pendulum-v1", "play": "true"}, "no keyboard mapping"),
-    ({"env": "CartPole-v1", "which": "latest"}, "which='latest'.*best, final"),
-    ({"env": "CartPole-v1", "episodes": -1}, "episodes=-1"),
-    ({"env": "CartPole-v1", "device": "tpu"}, "device='tpu'"),
-    ({"env": "CartPole-v1", "record": "clip.avi"}, r"\.gif or \.mp4"),
-    ({"run": "/nonexistent/outputs/rl/run"}, "no such folder"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "needs run=<run folder>"),
+        ({"env": "CartPole-v1", "run": "/tmp"}, "give one of them"),
+        ({"env": "CartPole-v2"}, "Invalid env='CartPole-v2'.*Close matches: CartPole-v1"),
+        ({"env": "rlgan-test/NoRender-v0"}, "cannot render RGB frames"),
+        ({"env": "Pendulum-v1", "play": "true"}, "no keyboard mapping"),
+        ({"env": "CartPole-v1", "which": "latest"}, "which='latest'.*best, final"),
+        ({"env": "CartPole-v1", "episodes": -1}, "episodes=-1"),
+        ({"env": "CartPole-v1", "device": "tpu"}, "device='tpu'"),
+        ({"env": "CartPole-v1", "record": "clip.avi"}, r"\.gif or \.mp4"),
+        ({"run": "/nonexistent/outputs/rl/run"}, "no such folder"),
+    ],
+)
 def test_bad_options_raise_one_clear_error(options, message):
     with pytest.raises(ConfigError, match=message):
         watch(watch_config(**options))
@@ -305,8 +317,11 @@ def test_run_folder_without_model_or_config(ppo_run, tmp_path):
     with pytest.raises(ConfigError, match="holds no trained model"):
         watch(watch_config(run=no_model))
     broken = shutil.copytree(ppo_run, tmp_path / "broken")
-    for model in (broken / "best_model.zip", broken / "model.zip",
-                  *(broken / "checkpoints").glob("step_*.zip")):
+    for model in (
+        broken / "best_model.zip",
+        broken / "model.zip",
+        *(broken / "checkpoints").glob("step_*.zip"),
+    ):
         model.write_bytes(b"not a zip file")  # a damaged best model alone falls back
     with pytest.raises(ConfigError, match="(?i)no loadable"):
         watch(watch_config(run=broken))
@@ -314,9 +329,16 @@ def test_run_folder_without_model_or_config(ppo_run, tmp_path):
 
 def test_command_line_error_is_one_paragraph_with_exit_code_2(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from rlgan.apps.watch import main; main()",
-         f"run={tmp_path / 'missing'}"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            "from rlgan.apps.watch import main; main()",
+            f"run={tmp_path / 'missing'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

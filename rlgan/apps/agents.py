@@ -35,8 +35,9 @@ class Decision:
         if self.kind == "action":
             value_range = (-1.0, 1.0) if np.all(np.abs(values) <= 1) else None
         labels = names if len(names) == len(values) else [str(i) for i in range(len(values))]
-        return BarChart(values, labels, highlight=highlight, title=self.kind,
-                        value_range=value_range)
+        return BarChart(
+            values, labels, highlight=highlight, title=self.kind, value_range=value_range
+        )
 
 
 class RandomAgent:
@@ -84,8 +85,9 @@ class PolicyAgent:
             if hasattr(policy, "quantile_net"):
                 quantiles = policy.quantile_net(obs_tensor)  # (batch, n_quantiles, actions)
                 return quantiles.mean(dim=1)[0].cpu().numpy(), "Q-values"
-            if hasattr(policy, "get_distribution") and isinstance(self.model.action_space,
-                                                                  spaces.Discrete):
+            if hasattr(policy, "get_distribution") and isinstance(
+                self.model.action_space, spaces.Discrete
+            ):
                 dist = policy.get_distribution(obs_tensor).distribution
                 return dist.probs[0].cpu().numpy(), "probabilities"
         return None, ""

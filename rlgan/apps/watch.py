@@ -25,8 +25,15 @@ from rlgan.apps.watch_config import WHICH_CHOICES, check_watch_config
 from rlgan.apps.watch_session import WatchResult, WatchSession
 from rlgan.common.hydra_cli import hydra_command
 
-__all__ = ["WHICH_CHOICES", "WatchResult", "WatchSession", "check_watch_config", "main",
-           "watch", "watch_objective"]
+__all__ = [
+    "WHICH_CHOICES",
+    "WatchResult",
+    "WatchSession",
+    "check_watch_config",
+    "main",
+    "watch",
+    "watch_objective",
+]
 
 #: rlgan-watch's own config package: in ``rlgan.conf`` ``env`` is a config group, so Hydra
 #: would take ``env=CartPole-v1`` for a file choice instead of a value.
@@ -46,8 +53,10 @@ def watch_objective(cfg: DictConfig) -> float:
     if result.recording is not None:
         print(f"rlgan-watch: recording saved to {result.recording}")
     mean = float(np.mean(result.returns)) if result.returns else float("nan")
-    print(f"rlgan-watch: {len(result.returns)} episode(s), mean return {mean:.2f}, "
-          f"{result.frames} frames")
+    print(
+        f"rlgan-watch: {len(result.returns)} episode(s), mean return {mean:.2f}, "
+        f"{result.frames} frames"
+    )
     return mean
 
 

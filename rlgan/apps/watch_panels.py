@@ -27,8 +27,9 @@ PanelSource = Callable[["WatchSession"], Panel | None]
 def actions_panel(session: WatchSession) -> Panel | None:
     """Your keys in play mode; else the agent's action values (probabilities, Q-values)."""
     if session.control is not None:
-        return TextPanel([session.control.help, "space pause, r reset", "s screenshot, q quit"],
-                         title="keys")
+        return TextPanel(
+            [session.control.help, "space pause, r reset", "s screenshot, q quit"], title="keys"
+        )
     return session.decision().panel(session.names)
 
 

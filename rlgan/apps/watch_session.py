@@ -35,8 +35,7 @@ def speed_keys() -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The pygame keys that speed the session up, and those that slow it down."""
     import pygame
 
-    return ((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS),
-            (pygame.K_MINUS, pygame.K_KP_MINUS))
+    return ((pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS), (pygame.K_MINUS, pygame.K_KP_MINUS))
 
 
 @dataclass
@@ -79,8 +78,10 @@ class WatchSession:
         if cfg.run is not None:
             env_cfg, self.agent = load_run(cfg)
         else:
-            env_cfg = {"id": check_watch_env_id(cfg.env),
-                       "kwargs": OmegaConf.to_container(cfg.env_kwargs)}
+            env_cfg = {
+                "id": check_watch_env_id(cfg.env),
+                "kwargs": OmegaConf.to_container(cfg.env_kwargs),
+            }
         self.env = make_render_env(env_cfg, int(cfg.seed))
         self.env_id = str(self.env.spec.id if self.env.spec else env_cfg["id"])
         if cfg.play:
@@ -106,8 +107,9 @@ class WatchSession:
         scale = float(cfg.scale) if cfg.scale is not None else auto_scale(height)
         panel = PANEL_WIDTH if cfg.panel else 0
         size = (round(width * scale) + panel, max(round(height * scale), 360))
-        self.viewer = Viewer(size=size, caption=f"rlgan-watch: {self.env_id}",
-                             fps=int(cfg.fps), panel_width=panel)
+        self.viewer = Viewer(
+            size=size, caption=f"rlgan-watch: {self.env_id}", fps=int(cfg.fps), panel_width=panel
+        )
         if cfg.record is not None:
             self.viewer.start_recording(cfg.record, fps=int(cfg.fps) or 30)
 
@@ -218,8 +220,10 @@ class WatchSession:
         """Save the window to ``screenshot_dir`` as a PNG."""
         folder = Path(str(self.cfg.screenshot_dir)).expanduser()
         name = self.env_id.replace("/", "-")
-        path = folder / f"rlgan-watch-{name}-{time.strftime('%Y%m%d-%H%M%S')}-" \
-                        f"{self.result.frames:06d}.png"
+        path = (
+            folder / f"rlgan-watch-{name}-{time.strftime('%Y%m%d-%H%M%S')}-"
+            f"{self.result.frames:06d}.png"
+        )
         self.result.screenshots.append(self.viewer.screenshot(path))
         print(f"rlgan-watch: screenshot saved to {path}")
 
@@ -233,13 +237,15 @@ class WatchSession:
         episodes = int(self.cfg.episodes)
         last = ", ".join(f"{r:.1f}" for r in self.result.returns[-3:]) or "-"
         who = "you (keyboard)" if self.control is not None else self.agent.label
-        mode = "" if self.control is not None else \
-            ("  deterministic" if self.deterministic else "  stochastic")
+        mode = (
+            ""
+            if self.control is not None
+            else ("  deterministic" if self.deterministic else "  stochastic")
+        )
         limit = self.viewer.fps or "none"
         lines = [
             f"{who} on {self.env_id}",
-            f"episode {self.episode}{f'/{episodes}' if episodes else ''}  "
-            f"step {self.episode_step}",
+            f"episode {self.episode}{f'/{episodes}' if episodes else ''}  step {self.episode_step}",
             f"return {self.episode_return:.1f}  last {last}",
             f"fps {self.viewer.measured_fps:.0f} (limit {limit}){mode}",
         ]

@@ -31,11 +31,16 @@ def check_watch_env_id(env_id: Any) -> str:
         return env_id
     names = sorted(gym.registry)
     close = difflib.get_close_matches(str(env_id), names, n=4, cutoff=0.5)
-    hint = f"Close matches: {', '.join(close)}." if close else \
-        f"Registered ids include {', '.join(names[:6])}, ..."
-    raise ConfigError(f"Invalid env={env_id!r}: no Gymnasium environment is registered under "
-                      f"that id. {hint} Any registered Gymnasium id works, e.g. "
-                      "env=CartPole-v1, env=rlgan/Pursuit-v0 or env=rlgan/Maze-v0.")
+    hint = (
+        f"Close matches: {', '.join(close)}."
+        if close
+        else f"Registered ids include {', '.join(names[:6])}, ..."
+    )
+    raise ConfigError(
+        f"Invalid env={env_id!r}: no Gymnasium environment is registered under "
+        f"that id. {hint} Any registered Gymnasium id works, e.g. "
+        "env=CartPole-v1, env=rlgan/Pursuit-v0 or env=rlgan/Maze-v0."
+    )
 
 
 def load_run(cfg: DictConfig) -> tuple[dict[str, Any], PolicyAgent]:
@@ -48,24 +53,30 @@ def load_run(cfg: DictConfig) -> tuple[dict[str, Any], PolicyAgent]:
     run_dir = Path(str(cfg.run)).expanduser()
     run_cfg = load_run_config(run_dir, "run")
     if run_cfg.get("app") != "rl" or "env" not in run_cfg:
-        raise ConfigError(f"Invalid run={str(cfg.run)!r}: it is not an rlgan-rl run (its "
-                          f"config has app={run_cfg.get('app')!r}). rlgan-watch plays "
-                          "agents trained by rlgan-rl.")
+        raise ConfigError(
+            f"Invalid run={str(cfg.run)!r}: it is not an rlgan-rl run (its "
+            f"config has app={run_cfg.get('app')!r}). rlgan-watch plays "
+            "agents trained by rlgan-rl."
+        )
     model_path = run_model_path(run_dir, str(cfg.which))
     try:
-        model, run_cfg = load_run_model(run_dir, str(cfg.which),
-                                        device=str(resolve_device(cfg.device)))
+        model, run_cfg = load_run_model(
+            run_dir, str(cfg.which), device=str(resolve_device(cfg.device))
+        )
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         if isinstance(err, ConfigError):
             raise
-        raise ConfigError(f"Invalid run={str(cfg.run)!r}: its model {str(model_path)!r} could "
-                          f"not be loaded ({type(err).__name__}: {err}). The file may be "
-                          "damaged or written by an incompatible version.") from err
+        raise ConfigError(
+            f"Invalid run={str(cfg.run)!r}: its model {str(model_path)!r} could "
+            f"not be loaded ({type(err).__name__}: {err}). The file may be "
+            "damaged or written by an incompatible version."
+        ) from err
     try:
         env_cfg = OmegaConf.to_container(run_cfg.env, resolve=True)
     except Exception as err:  # noqa: BLE001 - any resolution failure is the folder's fault
-        raise ConfigError(f"Invalid run={str(cfg.run)!r}: its env config cannot be resolved "
-                          f"here ({err}).") from err
+        raise ConfigError(
+            f"Invalid run={str(cfg.run)!r}: its env config cannot be resolved here ({err})."
+        ) from err
     label = f"{str(run_cfg.algo.name).upper()} ({model_path.name})"
     return env_cfg, PolicyAgent(model, label)
 
@@ -86,8 +97,10 @@ def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
     except (TypeError, ValueError, gym.error.Error) as err:
         if isinstance(err, ConfigError):
             raise
-        raise ConfigError(f"Invalid env={env_id!r}: it could not be made with "
-                          f"render_mode='rgb_array' ({type(err).__name__}: {err}).") from err
+        raise ConfigError(
+            f"Invalid env={env_id!r}: it could not be made with "
+            f"render_mode='rgb_array' ({type(err).__name__}: {err})."
+        ) from err
     modes = list(env.unwrapped.metadata.get("render_modes") or [])
     frame = env.render() if "rgb_array" in modes else None
     if not (isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] in (3, 4)):
@@ -98,9 +111,11 @@ def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
 
 def _cannot_render(env_id: str, modes: list[str]) -> ConfigError:
     """The error for an environment without RGB frames."""
-    return ConfigError(f"Invalid env={env_id!r}: it cannot render RGB frames (its render "
-                       f"modes are {modes or 'none'}; rlgan-watch needs 'rgb_array'). "
-                       "Watch an environment that supports render_mode='rgb_array'.")
+    return ConfigError(
+        f"Invalid env={env_id!r}: it cannot render RGB frames (its render "
+        f"modes are {modes or 'none'}; rlgan-watch needs 'rgb_array'). "
+        "Watch an environment that supports render_mode='rgb_array'."
+    )
 
 
 def declared_render_modes(env_id: str) -> list[str] | None:

@@ -54,9 +54,13 @@ def run_app(app: str, train: Callable[[DictConfig], float], cfg: DictConfig) -> 
         code = interrupt_exit_code(err)
         if is_multirun():
             _record_interrupt()
-            log.warning("%s: job interrupted; the sweep stops here (exit status %d). Re-run "
-                        "the same command with hydra.sweep.dir=<this sweep> to skip the "
-                        "finished jobs and resume this one.", app, code)
+            log.warning(
+                "%s: job interrupted; the sweep stops here (exit status %d). Re-run "
+                "the same command with hydra.sweep.dir=<this sweep> to skip the "
+                "finished jobs and resume this one.",
+                app,
+                code,
+            )
         sys.exit(code)
     except Exception as err:  # noqa: BLE001 - a sweep must survive one failing job
         if not is_multirun() or os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -84,8 +88,9 @@ def _remove_unused_output_dir() -> None:
     if not (folder / ".hydra").is_dir() or folder == cwd or folder in cwd.parents:
         return  # not a folder Hydra made for this command alone (e.g. hydra.run.dir=.)
     entries = list(folder.iterdir())
-    if all(entry.name == ".hydra" or (entry.is_file() and entry.suffix == ".log")
-           for entry in entries):
+    if all(
+        entry.name == ".hydra" or (entry.is_file() and entry.suffix == ".log") for entry in entries
+    ):
         shutil.rmtree(folder, ignore_errors=True)
 
 

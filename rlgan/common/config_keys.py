@@ -108,16 +108,19 @@ def selected_option(group: str, node: Mapping[str, Any]) -> str | None:
     return _option_by_name(group).get(str(name)) if name is not None else None
 
 
-def _group_error(node_spec: ClosedNode, key: str, allowed: Iterable[str],
-                 option: str | None) -> ConfigError:
+def _group_error(
+    node_spec: ClosedNode, key: str, allowed: Iterable[str], option: str | None
+) -> ConfigError:
     """The unknown-key error for a group node, pointing at the options that do have ``key``."""
     group = str(node_spec.group)
     where = f"{group}={option}" if option else ""
     owners = sorted(o for o, keys in group_options(group).items() if key in keys)
     if owners and option:
         listed = ", ".join(f"{group}={o}" for o in owners)
-        hint = (f"{key} is a key of {listed} only, which {group}={option} does not use; "
-                f"select one of those with {group}=<option> or drop it.")
+        hint = (
+            f"{key} is a key of {listed} only, which {group}={option} does not use; "
+            f"select one of those with {group}=<option> or drop it."
+        )
         return unknown_key(node_spec.path, key, allowed, hint, where)
     hint = close_match_hint(key, allowed)
     if not hint and option:

@@ -26,23 +26,32 @@ def resolve_device(spec: str | torch.device = "auto") -> torch.device:
     if name == "mps":
         mps = getattr(torch.backends, "mps", None)
         if mps is None or not mps.is_available():
-            raise ConfigError("Invalid device='mps': no Apple MPS device is available here; "
-                              "use device=auto or device=cpu.")
+            raise ConfigError(
+                "Invalid device='mps': no Apple MPS device is available here; "
+                "use device=auto or device=cpu."
+            )
         return torch.device("mps")
     if name == "cuda" or name.startswith("cuda:"):
         index_text = name.partition(":")[2]
         if index_text and not index_text.isdigit():
-            raise ConfigError(f"Invalid device={spec!r}: valid choices are "
-                              f"{', '.join(DEVICE_CHOICES)} (N a GPU index).")
+            raise ConfigError(
+                f"Invalid device={spec!r}: valid choices are "
+                f"{', '.join(DEVICE_CHOICES)} (N a GPU index)."
+            )
         if not torch.cuda.is_available():
-            raise ConfigError(f"Invalid device={spec!r}: no CUDA GPU is available here; "
-                              "use device=auto (CUDA when present, else CPU) or device=cpu.")
+            raise ConfigError(
+                f"Invalid device={spec!r}: no CUDA GPU is available here; "
+                "use device=auto (CUDA when present, else CPU) or device=cpu."
+            )
         if index_text and int(index_text) >= torch.cuda.device_count():
-            raise ConfigError(f"Invalid device={spec!r}: only {torch.cuda.device_count()} "
-                              "CUDA device(s) are present.")
+            raise ConfigError(
+                f"Invalid device={spec!r}: only {torch.cuda.device_count()} "
+                "CUDA device(s) are present."
+            )
         return torch.device(name)
-    raise ConfigError(f"Invalid device={spec!r}: valid choices are "
-                      f"{', '.join(DEVICE_CHOICES)} (N a GPU index).")
+    raise ConfigError(
+        f"Invalid device={spec!r}: valid choices are {', '.join(DEVICE_CHOICES)} (N a GPU index)."
+    )
 
 
 def set_torch_threads(threads: int | None) -> None:
@@ -53,6 +62,7 @@ def set_torch_threads(threads: int | None) -> None:
     if threads is None or int(threads) == 0:
         return
     if int(threads) < 0:
-        raise ConfigError(f"Invalid threads={threads!r}: it must be >= 1 (0 or null: torch's "
-                          "default).")
+        raise ConfigError(
+            f"Invalid threads={threads!r}: it must be >= 1 (0 or null: torch's default)."
+        )
     torch.set_num_threads(int(threads))

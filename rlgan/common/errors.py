@@ -44,8 +44,12 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def integer_rule(minimum: int | None = None, maximum: int | None = None,
-                 special: Iterable[int] = (), nullable: bool = False) -> str:
+def integer_rule(
+    minimum: int | None = None,
+    maximum: int | None = None,
+    special: Iterable[int] = (),
+    nullable: bool = False,
+) -> str:
     """Describe the valid values of an integer knob, e.g. ``"an integer >= 1, or -1"``."""
     if minimum is not None and maximum is not None:
         rule = f"an integer in [{minimum}, {maximum}]"
@@ -70,9 +74,16 @@ def _not_integer_note(value: Any) -> str:
     return f"; {value!r} is a fraction, and fractions are never rounded"
 
 
-def require_int(knob: str, value: Any, minimum: int | None = None,
-                maximum: int | None = None, *, special: Iterable[int] = (),
-                nullable: bool = False, meaning: str = "") -> None:
+def require_int(
+    knob: str,
+    value: Any,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    special: Iterable[int] = (),
+    nullable: bool = False,
+    meaning: str = "",
+) -> None:
     """Raise :class:`ConfigError` unless ``value`` is an integer in the given range.
 
     ``special`` lists values allowed outside the range (e.g. ``-1``), ``nullable`` allows
@@ -83,14 +94,17 @@ def require_int(knob: str, value: Any, minimum: int | None = None,
     special = tuple(special)
     if value is None and nullable:
         return
-    ok = is_integer(value) and (value in special or (
-        (minimum is None or value >= minimum) and (maximum is None or value <= maximum)))
+    ok = is_integer(value) and (
+        value in special
+        or ((minimum is None or value >= minimum) and (maximum is None or value <= maximum))
+    )
     if ok:
         return
     rule = integer_rule(minimum, maximum, special, nullable)
     about = f" ({meaning})" if meaning else ""
-    raise ConfigError(f"Invalid {knob}={value!r}: it must be {rule}{about}"
-                      f"{_not_integer_note(value)}.")
+    raise ConfigError(
+        f"Invalid {knob}={value!r}: it must be {rule}{about}{_not_integer_note(value)}."
+    )
 
 
 def close_match_hint(word: str, choices: Iterable[str]) -> str:
@@ -99,8 +113,9 @@ def close_match_hint(word: str, choices: Iterable[str]) -> str:
     return f"Did you mean {', '.join(close)}?" if close else ""
 
 
-def unknown_key(node: str, key: str, allowed: Iterable[str], hint: str = "",
-                where: str = "") -> ConfigError:
+def unknown_key(
+    node: str, key: str, allowed: Iterable[str], hint: str = "", where: str = ""
+) -> ConfigError:
     """Build the error for a key added (``+node.key=...``) that ``node`` does not declare.
 
     ``where`` names the selected option (e.g. ``"model=dcgan"``); ``hint`` replaces the
@@ -112,10 +127,13 @@ def unknown_key(node: str, key: str, allowed: Iterable[str], hint: str = "",
     if where:
         owner += f" ({where})"
     hint = hint or close_match_hint(key, allowed)
-    message = (f"Unknown key {path}: {owner} has no key {key!r}; valid keys are "
-               f"{', '.join(allowed)}.")
+    message = (
+        f"Unknown key {path}: {owner} has no key {key!r}; valid keys are {', '.join(allowed)}."
+    )
     if hint:
         message += f" {hint}"
-    message += (" A key added with + is not checked by Hydra and would be silently ignored: "
-                "fix its spelling or drop it.")
+    message += (
+        " A key added with + is not checked by Hydra and would be silently ignored: "
+        "fix its spelling or drop it."
+    )
     return ConfigError(message)

@@ -35,8 +35,9 @@ def is_bad_input(error: BaseException | None) -> bool:
     return isinstance(error, (CompactHydraException, OmegaConfBaseException, ConfigError))
 
 
-def hydra_command(config_path: str, config_name: str
-                  ) -> Callable[[Callable[[DictConfig], Any]], Callable[..., Any]]:
+def hydra_command(
+    config_path: str, config_name: str
+) -> Callable[[Callable[[DictConfig], Any]], Callable[..., Any]]:
     """Decorator like ``hydra.main(version_base="1.3", ...)`` whose bad input exits 2.
 
     The decorated function is called like Hydra's (``main()`` reads ``sys.argv``;
@@ -53,8 +54,9 @@ def hydra_command(config_path: str, config_name: str
             started.append(True)
             return task(cfg)
 
-        hydra_main = hydra.main(version_base="1.3", config_path=config_path,
-                                config_name=config_name)(tracked)
+        hydra_main = hydra.main(
+            version_base="1.3", config_path=config_path, config_name=config_name
+        )(tracked)
 
         @functools.wraps(task)
         def main(cfg_passthrough: DictConfig | None = None) -> Any:
@@ -62,8 +64,11 @@ def hydra_command(config_path: str, config_name: str
             try:
                 return hydra_main(cfg_passthrough)
             except SystemExit as exit_:
-                if exit_.code == HYDRA_ERROR_STATUS and not started \
-                        and is_bad_input(exit_.__context__):
+                if (
+                    exit_.code == HYDRA_ERROR_STATUS
+                    and not started
+                    and is_bad_input(exit_.__context__)
+                ):
                     raise SystemExit(BAD_INPUT_STATUS) from None
                 raise
 

@@ -11,9 +11,13 @@ import math
 import numpy as np
 
 
-def tile_images(images: np.ndarray, columns: int | None = None, pad: int = 1,
-                background: tuple[int, int, int] = (255, 255, 255), upscale_to: int = 1
-                ) -> np.ndarray:
+def tile_images(
+    images: np.ndarray,
+    columns: int | None = None,
+    pad: int = 1,
+    background: tuple[int, int, int] = (255, 255, 255),
+    upscale_to: int = 1,
+) -> np.ndarray:
     """Tile ``(B, C, H, W)`` (or ``(B, H, W)``) images in [0, 1] into one ``(H', W', 3)`` uint8.
 
     ``C`` is 1 (grey) or 3 (RGB); NaNs become 0 and values are clipped to [0, 1]. Each image
@@ -25,8 +29,9 @@ def tile_images(images: np.ndarray, columns: int | None = None, pad: int = 1,
     if batch.ndim == 3:
         batch = batch[:, None]
     if batch.ndim != 4 or batch.shape[1] not in (1, 3) or batch.shape[0] == 0:
-        raise ValueError(f"images of shape {batch.shape} are not (B, C, H, W) with B >= 1 and "
-                         "C 1 or 3.")
+        raise ValueError(
+            f"images of shape {batch.shape} are not (B, C, H, W) with B >= 1 and C 1 or 3."
+        )
     rgb = np.clip(np.nan_to_num(batch), 0.0, 1.0)
     if rgb.shape[1] == 1:
         rgb = np.repeat(rgb, 3, axis=1)
@@ -43,12 +48,13 @@ def tile_images(images: np.ndarray, columns: int | None = None, pad: int = 1,
     for index in range(count):
         row, col = divmod(index, columns)
         top, left = pad + row * (height + pad), pad + col * (width + pad)
-        grid[top:top + height, left:left + width] = pixels[index]
+        grid[top : top + height, left : left + width] = pixels[index]
     return grid
 
 
-def heatmap_points(bounds: tuple[float, float, float, float], resolution: int = 80
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def heatmap_points(
+    bounds: tuple[float, float, float, float], resolution: int = 80
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Axes and the ``(resolution**2, 2)`` float32 points of a grid covering ``bounds``.
 
     ``bounds`` is ``(x_min, x_max, y_min, y_max)``. Returns ``(xs, ys, points)``; evaluate a
@@ -56,8 +62,10 @@ def heatmap_points(bounds: tuple[float, float, float, float], resolution: int = 
     """
     x0, x1, y0, y1 = (float(b) for b in bounds)
     if not (math.isfinite(x0 + x1 + y0 + y1) and x1 > x0 and y1 > y0):
-        raise ValueError(f"bounds={bounds!r} must be finite (x_min, x_max, y_min, y_max) with "
-                         "x_min < x_max and y_min < y_max.")
+        raise ValueError(
+            f"bounds={bounds!r} must be finite (x_min, x_max, y_min, y_max) with "
+            "x_min < x_max and y_min < y_max."
+        )
     xs = np.linspace(x0, x1, resolution, dtype=np.float32)
     ys = np.linspace(y0, y1, resolution, dtype=np.float32)
     grid_x, grid_y = np.meshgrid(xs, ys)

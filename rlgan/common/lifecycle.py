@@ -57,8 +57,16 @@ PROVENANCE_FILE = "provenance.json"
 #: The apps and their command names (``app`` in a run's config and metrics).
 APP_COMMANDS = {"rl": "rlgan-rl", "gan": "rlgan-gan", "arena": "rlgan-arena"}
 #: Packages whose versions every run records.
-RECORDED_PACKAGES = ("rlgan", "torch", "stable-baselines3", "sb3-contrib", "gymnasium",
-                     "hydra-core", "omegaconf", "numpy")
+RECORDED_PACKAGES = (
+    "rlgan",
+    "torch",
+    "stable-baselines3",
+    "sb3-contrib",
+    "gymnasium",
+    "hydra-core",
+    "omegaconf",
+    "numpy",
+)
 #: Config keys that describe how a command was invoked, not what the run is.
 INVOCATION_KEYS = ("resume", "evaluate")
 
@@ -110,8 +118,10 @@ class StopRequest:
         if self.signum is not None:
             raise RunInterrupted(signum)
         self.signum = signum
-        log.warning("%s received: stopping at the next safe point (send it again to stop "
-                    "at once)", signal.Signals(signum).name)
+        log.warning(
+            "%s received: stopping at the next safe point (send it again to stop at once)",
+            signal.Signals(signum).name,
+        )
 
     def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
@@ -145,11 +155,20 @@ def _git_state() -> dict[str, Any] | None:
     if not (source / ".git").exists():
         return None
     try:
-        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"],
-                                capture_output=True, text=True, timeout=5, check=True)
-        status = subprocess.run(["git", "-C", str(source), "status", "--porcelain",
-                                 "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=5, check=True)
+        commit = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        status = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
@@ -184,8 +203,9 @@ def config_digest(cfg: DictConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def session_record(resumed_from: int | None = None,
-                   applied: dict[str, Any] | None = None) -> dict[str, Any]:
+def session_record(
+    resumed_from: int | None = None, applied: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What one session of a run (the first, or a resume) records about where it ran."""
     record: dict[str, Any] = {
         "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -217,8 +237,7 @@ def read_provenance(run_dir: str | os.PathLike) -> dict[str, Any] | None:
 
 
 # ---- reading an existing run --------------------------------------------------------------
-def read_run_config(run_dir: str | os.PathLike, knob: str, app: str | None = None
-                    ) -> DictConfig:
+def read_run_config(run_dir: str | os.PathLike, knob: str, app: str | None = None) -> DictConfig:
     """The saved config of the run folder named by ``knob=<run_dir>``, checked.
 
     Every problem is a one-paragraph :class:`ConfigError`, never a parser traceback: no such
@@ -229,21 +248,27 @@ def read_run_config(run_dir: str | os.PathLike, knob: str, app: str | None = Non
     command = APP_COMMANDS.get(app or "", "an rlgan command")
     shown = f"{knob}={str(run_dir)!r}"
     if not folder.is_dir():
-        raise ConfigError(f"Invalid {shown}: no such folder. Pass the output folder of an "
-                          f"earlier {command} run (it holds {CONFIG_FILE}).")
+        raise ConfigError(
+            f"Invalid {shown}: no such folder. Pass the output folder of an "
+            f"earlier {command} run (it holds {CONFIG_FILE})."
+        )
     path = folder / CONFIG_FILE
     if not path.is_file():
-        raise ConfigError(f"Invalid {shown}: this folder is not an rlgan run (it has no "
-                          f"{CONFIG_FILE}). Pass the output folder of an earlier {command} "
-                          "run, e.g. outputs/<app>/<date>/<time>.")
+        raise ConfigError(
+            f"Invalid {shown}: this folder is not an rlgan run (it has no "
+            f"{CONFIG_FILE}). Pass the output folder of an earlier {command} "
+            "run, e.g. outputs/<app>/<date>/<time>."
+        )
     cfg = _load_yaml_config(path, shown)
     written_by = cfg.get("app")
     if app is not None and written_by != app:
         other = APP_COMMANDS.get(str(written_by), "")
         by = f"written by {other}" if other else f"its config has app={written_by!r}"
-        raise ConfigError(f"Invalid {shown}: that folder is not an {command} run ({by}). "
-                          f"Pass the folder of an {command} run, or use "
-                          f"{other or 'the command that wrote it'} for this one.")
+        raise ConfigError(
+            f"Invalid {shown}: that folder is not an {command} run ({by}). "
+            f"Pass the folder of an {command} run, or use "
+            f"{other or 'the command that wrote it'} for this one."
+        )
     _check_schema(folder, shown)
     return cfg
 
@@ -256,18 +281,24 @@ def _load_yaml_config(path: Path, shown: str) -> DictConfig:
     try:
         cfg = OmegaConf.load(path)
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"Invalid {shown}: its saved config {path} cannot be read "
-                          f"({type(err).__name__}: {err}). Check the file's permissions, or "
-                          "restore it from a copy of the run.") from None
+        raise ConfigError(
+            f"Invalid {shown}: its saved config {path} cannot be read "
+            f"({type(err).__name__}: {err}). Check the file's permissions, or "
+            "restore it from a copy of the run."
+        ) from None
     except (YAMLError, OmegaConfBaseException, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"Invalid {shown}: its saved config {path} is not valid YAML "
-                          f"({first}). The run folder is damaged; restore the file from a "
-                          "copy of the run or start a new run.") from None
+        raise ConfigError(
+            f"Invalid {shown}: its saved config {path} is not valid YAML "
+            f"({first}). The run folder is damaged; restore the file from a "
+            "copy of the run or start a new run."
+        ) from None
     if not isinstance(cfg, DictConfig) or "app" not in cfg:
-        raise ConfigError(f"Invalid {shown}: its saved config {path} is not an rlgan config "
-                          "(it has no 'app' key). The run folder is damaged or was not "
-                          "written by rlgan.")
+        raise ConfigError(
+            f"Invalid {shown}: its saved config {path} is not an rlgan config "
+            "(it has no 'app' key). The run folder is damaged or was not "
+            "written by rlgan."
+        )
     return cfg
 
 
@@ -277,10 +308,12 @@ def _check_schema(folder: Path, shown: str) -> None:
     schema = provenance.get("schema_version", 0)
     if isinstance(schema, int) and schema > SCHEMA_VERSION:
         version = (provenance.get("sessions") or [{}])[0].get("packages", {}).get("rlgan")
-        raise ConfigError(f"Invalid {shown}: the run was written by rlgan {version or '?'} "
-                          f"with run-folder schema {schema}; this rlgan reads schema "
-                          f"{SCHEMA_VERSION} and older. Upgrade rlgan to resume, evaluate or "
-                          "play it.")
+        raise ConfigError(
+            f"Invalid {shown}: the run was written by rlgan {version or '?'} "
+            f"with run-folder schema {schema}; this rlgan reads schema "
+            f"{SCHEMA_VERSION} and older. Upgrade rlgan to resume, evaluate or "
+            "play it."
+        )
 
 
 # ---- resuming -----------------------------------------------------------------------------
@@ -318,8 +351,11 @@ def user_overrides(cfg: DictConfig, app: str) -> dict[str, Any]:
         return found
     from rlgan.common.app import compose_config
 
-    return {key: value for key, value in _diff(compose_config(app), cfg).items()
-            if key.split(".")[0] not in INVOCATION_KEYS}
+    return {
+        key: value
+        for key, value in _diff(compose_config(app), cfg).items()
+        if key.split(".")[0] not in INVOCATION_KEYS
+    }
 
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
@@ -340,8 +376,14 @@ def _diff(base: DictConfig, other: DictConfig) -> dict[str, Any]:
     return {key: value for key, value in right.items() if left.get(key, object()) != value}
 
 
-def plan_resume(app: str, cfg: DictConfig, *, budget_key: str, done: Callable[[Path], int],
-                applicable: Iterable[str] = ()) -> ResumePlan:
+def plan_resume(
+    app: str,
+    cfg: DictConfig,
+    *,
+    budget_key: str,
+    done: Callable[[Path], int],
+    applicable: Iterable[str] = (),
+) -> ResumePlan:
     """Check ``resume=<dir>`` and work out what it continues (no file is written).
 
     ``budget_key`` (``total_timesteps``, ``train.iterations``) may be raised: a finished run
@@ -351,9 +393,11 @@ def plan_resume(app: str, cfg: DictConfig, *, budget_key: str, done: Callable[[P
     has completed (from its newest checkpoint or metrics).
     """
     if cfg.get("evaluate"):
-        raise ConfigError(f"Invalid evaluate={cfg.evaluate!r} with resume={cfg.resume!r}: give "
-                          "one of them. resume= continues training a run; evaluate= scores a "
-                          "run's model without training.")
+        raise ConfigError(
+            f"Invalid evaluate={cfg.evaluate!r} with resume={cfg.resume!r}: give "
+            "one of them. resume= continues training a run; evaluate= scores a "
+            "run's model without training."
+        )
     resume = str(cfg.resume)
     stored = read_run_config(resume, "resume", app)
     run_dir = Path(resume).expanduser().resolve()
@@ -362,20 +406,27 @@ def plan_resume(app: str, cfg: DictConfig, *, budget_key: str, done: Callable[[P
     refused = sorted(key for key in overrides if key not in allowed)
     if refused:
         shown = " ".join(f"{key}={overrides[key]!r}" for key in refused)
-        raise ConfigError(f"Invalid override with resume={resume!r}: {shown}. A resumed run "
-                          f"keeps the config it was started with; with resume= you may change "
-                          f"{', '.join(sorted(allowed))}. Start a new run to change anything "
-                          "else.")
-    applied = {key: overrides[key] for key in sorted(overrides)
-               if OmegaConf.select(stored, key, default=None) != overrides[key]}
+        raise ConfigError(
+            f"Invalid override with resume={resume!r}: {shown}. A resumed run "
+            f"keeps the config it was started with; with resume= you may change "
+            f"{', '.join(sorted(allowed))}. Start a new run to change anything "
+            "else."
+        )
+    applied = {
+        key: overrides[key]
+        for key in sorted(overrides)
+        if OmegaConf.select(stored, key, default=None) != overrides[key]
+    }
     for key, value in applied.items():
         OmegaConf.update(stored, key, value, force_add=True)
     steps_done = done(run_dir)
     budget = OmegaConf.select(stored, budget_key)
     if isinstance(budget, int) and budget < steps_done:
-        raise ConfigError(f"Invalid {budget_key}={budget!r} with resume={resume!r}: the run "
-                          f"has already done {steps_done} steps. Give a budget of at least "
-                          f"{steps_done} to continue it.")
+        raise ConfigError(
+            f"Invalid {budget_key}={budget!r} with resume={resume!r}: the run "
+            f"has already done {steps_done} steps. Give a budget of at least "
+            f"{steps_done} to continue it."
+        )
     status = read_metrics(run_dir).get("status") if (run_dir / METRICS_FILE).is_file() else None
     finished = status == "ok" and isinstance(budget, int) and steps_done >= budget
     for key in INVOCATION_KEYS:
@@ -397,17 +448,20 @@ def multirun_job_plan(app: str, cfg: DictConfig, run_dir: Path) -> str:
     if not metrics_path.is_file() or provenance is None:
         return "new"
     if provenance.get("app") != app or provenance.get("config_digest") != config_digest(cfg):
-        raise ConfigError(f"Invalid sweep folder: job folder {run_dir} already holds a "
-                          "different run (another config). Re-run a sweep with exactly its "
-                          "first command line to continue it, or give a new "
-                          "hydra.sweep.dir for a new sweep.")
+        raise ConfigError(
+            f"Invalid sweep folder: job folder {run_dir} already holds a "
+            "different run (another config). Re-run a sweep with exactly its "
+            "first command line to continue it, or give a new "
+            "hydra.sweep.dir for a new sweep."
+        )
     status = read_metrics(run_dir).get("status")
     return "skip" if status == "ok" else "resume"
 
 
 # ---- after a crash -----------------------------------------------------------------------
-def clean_after_crash(run_dir: str | os.PathLike, step: int | None,
-                      step_column: str = "step") -> None:
+def clean_after_crash(
+    run_dir: str | os.PathLike, step: int | None, step_column: str = "step"
+) -> None:
     """Make a run folder consistent with the checkpoint a resume continues from.
 
     Removes the temporary files that an atomic write left when the process was killed
@@ -446,8 +500,9 @@ def truncate_progress(path: Path, step: int, step_column: str = "step") -> int:
         writer.writeheader()
         writer.writerows(kept)
         atomic_write_text(path, buffer.getvalue())
-        log.info("progress.csv: dropped %d row(s) logged after the checkpoint at step %d",
-                 dropped, step)
+        log.info(
+            "progress.csv: dropped %d row(s) logged after the checkpoint at step %d", dropped, step
+        )
     return dropped
 
 
@@ -475,9 +530,16 @@ class RunLifecycle:
     every path, newest first.
     """
 
-    def __init__(self, app: str, run_dir: str | os.PathLike, cfg: DictConfig,
-                 metrics: dict[str, Any], *, resumed_from: int | None = None,
-                 applied: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        app: str,
+        run_dir: str | os.PathLike,
+        cfg: DictConfig,
+        metrics: dict[str, Any],
+        *,
+        resumed_from: int | None = None,
+        applied: dict[str, Any] | None = None,
+    ) -> None:
         self.app = app
         self.run_dir = Path(run_dir)
         self.cfg = cfg
@@ -505,8 +567,12 @@ class RunLifecycle:
         existing = read_provenance(self.run_dir) if self.resumed_from is not None else None
         sessions = list((existing or {}).get("sessions", []))
         sessions.append(session_record(self.resumed_from, self.applied))
-        data = {"schema_version": SCHEMA_VERSION, "app": self.app,
-                "config_digest": config_digest(self.cfg), "sessions": sessions}
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "app": self.app,
+            "config_digest": config_digest(self.cfg),
+            "sessions": sessions,
+        }
         atomic_write_json(self.run_dir / PROVENANCE_FILE, data)
 
     def on_close(self, closer: Callable[[], None]) -> None:
@@ -528,8 +594,12 @@ class RunLifecycle:
         self.metrics.pop("error", None)
         self.record(metrics, status=status)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             if exc is not None and self.status == "running":
                 if isinstance(exc, KeyboardInterrupt):
@@ -577,5 +647,7 @@ class ExistingRun:
 
 def announce_finished(command: str, run: ExistingRun, budget_key: str, steps: int) -> None:
     """Say that a resume had nothing to do, and how to continue the run further."""
-    print(f"{command}: {run.run_dir} already finished ({steps} steps, status ok); nothing to "
-          f"do. Pass a larger {budget_key}= with resume= to train it further.")
+    print(
+        f"{command}: {run.run_dir} already finished ({steps} steps, status ok); nothing to "
+        f"do. Pass a larger {budget_key}= with resume= to train it further."
+    )

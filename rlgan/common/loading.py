@@ -45,7 +45,7 @@ class Failure:
 def one_line(text: str, limit: int = MAX_REASON) -> str:
     """``text`` on one line (whitespace runs collapsed), cut to ``limit`` characters."""
     flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[:limit - 3].rstrip() + "..."
+    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
 
 
 def describe_failure(path: Path, err: BaseException) -> Failure:
@@ -54,8 +54,12 @@ def describe_failure(path: Path, err: BaseException) -> Failure:
         refused = err.refused or "a global outside the allow-list"
         source = Path(err.source) if err.source else path
         which = "it" if source.name == path.name else f"its companion {source.name}"
-        return Failure(path, f"unpickling {which} needs {refused}, which the allow-list "
-                             "refuses (trust=true loads it anyway)", unsafe=True)
+        return Failure(
+            path,
+            f"unpickling {which} needs {refused}, which the allow-list "
+            "refuses (trust=true loads it anyway)",
+            unsafe=True,
+        )
     if isinstance(err, DamagedFileError):
         return Failure(path, one_line(str(err)))
     if isinstance(err, FileNotFoundError):
@@ -71,8 +75,9 @@ def warn_skipped(failure: Failure, used: Path) -> None:
     print(f"rlgan: warning: {message}", file=sys.stderr)
 
 
-def no_loadable_error(what: str, where: str | os.PathLike, failures: list[Failure],
-                      advice: str) -> ConfigError:
+def no_loadable_error(
+    what: str, where: str | os.PathLike, failures: list[Failure], advice: str
+) -> ConfigError:
     """The one-paragraph error when none of ``failures`` loaded."""
     tried = "; ".join(f"{f.path} ({f.reason})" for f in failures) or "no file"
     message = f"No loadable {what} in {str(where)!r}: tried {tried}. {advice}".rstrip()
@@ -81,8 +86,14 @@ def no_loadable_error(what: str, where: str | os.PathLike, failures: list[Failur
     return ConfigError(message)
 
 
-def first_loadable(candidates: Iterable[Path], load: Callable[[Path], T], *, what: str,
-                   where: str | os.PathLike, advice: str) -> tuple[T, Path]:
+def first_loadable(
+    candidates: Iterable[Path],
+    load: Callable[[Path], T],
+    *,
+    what: str,
+    where: str | os.PathLike,
+    advice: str,
+) -> tuple[T, Path]:
     """``(load(path), path)`` for the first candidate that loads, in the given order.
 
     Skipped candidates are reported once one loads (:func:`warn_skipped`); when none does,

@@ -15,9 +15,16 @@ import numpy as np  # noqa: E402
 Curve = tuple[Sequence[float], Sequence[float], Sequence[float] | None]
 
 
-def plot_curves(path: str | os.PathLike, curves: Mapping[str, Curve], *, xlabel: str,
-                ylabel: str, title: str = "", hline: float | None = None,
-                logy: bool = False) -> Path:
+def plot_curves(
+    path: str | os.PathLike,
+    curves: Mapping[str, Curve],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    hline: float | None = None,
+    logy: bool = False,
+) -> Path:
     """Plot ``{label: (x, mean, std or None)}`` as lines with a ±std band; save a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,8 +34,14 @@ def plot_curves(path: str | os.PathLike, curves: Mapping[str, Curve], *, xlabel:
         (line,) = ax.plot(x_arr, mean_arr, label=label, linewidth=1.6)
         if std is not None:
             std_arr = np.asarray(std, dtype=float)
-            ax.fill_between(x_arr, mean_arr - std_arr, mean_arr + std_arr,
-                            color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(
+                x_arr,
+                mean_arr - std_arr,
+                mean_arr + std_arr,
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
     if hline is not None:
         ax.axhline(hline, color="grey", linestyle="--", linewidth=1, label=f"{hline:g}")
     if logy:
@@ -46,8 +59,15 @@ def plot_curves(path: str | os.PathLike, curves: Mapping[str, Curve], *, xlabel:
     return path
 
 
-def plot_bars(path: str | os.PathLike, labels: Sequence[str], means: Sequence[float],
-              stds: Sequence[float], *, ylabel: str, title: str = "") -> Path:
+def plot_bars(
+    path: str | os.PathLike,
+    labels: Sequence[str],
+    means: Sequence[float],
+    stds: Sequence[float],
+    *,
+    ylabel: str,
+    title: str = "",
+) -> Path:
     """Bar chart of ``means`` with ``stds`` error bars; save a PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

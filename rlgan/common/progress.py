@@ -17,8 +17,9 @@ def check_progress(value: Any, knob: str = "progress_bar") -> str:
     """Return ``value`` as one of :data:`PROGRESS_CHOICES` (YAML booleans allowed), or raise."""
     setting = str(value).lower()
     if setting not in PROGRESS_CHOICES:
-        raise invalid_choice(knob, value, PROGRESS_CHOICES,
-                             "auto shows a progress bar only on a terminal.")
+        raise invalid_choice(
+            knob, value, PROGRESS_CHOICES, "auto shows a progress bar only on a terminal."
+        )
     return setting
 
 

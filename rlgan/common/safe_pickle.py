@@ -33,9 +33,11 @@ from typing import Any
 from rlgan.common.errors import ConfigError
 
 #: What the error message and the docs say the allow-list admits.
-ADMITS = ("NumPy arrays and random generators, torch tensors, Gymnasium spaces, "
-          "stable-baselines3 / sb3-contrib classes, torch modules and optimisers, rlgan.nets "
-          "networks and plain Python containers")
+ADMITS = (
+    "NumPy arrays and random generators, torch tensors, Gymnasium spaces, "
+    "stable-baselines3 / sb3-contrib classes, torch modules and optimisers, rlgan.nets "
+    "networks and plain Python containers"
+)
 
 
 class UnsafeFileError(ConfigError):
@@ -58,39 +60,66 @@ def unsafe_file_error(source: str | os.PathLike, refused: str) -> UnsafeFileErro
         f"rlgan's allow-list ({ADMITS}), so loading it could run arbitrary code. rlgan's own "
         "files never need it: the file was made elsewhere or tampered with. If you made it "
         "yourself or trust where it came from, pass trust=true to load it anyway.",
-        source=str(source), refused=refused)
+        source=str(source),
+        refused=refused,
+    )
 
 
 # ---- the allow-list -----------------------------------------------------------------------
 #: Exact ``(module, name)`` globals admitted besides the classes of :data:`CLASS_MODULES`.
-ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset({
-    ("numpy", "dtype"), ("numpy", "ndarray"),
-    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("numpy.random._pickle", "__generator_ctor"),
-    ("numpy.random._pickle", "__bit_generator_ctor"),
-    ("numpy.random._pickle", "__randomstate_ctor"),
-    ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"),
-    ("torch", "device"), ("torch", "Size"),
-    ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter"),
-    ("collections", "deque"), ("collections", "OrderedDict"), ("collections", "defaultdict"),
-    ("functools", "partial"), ("copyreg", "_reconstructor"), ("_codecs", "encode"),
-    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
-    ("builtins", "complex"), ("builtins", "bytearray"), ("builtins", "range"),
-    ("builtins", "object"),
-    ("rlgan.nets.activations", "make_activation"),
-})
+ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.random._pickle", "__generator_ctor"),
+        ("numpy.random._pickle", "__bit_generator_ctor"),
+        ("numpy.random._pickle", "__randomstate_ctor"),
+        ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"),
+        ("torch", "device"),
+        ("torch", "Size"),
+        ("torch._utils", "_rebuild_tensor_v2"),
+        ("torch._utils", "_rebuild_parameter"),
+        ("collections", "deque"),
+        ("collections", "OrderedDict"),
+        ("collections", "defaultdict"),
+        ("functools", "partial"),
+        ("copyreg", "_reconstructor"),
+        ("_codecs", "encode"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("builtins", "slice"),
+        ("builtins", "complex"),
+        ("builtins", "bytearray"),
+        ("builtins", "range"),
+        ("builtins", "object"),
+        ("rlgan.nets.activations", "make_activation"),
+    }
+)
 
 #: Modules (and their submodules) whose *classes* of the kinds in :func:`_safe_class` load.
 CLASS_MODULES: tuple[str, ...] = (
-    "gymnasium.spaces", "stable_baselines3", "sb3_contrib", "torch.nn.modules", "torch.optim",
-    "numpy.random", "numpy.dtypes", "numpy._core", "rlgan.nets", "rlgan.rl.schedules")
+    "gymnasium.spaces",
+    "stable_baselines3",
+    "sb3_contrib",
+    "torch.nn.modules",
+    "torch.optim",
+    "numpy.random",
+    "numpy.dtypes",
+    "numpy._core",
+    "rlgan.nets",
+    "rlgan.rl.schedules",
+)
 #: Modules whose classes of those kinds load, without their submodules.
 CLASS_MODULES_EXACT: tuple[str, ...] = ("numpy",)
 
 #: Old NumPy module names in pickles made with NumPy 1.x.
-_MODULE_ALIASES = {"numpy.core.multiarray": "numpy._core.multiarray",
-                   "numpy.core.numeric": "numpy._core.numeric"}
+_MODULE_ALIASES = {
+    "numpy.core.multiarray": "numpy._core.multiarray",
+    "numpy.core.numeric": "numpy._core.numeric",
+}
 
 
 def _load_tensor_storage(data: bytes) -> Any:
@@ -122,10 +151,24 @@ def _safe_class_bases() -> tuple[type, ...]:
     from stable_baselines3.common.noise import ActionNoise
     from stable_baselines3.common.utils import ConstantSchedule, FloatSchedule, LinearSchedule
 
-    return (gymnasium.spaces.Space, torch.nn.Module, torch.optim.Optimizer, BaseBuffer,
-            ActionNoise, FloatSchedule, LinearSchedule, ConstantSchedule, enum.Enum, tuple,
-            np.dtype, np.generic, np.random.BitGenerator, np.random.SeedSequence,
-            np.random.Generator, np.random.RandomState)
+    return (
+        gymnasium.spaces.Space,
+        torch.nn.Module,
+        torch.optim.Optimizer,
+        BaseBuffer,
+        ActionNoise,
+        FloatSchedule,
+        LinearSchedule,
+        ConstantSchedule,
+        enum.Enum,
+        tuple,
+        np.dtype,
+        np.generic,
+        np.random.BitGenerator,
+        np.random.SeedSequence,
+        np.random.Generator,
+        np.random.RandomState,
+    )
 
 
 def _safe_class(obj: Any) -> bool:
@@ -157,8 +200,7 @@ def resolve_global(module: str, name: str) -> Any:
     if dtype is not None:
         return dtype
     listed = (module, name) in ALLOWED_GLOBALS
-    if not listed and not (_in_modules(module, CLASS_MODULES)
-                           or module in CLASS_MODULES_EXACT):
+    if not listed and not (_in_modules(module, CLASS_MODULES) or module in CLASS_MODULES_EXACT):
         return None
     try:
         with warnings.catch_warnings():
@@ -174,8 +216,9 @@ def resolve_global(module: str, name: str) -> Any:
 class SafeUnpickler(pickle.Unpickler):
     """A ``pickle.Unpickler`` that loads only the globals of the allow-list."""
 
-    def __init__(self, file: Any, source: str | os.PathLike = "<bytes>",
-                 encoding: str = "ASCII") -> None:
+    def __init__(
+        self, file: Any, source: str | os.PathLike = "<bytes>", encoding: str = "ASCII"
+    ) -> None:
         super().__init__(file, encoding=encoding)
         self.source = source
 
@@ -187,8 +230,7 @@ class SafeUnpickler(pickle.Unpickler):
         return value
 
 
-def safe_loads(data: bytes, source: str | os.PathLike = "<bytes>",
-               encoding: str = "ASCII") -> Any:
+def safe_loads(data: bytes, source: str | os.PathLike = "<bytes>", encoding: str = "ASCII") -> Any:
     """Unpickle ``data`` through :class:`SafeUnpickler`; ``source`` names it in errors.
 
     ``encoding`` is pickle's, for Python 2 pickles (``"bytes"`` for CIFAR-10's batches).

@@ -23,7 +23,12 @@ def is_scalar(value: Any) -> bool:
 
 def write_scalars(writer: SummaryWriter, values: Mapping[str, Any], step: int) -> None:
     """Write the numbers among ``values`` as one event at ``step`` (non-numbers are skipped)."""
-    summary = Summary(value=[Summary.Value(tag=key, simple_value=float(value))
-                             for key, value in values.items() if is_scalar(value)])
+    summary = Summary(
+        value=[
+            Summary.Value(tag=key, simple_value=float(value))
+            for key, value in values.items()
+            if is_scalar(value)
+        ]
+    )
     if summary.value:
         writer.file_writer.add_summary(summary, int(step))

@@ -26,14 +26,18 @@ def require_writable_dir(path: str | os.PathLike, knob: str) -> Path:
     shown = f"{knob}={str(path)!r}"
     blocker = _existing_file_on_the_way(folder)
     if blocker is not None:
-        raise ConfigError(f"Invalid {shown}: {str(blocker)!r} is a file, but a folder must go "
-                          "there. Remove or rename that file, or choose another location.")
+        raise ConfigError(
+            f"Invalid {shown}: {str(blocker)!r} is a file, but a folder must go "
+            "there. Remove or rename that file, or choose another location."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _probe(folder)
     except OSError as err:
-        raise ConfigError(f"Invalid {shown}: cannot write there ({err.strerror or err}). "
-                          "Choose a folder you can write to, or fix its permissions.") from None
+        raise ConfigError(
+            f"Invalid {shown}: cannot write there ({err.strerror or err}). "
+            "Choose a folder you can write to, or fix its permissions."
+        ) from None
     return folder
 
 
@@ -44,13 +48,17 @@ def require_writable_file(path: str | os.PathLike, knob: str) -> Path:
     if target.is_dir():
         raise ConfigError(f"Invalid {shown}: that is a folder; give a file name inside it.")
     if not target.parent.is_dir():
-        raise ConfigError(f"Invalid {shown}: the folder {str(target.parent)!r} does not "
-                          "exist. Create it first or choose another location.")
+        raise ConfigError(
+            f"Invalid {shown}: the folder {str(target.parent)!r} does not "
+            "exist. Create it first or choose another location."
+        )
     try:
         _probe(target.parent)
     except OSError as err:
-        raise ConfigError(f"Invalid {shown}: cannot write in {str(target.parent)!r} "
-                          f"({err.strerror or err}). Choose a folder you can write to.") from None
+        raise ConfigError(
+            f"Invalid {shown}: cannot write in {str(target.parent)!r} "
+            f"({err.strerror or err}). Choose a folder you can write to."
+        ) from None
     return target
 
 

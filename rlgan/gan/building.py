@@ -24,8 +24,9 @@ CONFIG_PACKAGE = "rlgan.conf"
 def group_choices(group: str) -> list[str]:
     """The option names of ``conf/<group>/`` (sorted), for error messages."""
     folder = files(CONFIG_PACKAGE).joinpath(group)
-    return sorted(e.name.removesuffix(".yaml") for e in folder.iterdir()
-                  if e.name.endswith(".yaml"))
+    return sorted(
+        e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml")
+    )
 
 
 def _shipped_option(group: str, name: Any) -> dict[str, Any] | None:
@@ -52,9 +53,11 @@ def with_target(node: Mapping[str, Any], group: str) -> dict[str, Any] | DictCon
     option = node.get("name", "?")
     shipped = _shipped_option(group, option)
     if shipped is None or not shipped.get("_target_"):
-        raise ConfigError(f"Invalid {group}={option}: its config has no _target_ naming the "
-                          f"class to build; pick one of {', '.join(group_choices(group))} "
-                          f"or copy one of conf/{group}/*.yaml.")
+        raise ConfigError(
+            f"Invalid {group}={option}: its config has no _target_ naming the "
+            f"class to build; pick one of {', '.join(group_choices(group))} "
+            f"or copy one of conf/{group}/*.yaml."
+        )
     plain = OmegaConf.to_container(node) if isinstance(node, DictConfig) else dict(node)
     extra = {k: shipped[k] for k in ("_target_", "_partial_") if k in shipped}
     return {**extra, **plain}
@@ -68,13 +71,16 @@ def target_class(node: Mapping[str, Any], group: str) -> type:
     try:
         return get_object(str(target))
     except Exception as err:  # noqa: BLE001 - Hydra wraps import errors in its own types
-        raise ConfigError(f"Invalid {group}._target_={str(target)!r}: it cannot be imported "
-                          f"({type(err).__name__}). Name an importable class, as "
-                          f"conf/{group}/*.yaml do ({', '.join(group_choices(group))}).") from None
+        raise ConfigError(
+            f"Invalid {group}._target_={str(target)!r}: it cannot be imported "
+            f"({type(err).__name__}). Name an importable class, as "
+            f"conf/{group}/*.yaml do ({', '.join(group_choices(group))})."
+        ) from None
 
 
-def build_object(node: Mapping[str, Any] | DictConfig, group: str, expected: type[T],
-                 *args: Any, **kwargs: Any) -> T:
+def build_object(
+    node: Mapping[str, Any] | DictConfig, group: str, expected: type[T], *args: Any, **kwargs: Any
+) -> T:
     """Instantiate ``node`` (a ``conf/<group>`` node) and check it is an ``expected``.
 
     For a ``_partial_`` node, ``args`` and ``kwargs`` complete the call (the data's shape for
@@ -95,19 +101,25 @@ def build_object(node: Mapping[str, Any] | DictConfig, group: str, expected: typ
     except TypeError as err:  # a partial's call: a key the factory does not take
         if "argument" not in str(err):
             raise
-        raise ConfigError(f"Invalid {group} config ({node.get('_target_')}): "
-                          f"{_first_line(err)}. Check its keys against "
-                          f"conf/{group}/*.yaml.") from None
+        raise ConfigError(
+            f"Invalid {group} config ({node.get('_target_')}): "
+            f"{_first_line(err)}. Check its keys against "
+            f"conf/{group}/*.yaml."
+        ) from None
     except InstantiationException as err:
         cause = err.__cause__
         if isinstance(cause, ConfigError):
             raise cause from None
-        raise ConfigError(f"Invalid {group} config ({node.get('_target_')}): "
-                          f"{_first_line(cause or err)}. Check its keys against "
-                          f"conf/{group}/*.yaml.") from None
+        raise ConfigError(
+            f"Invalid {group} config ({node.get('_target_')}): "
+            f"{_first_line(cause or err)}. Check its keys against "
+            f"conf/{group}/*.yaml."
+        ) from None
     if not isinstance(built, expected):
-        raise ConfigError(f"Invalid {group}._target_={str(node.get('_target_'))!r}: it built a "
-                          f"{type(built).__name__}, not a {expected.__name__}.")
+        raise ConfigError(
+            f"Invalid {group}._target_={str(node.get('_target_'))!r}: it built a "
+            f"{type(built).__name__}, not a {expected.__name__}."
+        )
     return built
 
 

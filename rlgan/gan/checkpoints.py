@@ -44,8 +44,21 @@ def check_plain(obj: Any, where: str = "state") -> None:
     That is what ``torch.load(weights_only=True)`` reads back; checking before saving keeps
     a non-loadable object from ever reaching a checkpoint.
     """
-    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, torch.Tensor,
-                                       torch.dtype, torch.device, torch.Size)):
+    if obj is None or isinstance(
+        obj,
+        (
+            bool,
+            int,
+            float,
+            complex,
+            str,
+            bytes,
+            torch.Tensor,
+            torch.dtype,
+            torch.device,
+            torch.Size,
+        ),
+    ):
         return
     if isinstance(obj, Mapping):
         for key, value in obj.items():
@@ -56,12 +69,15 @@ def check_plain(obj: Any, where: str = "state") -> None:
         for i, value in enumerate(obj):
             check_plain(value, f"{where}[{i}]")
         return
-    raise TypeError(f"{where} is a {type(obj).__name__}: a GAN checkpoint may hold only "
-                    "tensors, plain Python values and dicts/lists/tuples of them")
+    raise TypeError(
+        f"{where} is a {type(obj).__name__}: a GAN checkpoint may hold only "
+        "tensors, plain Python values and dicts/lists/tuples of them"
+    )
 
 
-def save_gan_checkpoint(run_dir: str | os.PathLike, step: int, state: Mapping[str, Any],
-                        keep: int) -> Path:
+def save_gan_checkpoint(
+    run_dir: str | os.PathLike, step: int, state: Mapping[str, Any], keep: int
+) -> Path:
     """Atomically write ``state`` as the checkpoint of ``step``; keep the ``keep`` newest.
 
     ``keep <= 0`` keeps all. Raises TypeError when ``state`` holds something
@@ -85,20 +101,19 @@ def _torch_load(path: Path, device: str | torch.device, trust: bool) -> Any:
         reason = detail.group(1) if detail else str(err)
         raise DamagedFileError(f"it is not a readable torch file ({one_line(reason)})") from None
     except RuntimeError as err:
-        raise DamagedFileError(f"it is not a readable torch file ({one_line(str(err))})"
-                               ) from None
+        raise DamagedFileError(f"it is not a readable torch file ({one_line(str(err))})") from None
 
 
 def _check_state(state: Any) -> dict[str, Any]:
     """``state`` when it is a complete, finite GAN checkpoint; DamagedFileError otherwise."""
     if not isinstance(state, dict):
-        raise DamagedFileError(f"it holds a {type(state).__name__}, not an rlgan-gan "
-                               "checkpoint")
+        raise DamagedFileError(f"it holds a {type(state).__name__}, not an rlgan-gan checkpoint")
     missing = [key for key in REQUIRED_KEYS if key not in state]
     if missing:
         raise DamagedFileError(f"it is not an rlgan-gan checkpoint (no {', '.join(missing)})")
-    for tensor in iter_tensors({k: state[k] for k in ("generator", "discriminator", "ema",
-                                                      "opt_g", "opt_d") if k in state}):
+    for tensor in iter_tensors(
+        {k: state[k] for k in ("generator", "discriminator", "ema", "opt_g", "opt_d") if k in state}
+    ):
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise DamagedFileError("its weights or optimiser state hold NaN or infinity")
     if not math.isfinite(float(state.get("wall_time_s", 0.0) or 0.0)):
@@ -106,8 +121,9 @@ def _check_state(state: Any) -> dict[str, Any]:
     return state
 
 
-def load_gan_checkpoint(run_dir: str | os.PathLike, device: str | torch.device,
-                        trust: bool = False) -> tuple[dict[str, Any], Path] | None:
+def load_gan_checkpoint(
+    run_dir: str | os.PathLike, device: str | torch.device, trust: bool = False
+) -> tuple[dict[str, Any], Path] | None:
     """The newest loadable GAN checkpoint of ``run_dir``: ``(state, path)``.
 
     ``None`` when the run has no checkpoint file. Tensors land on ``device``. Damaged
@@ -126,6 +142,9 @@ def load_gan_checkpoint(run_dir: str | os.PathLike, device: str | torch.device,
         return _check_state(_torch_load(path, device, trust))
 
     return first_loadable(
-        [path for _, path in reversed(found)], load, what="GAN checkpoint",
+        [path for _, path in reversed(found)],
+        load,
+        what="GAN checkpoint",
         where=Path(run_dir) / CHECKPOINT_DIR,
-        advice="Resuming needs one intact checkpoint; start a new run instead.")
+        advice="Resuming needs one intact checkpoint; start a new run instead.",
+    )

@@ -40,15 +40,22 @@ CLASSIFIER_VERSION = 2
 class SmallClassifier(nn.Module):
     """Three conv layers, global average pooling, a 64-unit feature layer, class logits."""
 
-    def __init__(self, channels: int, num_classes: int, width: int = 16,
-                 features: int = 64) -> None:
+    def __init__(
+        self, channels: int, num_classes: int, width: int = 16, features: int = 64
+    ) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-            nn.Linear(2 * width, features), nn.ReLU())
+            nn.Conv2d(channels, width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(2 * width, 2 * width, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(2 * width, features),
+            nn.ReLU(),
+        )
         self.head = nn.Linear(features, num_classes)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
@@ -69,8 +76,9 @@ def _data_key(data: ImageData) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_classifier(data: ImageData, steps: int, batch_size: int = 128, lr: float = 1e-3,
-                     seed: int = 0) -> SmallClassifier:
+def train_classifier(
+    data: ImageData, steps: int, batch_size: int = 128, lr: float = 1e-3, seed: int = 0
+) -> SmallClassifier:
     """Train a :class:`SmallClassifier` on ``data`` for ``steps`` Adam steps (CPU).
 
     Gradients are enabled even inside ``torch.no_grad()``, and torch's global random state is
@@ -102,8 +110,7 @@ def cached_classifier(data: ImageData, cache_dir: str | Path, steps: int) -> Sma
             return model.eval()
         except (RuntimeError, OSError, KeyError) as err:
             log.warning("ignoring unreadable classifier cache %s (%s)", path, err)
-    log.info("training the %s feature classifier (%d steps; cached in %s)", data.name, steps,
-             path)
+    log.info("training the %s feature classifier (%d steps; cached in %s)", data.name, steps, path)
     model = train_classifier(data, steps)
     atomic_torch_save(path, model.state_dict())
     return model
@@ -118,8 +125,14 @@ class ClassifierEvaluator(Evaluator):
 
     metrics = CLASSIFIER_METRICS
 
-    def __init__(self, data: ImageData, cache_dir: str | Path, steps: int,
-                 max_samples: int = 2500, seed: int = 0) -> None:
+    def __init__(
+        self,
+        data: ImageData,
+        cache_dir: str | Path,
+        steps: int,
+        max_samples: int = 2500,
+        seed: int = 0,
+    ) -> None:
         assert data.images is not None and data.labels is not None
         self.data, self.cache_dir, self.steps, self.seed = data, cache_dir, int(steps), seed
         self.n_samples = min(len(data.images) // 2, int(max_samples))
@@ -139,7 +152,7 @@ class ClassifierEvaluator(Evaluator):
         order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(self.seed))
         half = self.n_samples
         self.reference = self._features(data.images[order[:half]])
-        held_out = self._features(data.images[order[half: 2 * half]])
+        held_out = self._features(data.images[order[half : 2 * half]])
         self.fd_real = frechet_distance(self.reference, held_out)
         self.data_hist = np.bincount(data.labels.numpy(), minlength=data.num_classes)
 
@@ -147,13 +160,16 @@ class ClassifierEvaluator(Evaluator):
     def _features(self, images: torch.Tensor) -> np.ndarray:
         """Classifier features of ``images`` (in [-1, 1]), in chunks, as a NumPy array."""
         assert self.classifier is not None
-        chunks = [self.classifier.features(images[i: i + 512].cpu().float())
-                  for i in range(0, len(images), 512)]
+        chunks = [
+            self.classifier.features(images[i : i + 512].cpu().float())
+            for i in range(0, len(images), 512)
+        ]
         return torch.cat(chunks).numpy()
 
     @torch.no_grad()
-    def evaluate(self, fake: torch.Tensor,
-                 generator: torch.Generator | None = None) -> dict[str, float]:
+    def evaluate(
+        self, fake: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, float]:
         """The classifier metrics of ``fake`` (its first :attr:`max_samples` images).
 
         ``eval/fd_classifier``, ``eval/fd_real``, ``eval/class_coverage``, ``eval/class_kl``.
@@ -161,10 +177,13 @@ class ClassifierEvaluator(Evaluator):
         self.prepare()
         assert self.classifier is not None
         fake = fake[: self.n_samples].cpu().float()
-        probs = torch.cat([self.classifier(fake[i: i + 512]).softmax(1)
-                           for i in range(0, len(fake), 512)])
+        probs = torch.cat(
+            [self.classifier(fake[i : i + 512]).softmax(1) for i in range(0, len(fake), 512)]
+        )
         classes = class_metrics(probs, self.data_hist)
-        return {FD_CLASSIFIER.name: frechet_distance(self.reference, self._features(fake)),
-                FD_REAL.name: self.fd_real,
-                CLASS_COVERAGE.name: classes["class_coverage"],
-                CLASS_KL.name: classes["class_kl"]}
+        return {
+            FD_CLASSIFIER.name: frechet_distance(self.reference, self._features(fake)),
+            FD_REAL.name: self.fd_real,
+            CLASS_COVERAGE.name: classes["class_coverage"],
+            CLASS_KL.name: classes["class_kl"],
+        }

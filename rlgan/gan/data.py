@@ -69,13 +69,15 @@ class GanDataSet:
         """Number of stored samples (None when samples are drawn afresh, as for 2-D toys)."""
         return None
 
-    def sample(self, n: int, generator: torch.Generator,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+    def sample(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> torch.Tensor:
         """Draw ``n`` real samples using ``generator`` (a CPU generator), on ``device``."""
         raise NotImplementedError
 
-    def evaluator(self, settings: EvalSettings, device: torch.device | str = "cpu",
-                  seed: int = 0) -> Evaluator:
+    def evaluator(
+        self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
+    ) -> Evaluator:
         """The evaluator of this data (cheap to build; ``prepare()`` does the heavy part)."""
         raise NotImplementedError
 
@@ -94,8 +96,10 @@ def data_class(cfg: Mapping[str, Any]) -> type[GanDataSet]:
 
     cls = target_class(cfg, "data")
     if not (isinstance(cls, type) and issubclass(cls, GanDataSet)):
-        raise ConfigError(f"Invalid data._target_={str(cfg.get('_target_'))!r}: it is not a "
-                          "rlgan.gan.data.GanDataSet subclass.")
+        raise ConfigError(
+            f"Invalid data._target_={str(cfg.get('_target_'))!r}: it is not a "
+            "rlgan.gan.data.GanDataSet subclass."
+        )
     return cls
 
 

@@ -25,8 +25,9 @@ PICTURE_POINTS = 1000
 LIVE_POINTS = 500
 
 
-def critic_heatmap(view: ModelView, real: np.ndarray, fake: np.ndarray, resolution: int = 80
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def critic_heatmap(
+    view: ModelView, real: np.ndarray, fake: np.ndarray, resolution: int = 80
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, sigmoid(D))`` on a grid covering the real and generated points.
 
     The grid spans the 0.5-99.5 percentiles of all points plus a margin; the probabilities
@@ -53,13 +54,15 @@ class PointData(GanDataSet):
         """The Gaussian mixture behind the data (None for shapes without modes)."""
         return None
 
-    def evaluator(self, settings: EvalSettings, device: torch.device | str = "cpu",
-                  seed: int = 0) -> Evaluator:
+    def evaluator(
+        self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
+    ) -> Evaluator:
         """Mixture metrics (mixtures) and the sliced Wasserstein distance."""
         return PointEvaluator(self.sample, self.mixture)
 
-    def _points(self, view: ModelView, n: int, step: int, seed: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _points(
+        self, view: ModelView, n: int, step: int, seed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(real, fake)``: ``n`` of each, drawn from a generator seeded by ``seed + step``."""
         generator = torch.Generator().manual_seed(seed + step)
         fake = view.generate(n, generator).numpy()
@@ -71,14 +74,19 @@ class PointData(GanDataSet):
         from rlgan.gan.visuals import scatter_with_heatmap
 
         real, fake = self._points(view, PICTURE_POINTS, step, seed)
-        return scatter_with_heatmap(real, fake, critic_heatmap(view, real, fake),
-                                    title=f"{self.name}, iteration {step}")
+        return scatter_with_heatmap(
+            real, fake, critic_heatmap(view, real, fake), title=f"{self.name}, iteration {step}"
+        )
 
     def live_payload(self, view: ModelView, step: int, seed: int) -> dict[str, Any]:
         """Real and generated points plus the discriminator's heat map."""
         real, fake = self._points(view, LIVE_POINTS, step, seed)
-        return {"real": real, "fake": fake, "heatmap": critic_heatmap(view, real, fake),
-                "images": None}
+        return {
+            "real": real,
+            "fake": fake,
+            "heatmap": critic_heatmap(view, real, fake),
+            "images": None,
+        }
 
 
 class MixtureData(PointData):
@@ -97,8 +105,9 @@ class MixtureData(PointData):
         """The Gaussian mixture the samples come from."""
         return self._mixture
 
-    def sample(self, n: int, generator: torch.Generator,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+    def sample(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> torch.Tensor:
         """``n`` points: a uniformly drawn mode plus Gaussian noise."""
         centers = torch.as_tensor(self._mixture.centers, dtype=torch.float32)
         modes = torch.randint(len(centers), (n,), generator=generator)
@@ -125,8 +134,9 @@ class Grid25(MixtureData):
 class ShapeData(PointData):
     """A 2-D shape without modes, with ``noise`` (subclasses draw it in :meth:`draw`)."""
 
-    def __init__(self, *, name: str, noise: float = 0.05,
-                 objective: str = "eval/sliced_w1") -> None:
+    def __init__(
+        self, *, name: str, noise: float = 0.05, objective: str = "eval/sliced_w1"
+    ) -> None:
         super().__init__(name=name, objective=objective)
         require_positive("data.noise", noise, allow_zero=True)
         self.noise = float(noise)
@@ -135,8 +145,9 @@ class ShapeData(PointData):
         """``n`` points of the shape, float32 ``(n, 2)``."""
         raise NotImplementedError
 
-    def sample(self, n: int, generator: torch.Generator,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+    def sample(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> torch.Tensor:
         """``n`` points, from a NumPy generator seeded by ``generator``."""
         seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
         return torch.from_numpy(self.draw(n, np.random.default_rng(seed))).to(device)

@@ -100,8 +100,7 @@ class PointEvaluator(Evaluator):
     (always).
     """
 
-    def __init__(self, sample_real: RealSampler, mixture: GaussianMixture2D | None = None
-                 ) -> None:
+    def __init__(self, sample_real: RealSampler, mixture: GaussianMixture2D | None = None) -> None:
         self.sample_real = sample_real
         self.mixture = mixture
         self.metrics = MIXTURE_METRICS if mixture is not None else SHAPE_METRICS

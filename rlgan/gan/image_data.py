@@ -40,21 +40,45 @@ class ImageData(GanDataSet):
 
     supports_inception = True
 
-    def __init__(self, *, name: str, objective: str = "eval/fd_classifier",
-                 image_size: int | None = None, channels: int | None = 3,
-                 root: str | None = None, download: bool = True, max_images: int | None = None,
-                 cache_dir: str | None = None, classifier_steps: int = 1000) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        objective: str = "eval/fd_classifier",
+        image_size: int | None = None,
+        channels: int | None = 3,
+        root: str | None = None,
+        download: bool = True,
+        max_images: int | None = None,
+        cache_dir: str | None = None,
+        classifier_steps: int = 1000,
+    ) -> None:
         super().__init__(name=name, objective=objective)
-        require_int("data.image_size", image_size, 1, nullable=True,
-                    meaning="side of the square images after resizing; null: native")
-        require_int("data.max_images", max_images, 1, nullable=True,
-                    meaning="images kept from the data set; null: all")
-        require_int("data.classifier_steps", classifier_steps, 1,
-                    meaning="training steps of the metric classifier")
+        require_int(
+            "data.image_size",
+            image_size,
+            1,
+            nullable=True,
+            meaning="side of the square images after resizing; null: native",
+        )
+        require_int(
+            "data.max_images",
+            max_images,
+            1,
+            nullable=True,
+            meaning="images kept from the data set; null: all",
+        )
+        require_int(
+            "data.classifier_steps",
+            classifier_steps,
+            1,
+            meaning="training steps of the metric classifier",
+        )
         channels = 3 if channels is None else channels
         if isinstance(channels, bool) or channels not in (1, 3):
-            raise invalid_choice("data.channels", channels, (1, 3),
-                                 "It is an integer: 1 (grey) or 3 (RGB).")
+            raise invalid_choice(
+                "data.channels", channels, (1, 3), "It is an integer: 1 (grey) or 3 (RGB)."
+            )
         self.image_size, self.channels = image_size, int(channels)
         self.root, self.download = root, bool(download)
         self.cache_dir = cache_dir or "~/.cache/rlgan"
@@ -66,8 +90,13 @@ class ImageData(GanDataSet):
             images = images[: int(max_images)]
             labels = None if labels is None else labels[: int(max_images)]
         if image_size is not None and tuple(images.shape[-2:]) != (image_size, image_size):
-            images = F.interpolate(images, size=(image_size, image_size), mode="bilinear",
-                                   align_corners=False, antialias=True).clamp(0, 1)
+            images = F.interpolate(
+                images,
+                size=(image_size, image_size),
+                mode="bilinear",
+                align_corners=False,
+                antialias=True,
+            ).clamp(0, 1)
         if len(images) < 2:
             raise ConfigError(f"data={name} has only {len(images)} image(s); a GAN needs more.")
         self.images = images * 2 - 1
@@ -89,21 +118,26 @@ class ImageData(GanDataSet):
         """Number of classes (0 without labels)."""
         return len(self.class_names) if self.labels is not None else 0
 
-    def sample(self, n: int, generator: torch.Generator,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+    def sample(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> torch.Tensor:
         """``n`` images drawn uniformly with replacement."""
         index = torch.randint(len(self.images), (n,), generator=generator)
         return self.images[index].to(device)
 
-    def evaluator(self, settings: EvalSettings, device: torch.device | str = "cpu",
-                  seed: int = 0) -> Evaluator:
+    def evaluator(
+        self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
+    ) -> Evaluator:
         """Classifier features (two or more classes) and FID/KID (``eval.inception``)."""
         parts: list[Evaluator] = []
         if self.num_classes >= 2:
             from rlgan.gan.classifier import ClassifierEvaluator
 
-            parts.append(ClassifierEvaluator(self, self.cache_dir, self.classifier_steps,
-                                             settings.n_samples, seed=seed))
+            parts.append(
+                ClassifierEvaluator(
+                    self, self.cache_dir, self.classifier_steps, settings.n_samples, seed=seed
+                )
+            )
         if settings.inception:
             from rlgan.gan.inception_metrics import InceptionEvaluator
 

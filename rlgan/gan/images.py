@@ -22,8 +22,12 @@ from rlgan.common.errors import ConfigError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _MNIST_FOLDERS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
-_MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
 _CIFAR_FOLDER = "cifar-10-batches-py"
 
 
@@ -41,9 +45,11 @@ def require_torchvision(what: str):  # noqa: ANN201 - returns the torchvision mo
     try:
         import torchvision
     except ImportError as err:
-        raise ConfigError(f"{what} needs torchvision, which is not installed: run "
-                          "`pip install rlgan[vision]` (or pick data=digits, cifar10 with "
-                          "the batches already in data.root, or folder).") from err
+        raise ConfigError(
+            f"{what} needs torchvision, which is not installed: run "
+            "`pip install rlgan[vision]` (or pick data=digits, cifar10 with "
+            "the batches already in data.root, or folder)."
+        ) from err
     return torchvision
 
 
@@ -67,16 +73,20 @@ def load_mnist_like(name: str, root: str | None, download: bool) -> ImageArrays:
         dataset = cls(str(root_path), train=True, download=False)
     except RuntimeError:
         if not download:
-            raise ConfigError(f"Invalid data.root={str(root)!r} for data={name}: expected the "
-                              f"idx files {expected} (set data.download=true to fetch "
-                              "them).") from None
+            raise ConfigError(
+                f"Invalid data.root={str(root)!r} for data={name}: expected the "
+                f"idx files {expected} (set data.download=true to fetch "
+                "them)."
+            ) from None
         try:
             dataset = cls(str(root_path), train=True, download=True)
         except Exception as err:  # noqa: BLE001 - no network, mirror down, ...
-            raise ConfigError(f"Invalid data.root={str(root)!r} for data={name}: the files "
-                              f"are not there ({expected}) and downloading them failed "
-                              f"({type(err).__name__}: {err}). Put the idx files there or "
-                              "run once with network access.") from None
+            raise ConfigError(
+                f"Invalid data.root={str(root)!r} for data={name}: the files "
+                f"are not there ({expected}) and downloading them failed "
+                f"({type(err).__name__}: {err}). Put the idx files there or "
+                "run once with network access."
+            ) from None
     images = dataset.data.numpy().astype(np.float32)[:, None] / 255.0
     labels = dataset.targets.numpy().astype(np.int64)
     return ImageArrays(images, labels, list(dataset.classes))
@@ -92,14 +102,18 @@ def load_cifar10(root: str | None, download: bool) -> ImageArrays:
         try:
             tv.datasets.CIFAR10(str(root_path), train=True, download=True)
         except Exception as err:  # noqa: BLE001 - no network, mirror down, ...
-            raise ConfigError(f"Invalid data.root={str(root)!r} for data=cifar10: expected "
-                              f"{folder}/data_batch_1..5 and downloading them failed "
-                              f"({type(err).__name__}: {err}).") from None
+            raise ConfigError(
+                f"Invalid data.root={str(root)!r} for data=cifar10: expected "
+                f"{folder}/data_batch_1..5 and downloading them failed "
+                f"({type(err).__name__}: {err})."
+            ) from None
         batches = sorted(folder.glob("data_batch_*"))
     if not batches:
-        raise ConfigError(f"Invalid data.root={str(root)!r} for data=cifar10: expected the "
-                          f"python batches {folder}/data_batch_1..5 (set data.download=true "
-                          "to fetch them).")
+        raise ConfigError(
+            f"Invalid data.root={str(root)!r} for data=cifar10: expected the "
+            f"python batches {folder}/data_batch_1..5 (set data.download=true "
+            "to fetch them)."
+        )
     images, labels = [], []
     for path in batches:
         try:
@@ -109,12 +123,24 @@ def load_cifar10(root: str | None, download: bool) -> ImageArrays:
             images.append(data)
             labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
         except Exception as err:  # noqa: BLE001 - report which file is broken
-            raise ConfigError(f"Invalid CIFAR-10 batch {path}: cannot read it "
-                              f"({type(err).__name__}: {err}).") from None
-    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-             "truck"]
-    return ImageArrays(np.concatenate(images).astype(np.float32) / 255.0,
-                       np.concatenate(labels), names)
+            raise ConfigError(
+                f"Invalid CIFAR-10 batch {path}: cannot read it ({type(err).__name__}: {err})."
+            ) from None
+    names = [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ]
+    return ImageArrays(
+        np.concatenate(images).astype(np.float32) / 255.0, np.concatenate(labels), names
+    )
 
 
 def load_folder(root: str | None, image_size: int, channels: int) -> ImageArrays:
@@ -129,12 +155,16 @@ def load_folder(root: str | None, image_size: int, channels: int) -> ImageArrays
         raise ConfigError("data=folder needs data.root=<folder of images> (png, jpg, ...).")
     folder = Path(root).expanduser()
     if not folder.is_dir():
-        raise ConfigError(f"Invalid data.root={str(root)!r}: no such folder. data=folder "
-                          "needs a folder of images (png, jpg, ...).")
+        raise ConfigError(
+            f"Invalid data.root={str(root)!r}: no such folder. data=folder "
+            "needs a folder of images (png, jpg, ...)."
+        )
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise ConfigError(f"Invalid data.root={str(root)!r}: the folder holds no images "
-                          f"(looked for {', '.join(IMAGE_SUFFIXES)}).")
+        raise ConfigError(
+            f"Invalid data.root={str(root)!r}: the folder holds no images "
+            f"(looked for {', '.join(IMAGE_SUFFIXES)})."
+        )
     mode = {1: "L", 3: "RGB"}[channels]
     class_of = sorted({p.parent.relative_to(folder).as_posix() for p in files})
     images, labels = [], []
@@ -144,8 +174,10 @@ def load_folder(root: str | None, image_size: int, channels: int) -> ImageArrays
                 img = img.convert(mode).resize((image_size, image_size), Image.BILINEAR)
                 array = np.asarray(img, dtype=np.float32) / 255.0
         except (UnidentifiedImageError, OSError) as err:
-            raise ConfigError(f"Invalid image {path} in data.root={str(root)!r}: cannot read "
-                              f"it ({err}). Remove it or fix the file.") from None
+            raise ConfigError(
+                f"Invalid image {path} in data.root={str(root)!r}: cannot read "
+                f"it ({err}). Remove it or fix the file."
+            ) from None
         images.append(array[None] if channels == 1 else array.transpose(2, 0, 1))
         labels.append(class_of.index(path.parent.relative_to(folder).as_posix()))
     return ImageArrays(np.stack(images), np.asarray(labels, dtype=np.int64), class_of)

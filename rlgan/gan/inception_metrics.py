@@ -36,8 +36,7 @@ log = logging.getLogger(__name__)
 
 INCEPTION_FEATURES = 2048
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
-WEIGHTS_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
-               + WEIGHTS_FILE)
+WEIGHTS_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/" + WEIGHTS_FILE
 KID_SUBSETS = 100
 
 
@@ -59,19 +58,25 @@ def weights_path(value: Any) -> Path:
 
     ``null`` falls back to torch-fidelity's cache location when a file is there.
     """
-    where = (f"They are never downloaded: fetch {WEIGHTS_URL} (torch-fidelity's release page) "
-             f"once, then pass eval.inception_weights=<path>, or place the file at "
-             f"{cached_weights_path()}, where torch-fidelity caches it.")
+    where = (
+        f"They are never downloaded: fetch {WEIGHTS_URL} (torch-fidelity's release page) "
+        f"once, then pass eval.inception_weights=<path>, or place the file at "
+        f"{cached_weights_path()}, where torch-fidelity caches it."
+    )
     if value is None or str(value) == "":
         cached = cached_weights_path()
         if cached.is_file():
             return cached
-        raise ConfigError("eval.inception=true needs the FID Inception weights as a local file, "
-                          "but eval.inception_weights is not set and no cached copy exists. "
-                          + where)
+        raise ConfigError(
+            "eval.inception=true needs the FID Inception weights as a local file, "
+            "but eval.inception_weights is not set and no cached copy exists. " + where
+        )
     path = Path(str(value)).expanduser()
-    require(path.is_file(), f"Invalid eval.inception_weights={str(value)!r}: no such file "
-                            f"(expected torch-fidelity's {WEIGHTS_FILE}). " + where)
+    require(
+        path.is_file(),
+        f"Invalid eval.inception_weights={str(value)!r}: no such file "
+        f"(expected torch-fidelity's {WEIGHTS_FILE}). " + where,
+    )
     return path
 
 
@@ -86,26 +91,36 @@ def check_config(cfg: DictConfig) -> Path | None:
     if not evaluation.get("inception", False):
         return None
     data = str(cfg.data.get("name"))
-    require(data_class(cfg.data).supports_inception,
-            f"Invalid eval.inception=true for data={data}: FID and KID score images, so they "
-            f"need an image data set ({', '.join(image_data_options())}); set "
-            "eval.inception=false for 2-D data.")
+    require(
+        data_class(cfg.data).supports_inception,
+        f"Invalid eval.inception=true for data={data}: FID and KID score images, so they "
+        f"need an image data set ({', '.join(image_data_options())}); set "
+        "eval.inception=false for 2-D data.",
+    )
     subset = evaluation.get("kid_subset_size", 1000)
-    require(isinstance(subset, int) and not isinstance(subset, bool) and subset >= 2,
-            f"Invalid eval.kid_subset_size={subset!r}: it must be an integer >= 2 (it is "
-            "clamped to the number of samples; 1000 is usual).")
+    require(
+        isinstance(subset, int) and not isinstance(subset, bool) and subset >= 2,
+        f"Invalid eval.kid_subset_size={subset!r}: it must be an integer >= 2 (it is "
+        "clamped to the number of samples; 1000 is usual).",
+    )
     n_samples = evaluation.get("n_samples")
-    require(isinstance(n_samples, int) and n_samples >= 2,
-            f"Invalid eval.n_samples={n_samples!r} with eval.inception=true: FID and KID need "
-            "at least 2 generated samples.")
-    require(module_available("torchmetrics"),
-            "eval.inception=true computes FID and KID with torchmetrics, which is not "
-            'installed: pip install "rlgan[metrics]" (or set eval.inception=false).')
-    require(module_available("torch_fidelity"),
-            "eval.inception=true needs torch-fidelity (the Inception network of FID and KID), "
-            "which is not installed. It depends on torchvision, so it comes with the vision "
-            'extra: pip install "rlgan[metrics,vision]" (torchvision may replace a CPU torch '
-            "build; see docs/gan.md).")
+    require(
+        isinstance(n_samples, int) and n_samples >= 2,
+        f"Invalid eval.n_samples={n_samples!r} with eval.inception=true: FID and KID need "
+        "at least 2 generated samples.",
+    )
+    require(
+        module_available("torchmetrics"),
+        "eval.inception=true computes FID and KID with torchmetrics, which is not "
+        'installed: pip install "rlgan[metrics]" (or set eval.inception=false).',
+    )
+    require(
+        module_available("torch_fidelity"),
+        "eval.inception=true needs torch-fidelity (the Inception network of FID and KID), "
+        "which is not installed. It depends on torchvision, so it comes with the vision "
+        'extra: pip install "rlgan[metrics,vision]" (torchvision may replace a CPU torch '
+        "build; see docs/gan.md).",
+    )
     return weights_path(evaluation.get("inception_weights"))
 
 
@@ -123,14 +138,24 @@ class InceptionFeatures(nn.Module):
         from torchmetrics.image.fid import NoTrainInceptionV3
 
         try:
-            self.net = NoTrainInceptionV3(name="inception-v3-compat",
-                                          features_list=[str(self.num_features)],
-                                          feature_extractor_weights_path=str(weights))
-        except (RuntimeError, OSError, EOFError, KeyError, ValueError,
-                pickle.UnpicklingError) as err:
-            raise ConfigError(f"Invalid eval.inception_weights={str(weights)!r}: it could not "
-                              f"be loaded as torch-fidelity's Inception weights ({err}). "
-                              f"Expected {WEIGHTS_FILE} from {WEIGHTS_URL}.") from err
+            self.net = NoTrainInceptionV3(
+                name="inception-v3-compat",
+                features_list=[str(self.num_features)],
+                feature_extractor_weights_path=str(weights),
+            )
+        except (
+            RuntimeError,
+            OSError,
+            EOFError,
+            KeyError,
+            ValueError,
+            pickle.UnpicklingError,
+        ) as err:
+            raise ConfigError(
+                f"Invalid eval.inception_weights={str(weights)!r}: it could not "
+                f"be loaded as torch-fidelity's Inception weights ({err}). "
+                f"Expected {WEIGHTS_FILE} from {WEIGHTS_URL}."
+            ) from err
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Pool features, shape ``(B, 2048)``, of images in [0, 1]."""
@@ -161,9 +186,16 @@ class InceptionMetrics:
     Inception). ``kid_subset_size`` is clamped to the number of samples at each evaluation.
     """
 
-    def __init__(self, real: torch.Tensor, extractor: nn.Module, kid_subset_size: int = 1000,
-                 kid_subsets: int = KID_SUBSETS, batch_size: int = 64,
-                 device: torch.device | str = "cpu", seed: int = 0) -> None:
+    def __init__(
+        self,
+        real: torch.Tensor,
+        extractor: nn.Module,
+        kid_subset_size: int = 1000,
+        kid_subsets: int = KID_SUBSETS,
+        batch_size: int = 64,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ) -> None:
         from torchmetrics.image.fid import FrechetInceptionDistance
         from torchmetrics.image.kid import KernelInceptionDistance
 
@@ -175,17 +207,22 @@ class InceptionMetrics:
         self.fid = FrechetInceptionDistance(feature=_Precomputed(dim), reset_real_features=False)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*will save all extracted features")
-            self.kid = KernelInceptionDistance(feature=_Precomputed(dim), subsets=kid_subsets,
-                                               subset_size=self.kid_subset_size,
-                                               reset_real_features=False)
+            self.kid = KernelInceptionDistance(
+                feature=_Precomputed(dim),
+                subsets=kid_subsets,
+                subset_size=self.kid_subset_size,
+                reset_real_features=False,
+            )
         self.fid.update(real_features, real=True)
         self.kid.update(real_features, real=True)
 
     @torch.no_grad()
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """Features (CPU floats, shape ``(N, D)``) of images in [-1, 1], in batches."""
-        chunks = [self.extractor(to_unit_rgb(images[i: i + self.batch_size]).to(self.device))
-                  for i in range(0, len(images), self.batch_size)]
+        chunks = [
+            self.extractor(to_unit_rgb(images[i : i + self.batch_size]).to(self.device))
+            for i in range(0, len(images), self.batch_size)
+        ]
         return torch.cat(chunks).reshape(len(images), -1).float().cpu()
 
     @torch.no_grad()
@@ -208,9 +245,14 @@ class InceptionMetrics:
         return {FID.name: fid, KID_MEAN.name: float(kid_mean), KID_STD.name: float(kid_std)}
 
 
-def build(images: torch.Tensor, settings: EvalSettings, device: torch.device | str = "cpu",
-          seed: int = 0, feature_extractor: nn.Module | None = None,
-          name: str = "data") -> InceptionMetrics:
+def build(
+    images: torch.Tensor,
+    settings: EvalSettings,
+    device: torch.device | str = "cpu",
+    seed: int = 0,
+    feature_extractor: nn.Module | None = None,
+    name: str = "data",
+) -> InceptionMetrics:
     """:class:`InceptionMetrics` for an image run: up to ``eval.n_samples`` real ``images``.
 
     ``images``: the data set's (N, C, H, W) images in [-1, 1]. ``feature_extractor``
@@ -221,9 +263,13 @@ def build(images: torch.Tensor, settings: EvalSettings, device: torch.device | s
     count = min(len(images), settings.n_samples)
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
     log.info("computing FID/KID features of %d real %s images", count, name)
-    return InceptionMetrics(images[order[:count]], feature_extractor,
-                            kid_subset_size=settings.kid_subset_size,
-                            device=device, seed=seed)
+    return InceptionMetrics(
+        images[order[:count]],
+        feature_extractor,
+        kid_subset_size=settings.kid_subset_size,
+        device=device,
+        seed=seed,
+    )
 
 
 class InceptionEvaluator(Evaluator):
@@ -235,8 +281,14 @@ class InceptionEvaluator(Evaluator):
 
     metrics = INCEPTION_METRICS
 
-    def __init__(self, images: torch.Tensor, settings: EvalSettings,
-                 device: torch.device | str = "cpu", seed: int = 0, name: str = "data") -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        settings: EvalSettings,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+        name: str = "data",
+    ) -> None:
         self.images, self.settings, self.device, self.seed = images, settings, device, seed
         self.name = name
         self.scores: InceptionMetrics | None = None
@@ -244,11 +296,11 @@ class InceptionEvaluator(Evaluator):
     def prepare(self) -> None:
         """Load the feature network and embed the real images (once)."""
         if self.scores is None:
-            self.scores = build(self.images, self.settings, self.device, self.seed,
-                                name=self.name)
+            self.scores = build(self.images, self.settings, self.device, self.seed, name=self.name)
 
-    def evaluate(self, fake: torch.Tensor,
-                 generator: torch.Generator | None = None) -> dict[str, float]:
+    def evaluate(
+        self, fake: torch.Tensor, generator: torch.Generator | None = None
+    ) -> dict[str, float]:
         """``eval/fid``, ``eval/kid_mean`` and ``eval/kid_std`` of ``fake``."""
         self.prepare()
         assert self.scores is not None

@@ -51,15 +51,20 @@ class GanLoss:
 
     def __init__(self, *, name: str, r1_gamma: float = 0.0, r1_every: int = 1) -> None:
         require_positive("loss.r1_gamma", r1_gamma, allow_zero=True)
-        require_int("loss.r1_every", r1_every, 1,
-                    meaning="apply the R1 penalty every k-th discriminator update (1: every "
-                            "update; 4 or 16: lazy R1)")
+        require_int(
+            "loss.r1_every",
+            r1_every,
+            1,
+            meaning="apply the R1 penalty every k-th discriminator update (1: every "
+            "update; 4 or 16: lazy R1)",
+        )
         self.name = str(name)
         self.r1_gamma = float(r1_gamma)
         self.r1_every = int(r1_every)
 
-    def discriminator_loss(self, real_logits: torch.Tensor,
-                           fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
         """The discriminator's loss on scores of real and generated samples."""
         raise NotImplementedError
 
@@ -67,8 +72,13 @@ class GanLoss:
         """The generator's loss on the discriminator's scores of its samples."""
         raise NotImplementedError
 
-    def penalty(self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor,
-                generator: torch.Generator | None = None) -> torch.Tensor | None:
+    def penalty(
+        self,
+        discriminator: Critic,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor | None:
         """The loss's own regulariser of the discriminator (None: none; WGAN-GP has one).
 
         ``generator`` is the training random generator (for random interpolates).
@@ -79,9 +89,14 @@ class GanLoss:
         """Whether discriminator update number ``update`` (from 0) carries the R1 penalty."""
         return self.r1_gamma > 0 and update % self.r1_every == 0
 
-    def discriminator_terms(self, discriminator: Critic, real: torch.Tensor,
-                            fake: torch.Tensor, update: int,
-                            generator: torch.Generator | None = None) -> DiscriminatorTerms:
+    def discriminator_terms(
+        self,
+        discriminator: Critic,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        update: int,
+        generator: torch.Generator | None = None,
+    ) -> DiscriminatorTerms:
         """The whole objective of discriminator update ``update`` on ``real`` and ``fake``."""
         penalty = torch.zeros((), device=real.device)
         if self.r1_due(update):
@@ -99,8 +114,9 @@ class GanLoss:
 class NonSaturatingLoss(GanLoss):
     """The non-saturating GAN loss (Goodfellow et al. 2014): softplus of the logits."""
 
-    def discriminator_loss(self, real_logits: torch.Tensor,
-                           fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
         """``E softplus(-D(x)) + E softplus(D(G(z)))``."""
         return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
@@ -112,8 +128,9 @@ class NonSaturatingLoss(GanLoss):
 class HingeLoss(GanLoss):
     """The hinge loss of SNGAN/BigGAN."""
 
-    def discriminator_loss(self, real_logits: torch.Tensor,
-                           fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
         """``E relu(1 - D(x)) + E relu(1 + D(G(z)))``."""
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
 
@@ -125,14 +142,16 @@ class HingeLoss(GanLoss):
 class WassersteinGPLoss(GanLoss):
     """WGAN with gradient penalty (Gulrajani et al. 2017), weighted by ``gp_weight``."""
 
-    def __init__(self, *, name: str, gp_weight: float = 10.0, r1_gamma: float = 0.0,
-                 r1_every: int = 1) -> None:
+    def __init__(
+        self, *, name: str, gp_weight: float = 10.0, r1_gamma: float = 0.0, r1_every: int = 1
+    ) -> None:
         super().__init__(name=name, r1_gamma=r1_gamma, r1_every=r1_every)
         require_positive("loss.gp_weight", gp_weight, allow_zero=True)
         self.gp_weight = float(gp_weight)
 
-    def discriminator_loss(self, real_logits: torch.Tensor,
-                           fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
         """``E D(G(z)) - E D(x)`` (the critic's negated Wasserstein estimate)."""
         return fake_logits.mean() - real_logits.mean()
 
@@ -140,8 +159,13 @@ class WassersteinGPLoss(GanLoss):
         """``-E D(G(z))``."""
         return -fake_logits.mean()
 
-    def penalty(self, discriminator: Critic, real: torch.Tensor, fake: torch.Tensor,
-                generator: torch.Generator | None = None) -> torch.Tensor | None:
+    def penalty(
+        self,
+        discriminator: Critic,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor | None:
         """``gp_weight * E (||grad D(x_hat)|| - 1)^2`` (None when ``gp_weight`` is 0)."""
         if self.gp_weight <= 0:
             return None
@@ -151,8 +175,9 @@ class WassersteinGPLoss(GanLoss):
 class LeastSquaresLoss(GanLoss):
     """The least-squares GAN loss (Mao et al. 2017), targets 1 (real) and 0 (fake)."""
 
-    def discriminator_loss(self, real_logits: torch.Tensor,
-                           fake_logits: torch.Tensor) -> torch.Tensor:
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
         """``(E (D(x) - 1)^2 + E D(G(z))^2) / 2``."""
         return 0.5 * ((real_logits - 1).pow(2).mean() + fake_logits.pow(2).mean())
 
@@ -169,8 +194,12 @@ def r1_penalty(discriminator: Critic, real: torch.Tensor) -> tuple[torch.Tensor,
     return scores, grad.pow(2).flatten(1).sum(1).mean()
 
 
-def gradient_penalty(discriminator: Critic, real: torch.Tensor, fake: torch.Tensor,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+def gradient_penalty(
+    discriminator: Critic,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """WGAN-GP's ``E (||grad D(x_hat)|| - 1)^2`` on random interpolates of real and fake."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, generator=generator).to(real.device)

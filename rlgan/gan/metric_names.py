@@ -19,60 +19,85 @@ from rlgan.common.metrics import MetricSpec, declare
 
 # ---- 2-D Gaussian mixtures (VEEGAN/PacGAN) ---------------------------------------------------
 MODES_COVERED = declare(
-    "eval/modes_covered", higher_is_better=True,
-    meaning="mixture modes with at least one high-quality generated sample")
+    "eval/modes_covered",
+    higher_is_better=True,
+    meaning="mixture modes with at least one high-quality generated sample",
+)
 HIGH_QUALITY_FRAC = declare(
-    "eval/high_quality_frac", higher_is_better=True,
-    meaning="fraction of generated samples within 3 standard deviations of their nearest mode")
+    "eval/high_quality_frac",
+    higher_is_better=True,
+    meaning="fraction of generated samples within 3 standard deviations of their nearest mode",
+)
 REVERSE_KL = declare(
-    "eval/reverse_kl", higher_is_better=False,
-    meaning="KL(q || uniform) of the mode histogram q of the high-quality generated samples")
+    "eval/reverse_kl",
+    higher_is_better=False,
+    meaning="KL(q || uniform) of the mode histogram q of the high-quality generated samples",
+)
 
 # ---- any 2-D data -----------------------------------------------------------------------------
 SLICED_W1 = declare(
-    "eval/sliced_w1", higher_is_better=False,
-    meaning="sliced Wasserstein-1 distance between real and generated 2-D samples")
+    "eval/sliced_w1",
+    higher_is_better=False,
+    meaning="sliced Wasserstein-1 distance between real and generated 2-D samples",
+)
 
 # ---- labelled images: a small classifier's feature space -------------------------------------
 FD_CLASSIFIER = declare(
-    "eval/fd_classifier", higher_is_better=False,
+    "eval/fd_classifier",
+    higher_is_better=False,
     meaning="Frechet distance between generated and real images in a small CNN classifier's "
-            "64-d features")
+    "64-d features",
+)
 FD_REAL = declare(
-    "eval/fd_real", higher_is_better=False,
+    "eval/fd_real",
+    higher_is_better=False,
     meaning="the same Frechet distance between two halves of the real images (what a perfect "
-            "generator would score)")
+    "generator would score)",
+)
 CLASS_COVERAGE = declare(
-    "eval/class_coverage", higher_is_better=True,
-    meaning="classes predicted with probability >= 0.5 for at least one generated image")
+    "eval/class_coverage",
+    higher_is_better=True,
+    meaning="classes predicted with probability >= 0.5 for at least one generated image",
+)
 CLASS_KL = declare(
-    "eval/class_kl", higher_is_better=False,
+    "eval/class_kl",
+    higher_is_better=False,
     meaning="KL of the generated images' predicted-class histogram from the data's class "
-            "frequencies")
+    "frequencies",
+)
 
 # ---- images, eval.inception=true --------------------------------------------------------------
 FID = declare(
-    "eval/fid", higher_is_better=False,
-    meaning="Frechet Inception distance between generated and real images (torchmetrics)")
+    "eval/fid",
+    higher_is_better=False,
+    meaning="Frechet Inception distance between generated and real images (torchmetrics)",
+)
 KID_MEAN = declare(
-    "eval/kid_mean", higher_is_better=False,
-    meaning="kernel Inception distance between generated and real images, mean over subsets")
+    "eval/kid_mean",
+    higher_is_better=False,
+    meaning="kernel Inception distance between generated and real images, mean over subsets",
+)
 KID_STD = declare(
-    "eval/kid_std", higher_is_better=False,
-    meaning="standard deviation of the kernel Inception distance over subsets")
+    "eval/kid_std",
+    higher_is_better=False,
+    meaning="standard deviation of the kernel Inception distance over subsets",
+)
 
 # ---- losses -----------------------------------------------------------------------------------
 LOSS_D = declare(
-    "loss/d", higher_is_better=False,
+    "loss/d",
+    higher_is_better=False,
     meaning="the discriminator's latest loss; an adversarial loss is not a quality measure "
-            "(lower is not better for a GAN), declared minimize only so it can be named")
+    "(lower is not better for a GAN), declared minimize only so it can be named",
+)
 LOSS_G = declare(
-    "loss/g", higher_is_better=False,
+    "loss/g",
+    higher_is_better=False,
     meaning="the generator's latest loss; an adversarial loss is not a quality measure "
-            "(lower is not better for a GAN), declared minimize only so it can be named")
+    "(lower is not better for a GAN), declared minimize only so it can be named",
+)
 
-MIXTURE_METRICS: tuple[MetricSpec, ...] = (MODES_COVERED, HIGH_QUALITY_FRAC, REVERSE_KL,
-                                           SLICED_W1)
+MIXTURE_METRICS: tuple[MetricSpec, ...] = (MODES_COVERED, HIGH_QUALITY_FRAC, REVERSE_KL, SLICED_W1)
 SHAPE_METRICS: tuple[MetricSpec, ...] = (SLICED_W1,)
 CLASSIFIER_METRICS: tuple[MetricSpec, ...] = (FD_CLASSIFIER, FD_REAL, CLASS_COVERAGE, CLASS_KL)
 INCEPTION_METRICS: tuple[MetricSpec, ...] = (FID, KID_MEAN, KID_STD)

@@ -32,13 +32,14 @@ def mixture_metrics(samples: np.ndarray, mixture: GaussianMixture2D) -> dict[str
         q = counts / counts.sum()
         nonzero = q > 0
         reverse_kl = float(np.sum(q[nonzero] * np.log(q[nonzero] * k)))
-    return {"modes_covered": float((counts > 0).sum()),
-            "high_quality_frac": float(high_quality.mean()),
-            "reverse_kl": reverse_kl}
+    return {
+        "modes_covered": float((counts > 0).sum()),
+        "high_quality_frac": float(high_quality.mean()),
+        "reverse_kl": reverse_kl,
+    }
 
 
-def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 64,
-                       seed: int = 0) -> float:
+def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: int = 0) -> float:
     """Mean 1-D Wasserstein-1 distance of ``a`` and ``b`` over random unit projections."""
     n = min(len(a), len(b))
     rng = np.random.default_rng(seed)
@@ -65,8 +66,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(value, 0.0))
 
 
-def class_metrics(probs: torch.Tensor, data_hist: np.ndarray,
-                  confidence: float = 0.5) -> dict[str, float]:
+def class_metrics(
+    probs: torch.Tensor, data_hist: np.ndarray, confidence: float = 0.5
+) -> dict[str, float]:
     """``class_coverage`` and ``class_kl`` of generated samples' predicted classes.
 
     ``class_coverage`` counts classes predicted with probability >= ``confidence`` for at

@@ -35,10 +35,17 @@ def _z_dim(z_dim: Any) -> int:
     return int(z_dim)
 
 
-def mlp_pair(shape: Sequence[int], *, name: str = "mlp", z_dim: int = 2,
-             g_hidden: Sequence[int] = (128, 128, 128), d_hidden: Sequence[int] = (128, 128, 128),
-             g_activation: str = "relu", d_activation: str = "leaky_relu",
-             spectral_norm: bool = False) -> GanPair:
+def mlp_pair(
+    shape: Sequence[int],
+    *,
+    name: str = "mlp",
+    z_dim: int = 2,
+    g_hidden: Sequence[int] = (128, 128, 128),
+    d_hidden: Sequence[int] = (128, 128, 128),
+    g_activation: str = "relu",
+    d_activation: str = "leaky_relu",
+    spectral_norm: bool = False,
+) -> GanPair:
     """MLP generator and discriminator for data of ``shape`` (images are flattened).
 
     ``name`` is the option's name (unused here; it is recorded in ``metrics.json``).
@@ -47,34 +54,56 @@ def mlp_pair(shape: Sequence[int], *, name: str = "mlp", z_dim: int = 2,
 
     shape = tuple(int(s) for s in shape)
     image = len(shape) == 3
-    gen = nets.MLPGenerator(_z_dim(z_dim), shape, hidden_sizes=list(g_hidden),
-                            activation=g_activation,
-                            output_activation="tanh" if image else None)
-    disc = nets.MLPDiscriminator(shape, hidden_sizes=list(d_hidden), activation=d_activation,
-                                 spectral_norm=bool(spectral_norm))
+    gen = nets.MLPGenerator(
+        _z_dim(z_dim),
+        shape,
+        hidden_sizes=list(g_hidden),
+        activation=g_activation,
+        output_activation="tanh" if image else None,
+    )
+    disc = nets.MLPDiscriminator(
+        shape,
+        hidden_sizes=list(d_hidden),
+        activation=d_activation,
+        spectral_norm=bool(spectral_norm),
+    )
     return GanPair(gen, disc)
 
 
-def dcgan_pair(shape: Sequence[int], *, name: str = "dcgan", z_dim: int = 32,
-               base_channels: int = 64, g_norm: str | None = "batch", d_norm: str | None = None,
-               spectral_norm: bool = False) -> GanPair:
+def dcgan_pair(
+    shape: Sequence[int],
+    *,
+    name: str = "dcgan",
+    z_dim: int = 32,
+    base_channels: int = 64,
+    g_norm: str | None = "batch",
+    d_norm: str | None = None,
+    spectral_norm: bool = False,
+) -> GanPair:
     """DCGAN generator and discriminator for square images of ``shape`` ``(C, H, W)``."""
     from rlgan import nets
 
     shape = tuple(int(s) for s in shape)
-    require(len(shape) == 3, f"Invalid model={name} for vector data of shape {list(shape)}: "
-                             "DCGAN needs images; use model=mlp for 2-D data.")
+    require(
+        len(shape) == 3,
+        f"Invalid model={name} for vector data of shape {list(shape)}: "
+        "DCGAN needs images; use model=mlp for 2-D data.",
+    )
     require_int("model.base_channels", base_channels, 1, meaning="DCGAN channel width")
     latent = _z_dim(z_dim)
     try:
-        gen = nets.DCGANGenerator(latent, image_shape=shape,
-                                  base_channels=int(base_channels), norm=g_norm)
-        disc = nets.DCGANDiscriminator(shape, base_channels=int(base_channels),
-                                       spectral_norm=bool(spectral_norm), norm=d_norm)
+        gen = nets.DCGANGenerator(
+            latent, image_shape=shape, base_channels=int(base_channels), norm=g_norm
+        )
+        disc = nets.DCGANDiscriminator(
+            shape, base_channels=int(base_channels), spectral_norm=bool(spectral_norm), norm=d_norm
+        )
     except ConfigError as err:
-        raise ConfigError(f"model={name} cannot be built for the images of data "
-                          f"(shape {list(shape)}); set data.image_size to a supported size. "
-                          f"{err}") from None
+        raise ConfigError(
+            f"model={name} cannot be built for the images of data "
+            f"(shape {list(shape)}); set data.image_size to a supported size. "
+            f"{err}"
+        ) from None
     return GanPair(gen, disc)
 
 

@@ -60,31 +60,43 @@ class TrainSettings:
         """Check ``cfg.train`` (ConfigError) and return it typed; missing keys take defaults."""
         # null is "not given" (the deprecated spellings are null unless used), except for
         # the two knobs every run needs.
-        values = {k: v for k, v in dict(node).items()
-                  if v is not None or k in ("iterations", "batch_size")}
+        values = {
+            k: v
+            for k, v in dict(node).items()
+            if v is not None or k in ("iterations", "batch_size")
+        }
         for key, minimum, meaning in TRAIN_COUNTS:
             if key in values or key in ("iterations", "batch_size"):
                 require_int(f"train.{key}", values.get(key), minimum, meaning=meaning)
         for knob in ("lr_g", "lr_d"):
             require_positive(f"train.{knob}", values.get(knob))
         ema = values.get("ema") or 0.0
-        rule = ("the EMA decay, a number in [0, 1) (0 turns the generator EMA off; 0.999 is "
-                "typical)")
-        require(0.0 <= _number("train.ema", ema, rule) < 1.0,
-                f"Invalid train.ema={ema!r}: it must be {rule}.")
+        rule = "the EMA decay, a number in [0, 1) (0 turns the generator EMA off; 0.999 is typical)"
+        require(
+            0.0 <= _number("train.ema", ema, rule) < 1.0,
+            f"Invalid train.ema={ema!r}: it must be {rule}.",
+        )
         betas = list(values.get("betas") or [])
-        require(len(betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
-                                        and 0.0 <= b < 1.0 for b in betas),
-                f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. "
-                "[0.5, 0.999].")
+        require(
+            len(betas) == 2
+            and all(
+                isinstance(b, (int, float)) and not isinstance(b, bool) and 0.0 <= b < 1.0
+                for b in betas
+            ),
+            f"Invalid train.betas={betas!r}: give two Adam betas in [0, 1), e.g. [0.5, 0.999].",
+        )
         schedule = str(values.get("lr_schedule", "linear"))
         if schedule not in SCHEDULES:
             raise invalid_choice("train.lr_schedule", values.get("lr_schedule"), SCHEDULES)
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in values.items() if k in known}
-        kwargs.update(lr_g=float(values["lr_g"]), lr_d=float(values["lr_d"]),
-                      betas=(float(betas[0]), float(betas[1])), ema=float(ema),
-                      lr_schedule=schedule)
+        kwargs.update(
+            lr_g=float(values["lr_g"]),
+            lr_d=float(values["lr_d"]),
+            betas=(float(betas[0]), float(betas[1])),
+            ema=float(ema),
+            lr_schedule=schedule,
+        )
         if "tensorboard" in kwargs:
             kwargs["tensorboard"] = bool(kwargs["tensorboard"])
         return cls(**kwargs)
@@ -107,13 +119,20 @@ class EvalSettings:
         :func:`rlgan.gan.inception_metrics.check_config`.
         """
         values = dict(node)
-        require_int("eval.n_samples", values.get("n_samples", 2500), 1,
-                    meaning="generated samples per evaluation")
+        require_int(
+            "eval.n_samples",
+            values.get("n_samples", 2500),
+            1,
+            meaning="generated samples per evaluation",
+        )
         if "kid_subset_size" in values:
-            require_int("eval.kid_subset_size", values["kid_subset_size"], 2,
-                        meaning="KID subset size")
+            require_int(
+                "eval.kid_subset_size", values["kid_subset_size"], 2, meaning="KID subset size"
+            )
         weights = values.get("inception_weights")
-        return cls(n_samples=int(values.get("n_samples", 2500)),
-                   inception=bool(values.get("inception", False)),
-                   inception_weights=None if weights in (None, "") else str(weights),
-                   kid_subset_size=int(values.get("kid_subset_size", 1000)))
+        return cls(
+            n_samples=int(values.get("n_samples", 2500)),
+            inception=bool(values.get("inception", False)),
+            inception_weights=None if weights in (None, "") else str(weights),
+            kid_subset_size=int(values.get("kid_subset_size", 1000)),
+        )

@@ -61,8 +61,7 @@ def circles(n: int, rng: np.random.Generator, noise: float) -> np.ndarray:
     """Two concentric circles of radii 2 and 1 (``make_circles``), shape ``(n, 2)``."""
     from sklearn import datasets
 
-    points, _ = datasets.make_circles(n, noise=noise, factor=0.5,
-                                      random_state=_sklearn_seed(rng))
+    points, _ = datasets.make_circles(n, noise=noise, factor=0.5, random_state=_sklearn_seed(rng))
     return np.asarray(points * 2.0, dtype=np.float32)
 
 

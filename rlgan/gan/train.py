@@ -80,15 +80,22 @@ class GanRun:
     It is also the :class:`~rlgan.gan.data.ModelView` the data set draws its pictures with.
     """
 
-    def __init__(self, cfg: DictConfig, run_dir: Path, data: GanDataSet, trainer: GanTrainer,
-                 evaluator: Evaluator, settings: TrainSettings, n_samples: int) -> None:
+    def __init__(
+        self,
+        cfg: DictConfig,
+        run_dir: Path,
+        data: GanDataSet,
+        trainer: GanTrainer,
+        evaluator: Evaluator,
+        settings: TrainSettings,
+        n_samples: int,
+    ) -> None:
         self.cfg, self.run_dir, self.data, self.trainer = cfg, run_dir, data, trainer
         self.evaluator, self.settings, self.n_samples = evaluator, settings, int(n_samples)
         self.seed = int(cfg.seed)
         self.csv = CSVLogger(run_dir / PROGRESS_FILE)
         evaluator.prepare()
-        self.fixed_z = trainer.latents(FIXED_LATENTS,
-                                       torch.Generator().manual_seed(self.seed + 7))
+        self.fixed_z = trainer.latents(FIXED_LATENTS, torch.Generator().manual_seed(self.seed + 7))
         self.writer = None
         if settings.tensorboard:
             from torch.utils.tensorboard import SummaryWriter
@@ -104,8 +111,9 @@ class GanRun:
 
     def final_losses(self) -> dict[str, float]:
         """The latest finite losses (``loss/d``, ``loss/g``; valid objectives of a run)."""
-        return {k: v for k, v in self.last_losses.items()
-                if k in LOSS_METRIC_NAMES and math.isfinite(v)}
+        return {
+            k: v for k, v in self.last_losses.items() if k in LOSS_METRIC_NAMES and math.isfinite(v)
+        }
 
     # ---- the model view of the data set's pictures ---------------------------------------
     def generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
@@ -148,31 +156,44 @@ class GanRun:
         """Append a row to ``progress.csv`` and TensorBoard."""
         self.csv.log(row)
         if self.writer is not None:
-            write_scalars(self.writer, {k: v for k, v in row.items() if k != "step"},
-                          int(row["step"]))
+            write_scalars(
+                self.writer, {k: v for k, v in row.items() if k != "step"}, int(row["step"])
+            )
 
     def checkpoint(self, wall_time_s: float) -> Path | None:
         """Atomically save the trainer state (skipped if any weight is not finite)."""
         finite = getattr(self.trainer, "state_is_finite", self.trainer.parameters_finite)
         if not finite():
-            log.error("not checkpointing step %d: the weights or optimiser state are not "
-                      "finite", self.trainer.step)
+            log.error(
+                "not checkpointing step %d: the weights or optimiser state are not finite",
+                self.trainer.step,
+            )
             return None
         state = self.trainer.state_dict()
         state["wall_time_s"] = float(wall_time_s)
         state["fixed_z"] = self.fixed_z.cpu()
-        return save_gan_checkpoint(self.run_dir, self.trainer.step, state,
-                                   self.settings.keep_checkpoints)
+        return save_gan_checkpoint(
+            self.run_dir, self.trainer.step, state, self.settings.keep_checkpoints
+        )
 
     def finish_pictures(self) -> None:
         """Timeline GIF and the loss/metric plots."""
-        visuals.save_timeline(self.run_dir / SAMPLES_DIR, self.run_dir / SAMPLES_DIR /
-                              "timeline.gif")
+        visuals.save_timeline(
+            self.run_dir / SAMPLES_DIR, self.run_dir / SAMPLES_DIR / "timeline.gif"
+        )
         progress = self.run_dir / PROGRESS_FILE
-        visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "losses.png", LOSS_COLUMNS,
-                              f"{self.data.name}: losses")
-        visuals.plot_progress(progress, self.run_dir / PLOTS_DIR / "metrics.png",
-                              self.evaluator.metric_names, f"{self.data.name}: metrics")
+        visuals.plot_progress(
+            progress,
+            self.run_dir / PLOTS_DIR / "losses.png",
+            LOSS_COLUMNS,
+            f"{self.data.name}: losses",
+        )
+        visuals.plot_progress(
+            progress,
+            self.run_dir / PLOTS_DIR / "metrics.png",
+            self.evaluator.metric_names,
+            f"{self.data.name}: metrics",
+        )
 
     def close(self) -> None:
         """Close TensorBoard and the live view."""
@@ -196,12 +217,15 @@ def iterations_done(run_dir: Path) -> int:
 
 def resume_plan(cfg: DictConfig) -> ResumePlan:
     """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
-    plan = plan_resume("gan", cfg, budget_key="train.iterations", done=iterations_done,
-                       applicable=RESUME_KNOBS)
+    plan = plan_resume(
+        "gan", cfg, budget_key="train.iterations", done=iterations_done, applicable=RESUME_KNOBS
+    )
     if not plan.finished and latest_checkpoint(plan.run_dir, CHECKPOINT_SUFFIX) is None:
-        raise ConfigError(f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
-                          f"{plan.run_dir / CHECKPOINT_DIR} to continue from; start a new "
-                          "run instead.")
+        raise ConfigError(
+            f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
+            f"{plan.run_dir / CHECKPOINT_DIR} to continue from; start a new "
+            "run instead."
+        )
     return plan
 
 
@@ -229,8 +253,9 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
             log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
             plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     settings = validate(cfg)
-    folder = require_writable_dir(run_dir if run_dir is not None else current_run_dir(None),
-                                  "run dir").resolve()
+    folder = require_writable_dir(
+        run_dir if run_dir is not None else current_run_dir(None), "run dir"
+    ).resolve()
     device = resolve_device(cfg.device)
     data = build_data(cfg.data)
     warn_batch_vs_data(cfg, data.size)
@@ -238,14 +263,23 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     objective = str(cfg.objective)
     choices = available_metrics(evaluator)
     if objective not in choices:
-        raise invalid_choice("objective", objective, choices,
-                             hint=f"(metrics reported for data={data.name})")
+        raise invalid_choice(
+            "objective", objective, choices, hint=f"(metrics reported for data={data.name})"
+        )
     seed_everything(int(cfg.seed))
     set_torch_threads(cfg.get("threads", 1))
     generator, discriminator = build_models(cfg.model, data.shape)
     loss = build_object(cfg.loss, "loss", GanLoss)
-    trainer = GanTrainer(generator, discriminator, data, settings.train, loss,
-                         int(cfg.model.z_dim), device, int(cfg.seed))
+    trainer = GanTrainer(
+        generator,
+        discriminator,
+        data,
+        settings.train,
+        loss,
+        int(cfg.model.z_dim),
+        device,
+        int(cfg.seed),
+    )
     elapsed, fixed_z, resumed_from = 0.0, None, None
     if plan is not None:
         state = _load_checkpoint(folder, device, bool(cfg.get("trust", False)))
@@ -255,17 +289,28 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         resumed_from = trainer.step
         clean_after_crash(folder, resumed_from)
         log.info("resuming %s from iteration %d", folder, trainer.step)
-    summary: dict[str, Any] = {"seed": int(cfg.seed), "objective": objective,
-                               "data": data.name, "model": str(cfg.model.name),
-                               "loss": loss.name, "iterations": trainer.iterations,
-                               "step": trainer.step}
+    summary: dict[str, Any] = {
+        "seed": int(cfg.seed),
+        "objective": objective,
+        "data": data.name,
+        "model": str(cfg.model.name),
+        "loss": loss.name,
+        "iterations": trainer.iterations,
+        "step": trainer.step,
+    }
     if plan is not None:
-        summary.update({k: v for k, v in read_metrics(folder).items()
-                        if k.startswith(("eval/", "loss/"))})
-    with RunLifecycle("gan", folder, cfg, summary, resumed_from=resumed_from,
-                      applied=plan.applied if plan else None) as life:
-        run = GanRun(cfg, folder, data, trainer, evaluator, settings.train,
-                     settings.eval.n_samples)
+        summary.update(
+            {k: v for k, v in read_metrics(folder).items() if k.startswith(("eval/", "loss/"))}
+        )
+    with RunLifecycle(
+        "gan",
+        folder,
+        cfg,
+        summary,
+        resumed_from=resumed_from,
+        applied=plan.applied if plan else None,
+    ) as life:
+        run = GanRun(cfg, folder, data, trainer, evaluator, settings.train, settings.eval.n_samples)
         life.on_close(run.close)
         if fixed_z is not None:
             run.fixed_z = fixed_z.to(device)
@@ -283,13 +328,15 @@ def _load_checkpoint(folder: Path, device: torch.device, trust: bool) -> dict[st
 def _finished(run_dir: Path, cfg: DictConfig) -> float:
     """A finished run asked to train again: say so, change nothing, return its objective."""
     existing = ExistingRun(run_dir, read_metrics(run_dir))
-    announce_finished("rlgan-gan", existing, "train.iterations",
-                      int(existing.metrics.get("step") or 0))
+    announce_finished(
+        "rlgan-gan", existing, "train.iterations", int(existing.metrics.get("step") or 0)
+    )
     return existing.objective(str(cfg.objective))
 
 
-def _train_and_finish(cfg: DictConfig, run: GanRun, trainer: GanTrainer, life: RunLifecycle,
-                      elapsed: float) -> float:
+def _train_and_finish(
+    cfg: DictConfig, run: GanRun, trainer: GanTrainer, life: RunLifecycle, elapsed: float
+) -> float:
     """Run the loop under the lifecycle; checkpoint, pictures and the final summary."""
     objective = str(cfg.objective)
     with StopRequest() as stop:
@@ -297,26 +344,44 @@ def _train_and_finish(cfg: DictConfig, run: GanRun, trainer: GanTrainer, life: R
             elapsed = _loop(cfg, run, trainer, elapsed, stop)
         except TrainingDivergedError as err:
             good = latest_checkpoint(run.run_dir, CHECKPOINT_SUFFIX)
-            life.record({**run.final_losses(), "step": trainer.step,
-                         "diverged_at_iteration": trainer.step + 1,
-                         "last_good_checkpoint_step": good[0] if good else None})
-            where = (f"The last good checkpoint is {good[1].name} (iteration {good[0]})."
-                     if good else "No good checkpoint exists: the run diverged before its "
-                     "first checkpoint.")
+            life.record(
+                {
+                    **run.final_losses(),
+                    "step": trainer.step,
+                    "diverged_at_iteration": trainer.step + 1,
+                    "last_good_checkpoint_step": good[0] if good else None,
+                }
+            )
+            where = (
+                f"The last good checkpoint is {good[1].name} (iteration {good[0]})."
+                if good
+                else "No good checkpoint exists: the run diverged before its first checkpoint."
+            )
             raise TrainingDivergedError(f"{err} {where}") from None
     if stop.requested:
         run.checkpoint(elapsed)
-        life.record({**run.last_metrics, **run.final_losses(), "step": trainer.step,
-                     "wall_time_s": elapsed}, status="interrupted")
-        log.warning("interrupted at iteration %d; continue with resume=%s", trainer.step,
-                    run.run_dir)
-        print(f"rlgan-gan: interrupted at iteration {trainer.step}; continue with: "
-              f"rlgan-gan resume={run.run_dir}")
+        life.record(
+            {
+                **run.last_metrics,
+                **run.final_losses(),
+                "step": trainer.step,
+                "wall_time_s": elapsed,
+            },
+            status="interrupted",
+        )
+        log.warning(
+            "interrupted at iteration %d; continue with resume=%s", trainer.step, run.run_dir
+        )
+        print(
+            f"rlgan-gan: interrupted at iteration {trainer.step}; continue with: "
+            f"rlgan-gan resume={run.run_dir}"
+        )
         raise RunInterrupted(stop.signum or signal.SIGINT)
     run.checkpoint(elapsed)
     run.finish_pictures()
-    life.finish({**run.last_metrics, **run.final_losses(), "step": trainer.step,
-                 "wall_time_s": elapsed})
+    life.finish(
+        {**run.last_metrics, **run.final_losses(), "step": trainer.step, "wall_time_s": elapsed}
+    )
     value = objective_value(life.metrics, objective)
     log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)
     return value
@@ -328,23 +393,29 @@ def objective_value(metrics: Mapping[str, Any], name: str) -> float:
     return float(value) if isinstance(value, (int, float)) else math.nan
 
 
-def _loop(cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float,
-          stop: StopRequest) -> float:
+def _loop(
+    cfg: DictConfig, run: GanRun, trainer: GanTrainer, elapsed: float, stop: StopRequest
+) -> float:
     """Run the remaining iterations; return the total wall time (s) of the run so far.
 
     A stop request (Ctrl-C, SIGTERM) ends the loop between two iterations, so the
     interrupt checkpoint holds a whole iteration's state.
     """
     settings = run.settings
-    every = {"log": settings.log_every, "eval": settings.eval_every,
-             "sample": settings.sample_every, "checkpoint": settings.checkpoint_every}
+    every = {
+        "log": settings.log_every,
+        "eval": settings.eval_every,
+        "sample": settings.sample_every,
+        "checkpoint": settings.checkpoint_every,
+    }
     total = trainer.iterations
     bar = None
     if want_progress(cfg.get("progress_bar", "auto"), sys.stderr):
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, initial=trainer.step, desc=f"rlgan-gan {run.data.name}",
-                   dynamic_ncols=True)
+        bar = tqdm(
+            total=total, initial=trainer.step, desc=f"rlgan-gan {run.data.name}", dynamic_ncols=True
+        )
     sums: dict[str, float] = {}
     count = 0
     started = time.perf_counter() - elapsed

@@ -51,9 +51,17 @@ class GanTrainer:
     also accepted and converted once, here).
     """
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, data: GanDataSet,
-                 settings: TrainSettings | Mapping[str, Any], loss: GanLoss | Mapping[str, Any],
-                 z_dim: int, device: torch.device, seed: int) -> None:
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        data: GanDataSet,
+        settings: TrainSettings | Mapping[str, Any],
+        loss: GanLoss | Mapping[str, Any],
+        z_dim: int,
+        device: torch.device,
+        seed: int,
+    ) -> None:
         self.device = device
         self.data = data
         self.settings = settings = _as_settings(settings)
@@ -66,10 +74,12 @@ class GanTrainer:
         self.iterations = settings.iterations
         # foreach: one multi-tensor update per step instead of a Python loop over parameters
         # (the loop's overhead is a large share of a small 2-D GAN's step on the CPU).
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=settings.lr_g,
-                                      betas=settings.betas, foreach=True)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=settings.lr_d,
-                                      betas=settings.betas, foreach=True)
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(), lr=settings.lr_g, betas=settings.betas, foreach=True
+        )
+        self.opt_d = torch.optim.Adam(
+            self.discriminator.parameters(), lr=settings.lr_d, betas=settings.betas, foreach=True
+        )
         linear = settings.lr_schedule == "linear"
         total = max(1, self.iterations)
 
@@ -100,8 +110,9 @@ class GanTrainer:
         """``n`` samples from :attr:`sampler` in eval mode, on the CPU."""
         net = self.sampler
         with eval_mode(net):
-            out = [net(self.latents(min(batch, n - i), generator)).cpu()
-                   for i in range(0, n, batch)]
+            out = [
+                net(self.latents(min(batch, n - i), generator)).cpu() for i in range(0, n, batch)
+            ]
         return torch.cat(out)
 
     @torch.no_grad()
@@ -162,7 +173,8 @@ class GanTrainer:
                 f"Training diverged at iteration {self.step + 1}: the {which} loss is {value}. "
                 "The run stopped and its last good checkpoint is kept; try lower learning "
                 "rates (train.lr_g / train.lr_d), a penalty (loss.r1_gamma) or "
-                "model.spectral_norm=true.")
+                "model.spectral_norm=true."
+            )
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -192,8 +204,11 @@ class GanTrainer:
         modules = [self.generator, self.discriminator] + ([self.ema] if self.ema else [])
         parts: list[Any] = [m.state_dict() for m in modules]
         parts += [self.opt_g.state_dict()["state"], self.opt_d.state_dict()["state"]]
-        return all(bool(torch.isfinite(t).all()) for t in iter_tensors(parts)
-                   if t.is_floating_point() or t.is_complex())
+        return all(
+            bool(torch.isfinite(t).all())
+            for t in iter_tensors(parts)
+            if t.is_floating_point() or t.is_complex()
+        )
 
     # ---- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -208,10 +223,16 @@ class GanTrainer:
             "generator": self.generator.state_dict(),
             "discriminator": self.discriminator.state_dict(),
             "ema": None if self.ema is None else self.ema.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
-            "rng": {"train": self.rng.get_state(), "torch": torch.get_rng_state(),
-                    "numpy": numpy_rng_state(), "python": python_rng_state()},
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(),
+            "sched_d": self.sched_d.state_dict(),
+            "rng": {
+                "train": self.rng.get_state(),
+                "torch": torch.get_rng_state(),
+                "numpy": numpy_rng_state(),
+                "python": python_rng_state(),
+            },
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -252,8 +273,13 @@ def iter_tensors(obj: Any) -> Iterator[torch.Tensor]:
 def numpy_rng_state() -> dict[str, Any]:
     """NumPy's global RNG state as a tensor and plain values (``weights_only``-loadable)."""
     name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
-    return {"name": str(name), "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
-            "pos": int(pos), "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+    return {
+        "name": str(name),
+        "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+        "pos": int(pos),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": float(cached),
+    }
 
 
 def set_numpy_rng_state(state: Any) -> None:
@@ -262,15 +288,21 @@ def set_numpy_rng_state(state: Any) -> None:
         np.random.set_state(state)
         return
     keys = state["keys"].cpu().numpy().astype(np.uint32)
-    np.random.set_state((state["name"], keys, int(state["pos"]), int(state["has_gauss"]),
-                         float(state["cached_gaussian"])))
+    np.random.set_state(
+        (
+            state["name"],
+            keys,
+            int(state["pos"]),
+            int(state["has_gauss"]),
+            float(state["cached_gaussian"]),
+        )
+    )
 
 
 def python_rng_state() -> dict[str, Any]:
     """Python's ``random`` state as plain values (``weights_only``-loadable)."""
     version, internal, gauss_next = random.getstate()
-    return {"version": int(version), "state": [int(v) for v in internal],
-            "gauss_next": gauss_next}
+    return {"version": int(version), "state": [int(v) for v in internal], "gauss_next": gauss_next}
 
 
 def set_python_rng_state(state: Any) -> None:

@@ -74,8 +74,9 @@ def apply_renamed_knobs(cfg: DictConfig) -> DictConfig:
     assert isinstance(cfg, DictConfig)
     for old in moved:
         new, value = RENAMED_KNOBS[old], OmegaConf.select(cfg, old)
-        log.warning("%s is deprecated (the knob is now named as in rlgan-rl): using %s=%r",
-                    old, new, value)
+        log.warning(
+            "%s is deprecated (the knob is now named as in rlgan-rl): using %s=%r", old, new, value
+        )
         OmegaConf.update(cfg, new, value, force_add=True)
         OmegaConf.update(cfg, old, None, force_add=True)
     return cfg
@@ -83,8 +84,11 @@ def apply_renamed_knobs(cfg: DictConfig) -> DictConfig:
 
 def _train_node(cfg: DictConfig) -> dict[str, Any]:
     """``cfg.train`` with the cadence knobs that now live in ``eval``/``checkpoint``/``log``."""
-    node = {k: v for k, v in OmegaConf.to_container(cfg.train).items()
-            if f"train.{k}" not in RENAMED_KNOBS}
+    node = {
+        k: v
+        for k, v in OmegaConf.to_container(cfg.train).items()
+        if f"train.{k}" not in RENAMED_KNOBS
+    }
     for knob, minimum, meaning, field in CADENCE_KNOBS:
         value = OmegaConf.select(cfg, knob, default=_ABSENT)
         if value is _ABSENT:
@@ -120,17 +124,27 @@ class RunSettings:
 #: before anything is built: the model and the data set check them again when built.
 INT_KNOBS: tuple[IntKnob, ...] = (
     IntKnob("seed", 0, "the run's random seed"),
-    IntKnob("threads", 0, "torch CPU threads; 0 or null: torch's default", nullable=True,
-            required=False),
+    IntKnob(
+        "threads", 0, "torch CPU threads; 0 or null: torch's default", nullable=True, required=False
+    ),
     IntKnob("render.every", 1, "iterations between live-view updates", required=False),
     IntKnob("model.z_dim", 1, "latent dimensions"),
     IntKnob("model.base_channels", 1, "DCGAN channel width", required=False),
-    IntKnob("data.image_size", 1, "side of the square images after resizing; null: native",
-            nullable=True, required=False),
-    IntKnob("data.max_images", 1, "images kept from the data set; null: all", nullable=True,
-            required=False),
-    IntKnob("data.classifier_steps", 1, "training steps of the metric classifier",
-            required=False),
+    IntKnob(
+        "data.image_size",
+        1,
+        "side of the square images after resizing; null: native",
+        nullable=True,
+        required=False,
+    ),
+    IntKnob(
+        "data.max_images",
+        1,
+        "images kept from the data set; null: all",
+        nullable=True,
+        required=False,
+    ),
+    IntKnob("data.classifier_steps", 1, "training steps of the metric classifier", required=False),
 )
 
 
@@ -152,12 +166,12 @@ def check_counts(cfg: DictConfig) -> None:
             if not knob.required:
                 continue
             value = None
-        require_int(knob.path, value, knob.minimum, nullable=knob.nullable,
-                    meaning=knob.meaning)
+        require_int(knob.path, value, knob.minimum, nullable=knob.nullable, meaning=knob.meaning)
     channels = _select(cfg, "data.channels")
     if channels is not _ABSENT and channels is not None and channels not in IMAGE_CHANNELS:
-        raise invalid_choice("data.channels", channels, IMAGE_CHANNELS,
-                             "It is an integer: 1 (grey) or 3 (RGB).")
+        raise invalid_choice(
+            "data.channels", channels, IMAGE_CHANNELS, "It is an integer: 1 (grey) or 3 (RGB)."
+        )
     for side in ("g_hidden", "d_hidden"):
         sizes = _select(cfg, f"model.{side}")
         if sizes is not _ABSENT:
@@ -173,8 +187,9 @@ def validate(cfg: DictConfig) -> RunSettings:
     """
     check_known_keys(cfg, "gan", GAN_NODES)
     check_counts(cfg)
-    settings = RunSettings(train=TrainSettings.from_config(_train_node(cfg)),
-                           eval=EvalSettings.from_config(cfg.eval))
+    settings = RunSettings(
+        train=TrainSettings.from_config(_train_node(cfg)), eval=EvalSettings.from_config(cfg.eval)
+    )
     check_progress(cfg.get("progress_bar", "auto"))
     build_object(cfg.loss, "loss", GanLoss)
     data_class(cfg.data)
@@ -182,16 +197,19 @@ def validate(cfg: DictConfig) -> RunSettings:
     return settings
 
 
-def batch_vs_data_warning(batch_size: int, data_size: int | None, data_name: str = "data"
-                          ) -> str | None:
+def batch_vs_data_warning(
+    batch_size: int, data_size: int | None, data_name: str = "data"
+) -> str | None:
     """The warning for a batch larger than the data set (None when it fits or is unbounded)."""
     if data_size is None or data_size <= 0 or batch_size <= data_size:
         return None
-    return (f"train.batch_size={batch_size} is larger than the data set ({data_name}: "
-            f"{data_size} samples): real batches are drawn uniformly with replacement (no "
-            f"epochs), so every batch of {batch_size} repeats samples, about "
-            f"{batch_size / data_size:.1f} copies of each; training runs as configured, but "
-            "a smaller batch (or more data) gives more varied batches.")
+    return (
+        f"train.batch_size={batch_size} is larger than the data set ({data_name}: "
+        f"{data_size} samples): real batches are drawn uniformly with replacement (no "
+        f"epochs), so every batch of {batch_size} repeats samples, about "
+        f"{batch_size / data_size:.1f} copies of each; training runs as configured, but "
+        "a smaller batch (or more data) gives more varied batches."
+    )
 
 
 def warn_batch_vs_data(cfg: DictConfig, data_size: int | None) -> str | None:
@@ -203,8 +221,10 @@ def warn_batch_vs_data(cfg: DictConfig, data_size: int | None) -> str | None:
     """
     batch_size = cfg.train.batch_size
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-        raise ConfigError(f"Invalid train.batch_size={batch_size!r}: it must be an integer "
-                          ">= 1 (call validate(cfg) first).")
+        raise ConfigError(
+            f"Invalid train.batch_size={batch_size!r}: it must be an integer "
+            ">= 1 (call validate(cfg) first)."
+        )
     name = str(cfg.data.get("name", "data")) if "data" in cfg else "data"
     message = batch_vs_data_warning(batch_size, data_size, name)
     if message:

@@ -30,15 +30,19 @@ def save_png(path: str | os.PathLike, array: np.ndarray) -> Path:
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def scatter_with_heatmap(real: np.ndarray, fake: np.ndarray,
-                         heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                         title: str = "") -> np.ndarray:
+def scatter_with_heatmap(
+    real: np.ndarray,
+    fake: np.ndarray,
+    heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    title: str = "",
+) -> np.ndarray:
     """Render real vs generated 2-D points over the discriminator's output; return RGB."""
     fig, ax = plt.subplots(figsize=(5, 5), dpi=80)
     if heatmap is not None:
         xs, ys, probs = heatmap
-        mesh = ax.pcolormesh(xs, ys, probs, cmap="coolwarm", shading="auto", alpha=0.6,
-                             vmin=0.0, vmax=1.0)
+        mesh = ax.pcolormesh(
+            xs, ys, probs, cmap="coolwarm", shading="auto", alpha=0.6, vmin=0.0, vmax=1.0
+        )
         fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label="D(x) (sigmoid)")
     ax.scatter(real[:, 0], real[:, 1], s=2, c="black", alpha=0.5, label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:orange", alpha=0.5, label="generated")
@@ -55,8 +59,9 @@ def scatter_with_heatmap(real: np.ndarray, fake: np.ndarray,
     return array
 
 
-def save_timeline(samples_dir: str | os.PathLike, path: str | os.PathLike,
-                  seconds_per_frame: float = 0.5) -> Path | None:
+def save_timeline(
+    samples_dir: str | os.PathLike, path: str | os.PathLike, seconds_per_frame: float = 0.5
+) -> Path | None:
     """Join the ``step_*.png`` grids of ``samples_dir`` into an animated GIF (None if none)."""
     import imageio.v2 as imageio
 
@@ -80,15 +85,17 @@ def _columns(rows: list[dict[str, str]], key: str) -> tuple[list[float], list[fl
     return steps, values
 
 
-def plot_progress(progress_csv: str | os.PathLike, path: str | os.PathLike,
-                  keys: Sequence[str], title: str) -> Path | None:
+def plot_progress(
+    progress_csv: str | os.PathLike, path: str | os.PathLike, keys: Sequence[str], title: str
+) -> Path | None:
     """One subplot per column in ``keys`` (those present) of ``progress.csv``; save a PNG."""
     rows = read_csv(progress_csv)
     present = [k for k in keys if any(row.get(k, "") != "" for row in rows)]
     if not present:
         return None
-    fig, axes = plt.subplots(len(present), 1, figsize=(7, 2.2 * len(present)), dpi=90,
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(present), 1, figsize=(7, 2.2 * len(present)), dpi=90, sharex=True, squeeze=False
+    )
     for ax, key in zip(axes[:, 0], present, strict=True):
         steps, values = _columns(rows, key)
         ax.plot(steps, values, linewidth=1.4, marker="." if len(steps) < 30 else None)

@@ -58,8 +58,9 @@ def make_activation(spec: ActivationSpec, knob: str = "activation") -> nn.Module
     if name.startswith("leaky_relu:"):
         return nn.LeakyReLU(_parse_leaky_slope(name.partition(":")[2], spec))
     if name not in ACTIVATIONS:
-        raise invalid_choice(knob, spec, ACTIVATIONS,
-                             hint="leaky_relu also takes a slope, e.g. leaky_relu:0.1.")
+        raise invalid_choice(
+            knob, spec, ACTIVATIONS, hint="leaky_relu also takes a slope, e.g. leaky_relu:0.1."
+        )
     return ACTIVATIONS[name]()
 
 

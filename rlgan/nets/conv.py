@@ -31,11 +31,15 @@ _STACKS: dict[str, tuple[tuple[int, int, int, int], ...]] = {
 def check_image_shape(in_shape: Sequence[int], knob: str = "in_shape") -> tuple[int, int, int]:
     """Return ``in_shape`` as ``(C, H, W)`` positive ints, or raise a ``ConfigError``."""
     values = tuple(in_shape) if isinstance(in_shape, Iterable) else (in_shape,)
-    ok = len(values) == 3 and all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0
-                                  for v in values)
+    ok = len(values) == 3 and all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values
+    )
     values = tuple(int(v) for v in values) if ok else values
-    require(ok, f"Invalid {knob}={list(values)!r}: give a channels-first image shape "
-                "[C, H, W] of three positive integers, e.g. [3, 64, 64].")
+    require(
+        ok,
+        f"Invalid {knob}={list(values)!r}: give a channels-first image shape "
+        "[C, H, W] of three positive integers, e.g. [3, 64, 64].",
+    )
     return values  # type: ignore[return-value]
 
 
@@ -48,10 +52,12 @@ def pick_variant(variant: str, height: int, width: int) -> str:
     if name == "auto":
         name = "nature" if side >= NATURE_MIN_SIZE else "small"
     minimum = NATURE_MIN_SIZE if name == "nature" else SMALL_MIN_SIZE
-    require(side >= minimum,
-            f"Invalid image size {height}x{width} for variant={name!r}: it needs at least "
-            f"{minimum}x{minimum} pixels (nature: >= {NATURE_MIN_SIZE}, small: >= "
-            f"{SMALL_MIN_SIZE}; variant=auto picks by size).")
+    require(
+        side >= minimum,
+        f"Invalid image size {height}x{width} for variant={name!r}: it needs at least "
+        f"{minimum}x{minimum} pixels (nature: >= {NATURE_MIN_SIZE}, small: >= "
+        f"{SMALL_MIN_SIZE}; variant=auto picks by size).",
+    )
     return name
 
 
@@ -81,10 +87,18 @@ class ConvEncoder(nn.Module):
 
     """
 
-    def __init__(self, in_shape: Sequence[int], features_dim: int = 512, variant: str = "auto",
-                 activation: ActivationSpec = "relu", norm: str | None = None,
-                 hidden_sizes: Sequence[int] = (), dropout: float = 0.0, residual: bool = False,
-                 init: str = "default") -> None:
+    def __init__(
+        self,
+        in_shape: Sequence[int],
+        features_dim: int = 512,
+        variant: str = "auto",
+        activation: ActivationSpec = "relu",
+        norm: str | None = None,
+        hidden_sizes: Sequence[int] = (),
+        dropout: float = 0.0,
+        residual: bool = False,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         channels, height, width = check_image_shape(in_shape)
         (features_dim,) = check_sizes("features_dim", features_dim)
@@ -109,9 +123,16 @@ class ConvEncoder(nn.Module):
         n_flat = in_channels * out_h * out_w
         self.project = nn.Sequential(nn.Linear(n_flat, features_dim), make_activation(activation))
         init_weights(self, init, gain=activation_gain(activation))
-        self.head = MLP(features_dim, None, hidden_sizes, activation,
-                        norm=None if norm == "instance" else norm, dropout=dropout,
-                        residual=residual, init=init)
+        self.head = MLP(
+            features_dim,
+            None,
+            hidden_sizes,
+            activation,
+            norm=None if norm == "instance" else norm,
+            dropout=dropout,
+            residual=residual,
+            init=init,
+        )
         self.features_dim = features_dim
         self.out_features: int = self.head.out_features
 
@@ -126,13 +147,20 @@ class ResidualConvBlock(nn.Module):
     Channels and spatial size are unchanged (``kernel_size`` odd, same padding).
     """
 
-    def __init__(self, channels: int, activation: ActivationSpec = "relu",
-                 norm: str | None = "batch", kernel_size: int = 3) -> None:
+    def __init__(
+        self,
+        channels: int,
+        activation: ActivationSpec = "relu",
+        norm: str | None = "batch",
+        kernel_size: int = 3,
+    ) -> None:
         super().__init__()
         (channels,) = check_sizes("channels", channels)
-        require(isinstance(kernel_size, int) and kernel_size > 0 and kernel_size % 2 == 1,
-                f"Invalid kernel_size={kernel_size!r}: it must be a positive odd integer "
-                "(e.g. 3) so the block keeps the spatial size.")
+        require(
+            isinstance(kernel_size, int) and kernel_size > 0 and kernel_size % 2 == 1,
+            f"Invalid kernel_size={kernel_size!r}: it must be a positive odd integer "
+            "(e.g. 3) so the block keeps the spatial size.",
+        )
         norm = check_norm(norm, image=True)
         pad = kernel_size // 2
         self.body = nn.Sequential(

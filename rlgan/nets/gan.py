@@ -32,10 +32,12 @@ def dcgan_plan(image_shape: Sequence[int]) -> tuple[int, int, int, int]:
     """
     channels, height, width = check_image_shape(image_shape, knob="image_shape")
     supported = ", ".join(f"{s}x{s}" for s in DCGAN_IMAGE_SIZES)
-    require(height == width and height in DCGAN_IMAGE_SIZES,
-            f"Invalid image_shape={[channels, height, width]!r}: the DCGAN bodies build square "
-            f"images of {supported} pixels (any number of channels); resize or pad the data "
-            "or use MLPGenerator/MLPDiscriminator.")
+    require(
+        height == width and height in DCGAN_IMAGE_SIZES,
+        f"Invalid image_shape={[channels, height, width]!r}: the DCGAN bodies build square "
+        f"images of {supported} pixels (any number of channels); resize or pad the data "
+        "or use MLPGenerator/MLPDiscriminator.",
+    )
     seed = 4 if height % 7 else 7
     return channels, height, seed, int(math.log2(height // seed))
 
@@ -50,9 +52,16 @@ class DCGANGenerator(nn.Module):
     follow every layer but the last; ``spectral_norm`` wraps every weight.
     """
 
-    def __init__(self, z_dim: int, image_shape: tuple[int, int, int], base_channels: int = 64,
-                 norm: str | None = "batch", activation: ActivationSpec = "relu",
-                 spectral_norm: bool = False, init: str = "default") -> None:
+    def __init__(
+        self,
+        z_dim: int,
+        image_shape: tuple[int, int, int],
+        base_channels: int = 64,
+        norm: str | None = "batch",
+        activation: ActivationSpec = "relu",
+        spectral_norm: bool = False,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
         (base_channels,) = check_sizes("base_channels", base_channels)
@@ -72,8 +81,11 @@ class DCGANGenerator(nn.Module):
         )
         layers: list[nn.Module] = []
         for _ in range(doublings - 1):
-            layers += [nn.ConvTranspose2d(width, width // 2, 4, 2, 1),
-                       *_norm(norm, width // 2), make_activation(activation)]
+            layers += [
+                nn.ConvTranspose2d(width, width // 2, 4, 2, 1),
+                *_norm(norm, width // 2),
+                make_activation(activation),
+            ]
             width //= 2
         layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
@@ -95,9 +107,15 @@ class DCGANDiscriminator(nn.Module):
     usually ``None``).
     """
 
-    def __init__(self, image_shape: tuple[int, int, int], base_channels: int = 64,
-                 norm: str | None = None, activation: ActivationSpec = "leaky_relu",
-                 spectral_norm: bool = False, init: str = "default") -> None:
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        base_channels: int = 64,
+        norm: str | None = None,
+        activation: ActivationSpec = "leaky_relu",
+        spectral_norm: bool = False,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         (base_channels,) = check_sizes("base_channels", base_channels)
         channels, size, seed, halvings = dcgan_plan(image_shape)
@@ -106,12 +124,17 @@ class DCGANDiscriminator(nn.Module):
         make_activation(activation)
         self.image_shape = (channels, size, size)
 
-        layers: list[nn.Module] = [nn.Conv2d(channels, base_channels, 4, 2, 1),
-                                   make_activation(activation)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, base_channels, 4, 2, 1),
+            make_activation(activation),
+        ]
         width = base_channels
         for _ in range(halvings - 1):
-            layers += [nn.Conv2d(width, width * 2, 4, 2, 1),
-                       *_norm(norm, width * 2), make_activation(activation)]
+            layers += [
+                nn.Conv2d(width, width * 2, 4, 2, 1),
+                *_norm(norm, width * 2),
+                make_activation(activation),
+            ]
             width *= 2
         layers += [nn.Flatten(), nn.Linear(width * seed * seed, 1)]
         self.body = nn.Sequential(*layers)
@@ -127,8 +150,9 @@ class DCGANDiscriminator(nn.Module):
 def _flat_size(knob: str, shape: int | Sequence[int]) -> tuple[int, tuple[int, ...]]:
     """Return ``(product, shape)`` for an int or a shape of positive ints, or raise."""
     dims = check_sizes(knob, shape)
-    require(len(dims) > 0,
-            f"Invalid {knob}={shape!r}: give a size or a shape, e.g. 2 or [1, 8, 8].")
+    require(
+        len(dims) > 0, f"Invalid {knob}={shape!r}: give a size or a shape, e.g. 2 or [1, 8, 8]."
+    )
     return math.prod(dims), dims
 
 
@@ -140,17 +164,31 @@ class MLPGenerator(nn.Module):
     output layer; ``None`` leaves it linear (e.g. 2-D mixtures).
     """
 
-    def __init__(self, z_dim: int, out_features: int | Sequence[int],
-                 hidden_sizes: Sequence[int] = (128, 128, 128),
-                 activation: ActivationSpec = "relu", norm: str | None = None,
-                 output_activation: ActivationSpec = None, dropout: float = 0.0,
-                 init: str = "default") -> None:
+    def __init__(
+        self,
+        z_dim: int,
+        out_features: int | Sequence[int],
+        hidden_sizes: Sequence[int] = (128, 128, 128),
+        activation: ActivationSpec = "relu",
+        norm: str | None = None,
+        output_activation: ActivationSpec = None,
+        dropout: float = 0.0,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
         flat, self.out_shape = _flat_size("out_features", out_features)
         self.z_dim = z_dim
-        self.net = MLP(z_dim, flat, hidden_sizes, activation, norm, dropout, init=init,
-                       output_activation=output_activation)
+        self.net = MLP(
+            z_dim,
+            flat,
+            hidden_sizes,
+            activation,
+            norm,
+            dropout,
+            init=init,
+            output_activation=output_activation,
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """Return samples ``(B, *out_shape)`` for noise ``(B, z_dim)``."""
@@ -163,10 +201,16 @@ class MLPDiscriminator(nn.Module):
     An :class:`MLP` with one output; ``spectral_norm`` wraps every linear weight.
     """
 
-    def __init__(self, in_features: int | Sequence[int],
-                 hidden_sizes: Sequence[int] = (128, 128, 128),
-                 activation: ActivationSpec = "leaky_relu", spectral_norm: bool = False,
-                 dropout: float = 0.0, norm: str | None = None, init: str = "default") -> None:
+    def __init__(
+        self,
+        in_features: int | Sequence[int],
+        hidden_sizes: Sequence[int] = (128, 128, 128),
+        activation: ActivationSpec = "leaky_relu",
+        spectral_norm: bool = False,
+        dropout: float = 0.0,
+        norm: str | None = None,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         flat, self.in_shape = _flat_size("in_features", in_features)
         self.net = MLP(flat, 1, hidden_sizes, activation, norm, dropout, init=init)

@@ -23,21 +23,31 @@ def check_sizes(knob: str, sizes: Sequence[int] | int | None) -> tuple[int, ...]
     values = tuple(sizes)
     ok = all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values)
     values = tuple(int(v) for v in values) if ok else values
-    require(ok, f"Invalid {knob}={list(values)!r}: every size must be a positive integer, "
-                "e.g. [64, 64] (an empty list means no hidden layers).")
+    require(
+        ok,
+        f"Invalid {knob}={list(values)!r}: every size must be a positive integer, "
+        "e.g. [64, 64] (an empty list means no hidden layers).",
+    )
     return values
 
 
 def check_dropout(dropout: float) -> float:
     """Return ``dropout`` as a float in [0, 1), or raise a ``ConfigError`` naming it."""
     ok = isinstance(dropout, (int, float)) and not isinstance(dropout, bool)
-    require(ok and 0.0 <= dropout < 1.0,
-            f"Invalid dropout={dropout!r}: it must be a probability in [0, 1), e.g. 0.0 or 0.1.")
+    require(
+        ok and 0.0 <= dropout < 1.0,
+        f"Invalid dropout={dropout!r}: it must be a probability in [0, 1), e.g. 0.0 or 0.1.",
+    )
     return float(dropout)
 
 
-def dense_layer(in_features: int, out_features: int, activation: ActivationSpec,
-                norm: str | None, dropout: float) -> nn.Sequential:
+def dense_layer(
+    in_features: int,
+    out_features: int,
+    activation: ActivationSpec,
+    norm: str | None,
+    dropout: float,
+) -> nn.Sequential:
     """One hidden layer: ``Linear -> norm (optional) -> activation -> dropout (optional)``."""
     layers: list[nn.Module] = [nn.Linear(in_features, out_features)]
     if norm is not None:
@@ -55,17 +65,26 @@ class ResidualMLPBlock(nn.Module):
     ``features``. The identity path lets gradients reach early layers of deep stacks.
     """
 
-    def __init__(self, features: int, activation: ActivationSpec = "relu",
-                 norm: str | None = None, dropout: float = 0.0, depth: int = 2) -> None:
+    def __init__(
+        self,
+        features: int,
+        activation: ActivationSpec = "relu",
+        norm: str | None = None,
+        dropout: float = 0.0,
+        depth: int = 2,
+    ) -> None:
         super().__init__()
         check_sizes("features", features)
-        require(isinstance(depth, int) and depth >= 1,
-                f"Invalid depth={depth!r}: a residual block needs at least 1 layer.")
+        require(
+            isinstance(depth, int) and depth >= 1,
+            f"Invalid depth={depth!r}: a residual block needs at least 1 layer.",
+        )
         norm = check_norm(norm)
         dropout = check_dropout(dropout)
         self.features = features
-        self.body = nn.Sequential(*[dense_layer(features, features, activation, norm, dropout)
-                                    for _ in range(depth)])
+        self.body = nn.Sequential(
+            *[dense_layer(features, features, activation, norm, dropout) for _ in range(depth)]
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return ``x + body(x)``."""
@@ -95,10 +114,18 @@ class MLP(nn.Module):
 
     """
 
-    def __init__(self, in_features: int, out_features: int | None = None,
-                 hidden_sizes: Sequence[int] = (64, 64), activation: ActivationSpec = "relu",
-                 norm: str | None = None, dropout: float = 0.0, residual: bool = False,
-                 init: str = "default", output_activation: ActivationSpec = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: ActivationSpec = "relu",
+        norm: str | None = None,
+        dropout: float = 0.0,
+        residual: bool = False,
+        init: str = "default",
+        output_activation: ActivationSpec = None,
+    ) -> None:
         super().__init__()
         (in_features,) = check_sizes("in_features", in_features)
         if out_features is not None:

@@ -30,13 +30,17 @@ def summary(module: nn.Module) -> str:
     One row per layer (``name``, ``type``, ``parameters``), then the total and the
     trainable total. Spectral-normalised layers count their original weight once.
     """
-    rows = [(name, type(layer).__name__, count_parameters(layer, trainable_only=False))
-            for name, layer in _layers(module)]
+    rows = [
+        (name, type(layer).__name__, count_parameters(layer, trainable_only=False))
+        for name, layer in _layers(module)
+    ]
     header = ("layer", "type", "parameters")
     name_w = max([len(header[0])] + [len(r[0]) for r in rows])
     type_w = max([len(header[1])] + [len(r[1]) for r in rows])
-    lines = [f"{header[0]:<{name_w}}  {header[1]:<{type_w}}  {header[2]:>12}",
-             "-" * (name_w + type_w + 16)]
+    lines = [
+        f"{header[0]:<{name_w}}  {header[1]:<{type_w}}  {header[2]:>12}",
+        "-" * (name_w + type_w + 16),
+    ]
     lines += [f"{n:<{name_w}}  {t:<{type_w}}  {c:>12,}" for n, t, c in rows]
     lines.append("-" * (name_w + type_w + 16))
     total = count_parameters(module, trainable_only=False)

@@ -80,12 +80,24 @@ from rlgan.nets.mlp import MLP, check_dropout, check_sizes
 from rlgan.nets.norms import check_norm
 
 #: Config keys the adapter understands (``_target_`` picks the adapter, see the module doc).
-NET_KEYS: tuple[str, ...] = ("hidden_sizes", "activation", "norm", "dropout", "residual",
-                             "init", "output_activation", "features_dim", "variant")
+NET_KEYS: tuple[str, ...] = (
+    "hidden_sizes",
+    "activation",
+    "norm",
+    "dropout",
+    "residual",
+    "init",
+    "output_activation",
+    "features_dim",
+    "variant",
+)
 #: Network families (how the net config goes into a policy); each algorithm's row in
 #: :data:`rlgan.rl.algos.ALGOS` names its family.
 ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC = (
-    "actor_critic", "q_network", "continuous_actor_critic")
+    "actor_critic",
+    "q_network",
+    "continuous_actor_critic",
+)
 NET_FAMILIES: tuple[str, ...] = (ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC)
 #: Heads SB3 puts on your own extractor or network, per family (see the module doc).
 CUSTOM_NET_ARCH: dict[str, Any] = {ACTOR_CRITIC: {"pi": [], "vf": []}, Q_NETWORK: []}
@@ -108,27 +120,54 @@ class NetsFeaturesExtractor(BaseFeaturesExtractor):
     ``out_features`` attribute, else found by one forward pass on zeros.
     """
 
-    def __init__(self, observation_space: gym.Space, hidden_sizes: Sequence[int] = (64, 64),
-                 activation: ActivationSpec = "tanh", norm: str | None = None,
-                 dropout: float = 0.0, residual: bool = False, init: str = "orthogonal",
-                 features_dim: int = 512, variant: str = "auto",
-                 output_activation: ActivationSpec = None,
-                 net: Callable[..., nn.Module] | None = None) -> None:
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        hidden_sizes: Sequence[int] = (64, 64),
+        activation: ActivationSpec = "tanh",
+        norm: str | None = None,
+        dropout: float = 0.0,
+        residual: bool = False,
+        init: str = "orthogonal",
+        features_dim: int = 512,
+        variant: str = "auto",
+        output_activation: ActivationSpec = None,
+        net: Callable[..., nn.Module] | None = None,
+    ) -> None:
         if isinstance(observation_space, gym.spaces.Dict):
-            raise ConfigError("NetsFeaturesExtractor does not support Dict observation spaces; "
-                              "use SB3's MultiInputPolicy with its CombinedExtractor instead.")
+            raise ConfigError(
+                "NetsFeaturesExtractor does not support Dict observation spaces; "
+                "use SB3's MultiInputPolicy with its CombinedExtractor instead."
+            )
         body: nn.Module
         if net is not None:
             body, out_features = build_body(net, observation_space)
         elif is_image_space(observation_space, check_channels=False):
-            body = ConvEncoder(tuple(int(s) for s in observation_space.shape), features_dim,
-                               variant, activation, norm, hidden_sizes, dropout, residual, init)
+            body = ConvEncoder(
+                tuple(int(s) for s in observation_space.shape),
+                features_dim,
+                variant,
+                activation,
+                norm,
+                hidden_sizes,
+                dropout,
+                residual,
+                init,
+            )
             out_features = body.out_features
         elif not hidden_sizes:
             body, out_features = nn.Flatten(), get_flattened_obs_dim(observation_space)
         else:
-            body = MLP(get_flattened_obs_dim(observation_space), None, hidden_sizes, activation,
-                       norm, dropout, residual, init)
+            body = MLP(
+                get_flattened_obs_dim(observation_space),
+                None,
+                hidden_sizes,
+                activation,
+                norm,
+                dropout,
+                residual,
+                init,
+            )
             out_features = body.out_features
         super().__init__(observation_space, out_features)
         self.net = body
@@ -138,8 +177,9 @@ class NetsFeaturesExtractor(BaseFeaturesExtractor):
         return self.net(observations)
 
 
-def build_body(net: Callable[..., nn.Module], observation_space: gym.Space
-               ) -> tuple[nn.Module, int]:
+def build_body(
+    net: Callable[..., nn.Module], observation_space: gym.Space
+) -> tuple[nn.Module, int]:
     """Call ``net`` for ``observation_space``; return the module and its feature size.
 
     Image observations pass ``in_shape``, flat ones ``in_features`` (after flattening, as SB3
@@ -154,8 +194,10 @@ def build_body(net: Callable[..., nn.Module], observation_space: gym.Space
         module, probe = net(in_features=size), torch.zeros((1, size))
         flatten = True
     if not isinstance(module, nn.Module):
-        raise ConfigError(f"Invalid net._target_: calling {net!r} gave a "
-                          f"{type(module).__name__}, not a torch.nn.Module.")
+        raise ConfigError(
+            f"Invalid net._target_: calling {net!r} gave a "
+            f"{type(module).__name__}, not a torch.nn.Module."
+        )
     if flatten:
         module = nn.Sequential(nn.Flatten(), module)
     size = getattr(module[-1] if flatten else module, "out_features", None)
@@ -173,8 +215,9 @@ class HiddenActivation(nn.Module):
     ``functools.partial`` in ``activation_fn``.
     """
 
-    def __init__(self, activation: ActivationSpec = "relu", norm: str | None = None,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self, activation: ActivationSpec = "relu", norm: str | None = None, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.layer_norm = check_norm(norm) == "layer"
         self.activation = make_activation(activation)
@@ -199,9 +242,13 @@ def net_family(algo: Any) -> str:
     """
     family = getattr(algo, "net_family", algo)
     if family not in NET_FAMILIES:
-        raise invalid_choice("net family", algo, NET_FAMILIES,
-                             "Pass the algorithm's row of rlgan.rl.algos.ALGOS (e.g. "
-                             "ALGOS['ppo']) or its net_family.")
+        raise invalid_choice(
+            "net family",
+            algo,
+            NET_FAMILIES,
+            "Pass the algorithm's row of rlgan.rl.algos.ALGOS (e.g. "
+            "ALGOS['ppo']) or its net_family.",
+        )
     return str(family)
 
 
@@ -230,14 +277,18 @@ def resolve_net_target(target: Any, knob: str = "net._target_") -> Any:
         found = _locate(str(target))
     except Exception as err:  # noqa: BLE001 - importing user code can raise anything
         reason = f"{type(err).__name__}: {err}".strip().splitlines()[0]
-        raise ConfigError(f"Invalid {knob}={target!r}: it cannot be imported ({reason}). Give "
-                          "the dotted path of a class or function importable here: "
-                          "rlgan.nets.MLP, rlgan.nets.ConvEncoder, a subclass of SB3's "
-                          "BaseFeaturesExtractor, or a torch.nn.Module class or factory.") from None
+        raise ConfigError(
+            f"Invalid {knob}={target!r}: it cannot be imported ({reason}). Give "
+            "the dotted path of a class or function importable here: "
+            "rlgan.nets.MLP, rlgan.nets.ConvEncoder, a subclass of SB3's "
+            "BaseFeaturesExtractor, or a torch.nn.Module class or factory."
+        ) from None
     if not callable(found):
-        raise ConfigError(f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not a "
-                          "class or function; give a network class, a features extractor "
-                          "class or a factory function.")
+        raise ConfigError(
+            f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not a "
+            "class or function; give a network class, a features extractor "
+            "class or a factory function."
+        )
     return found
 
 
@@ -258,8 +309,10 @@ def net_config_kwargs(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]
     unknown = sorted(set(raw) - set(NET_KEYS))
     if unknown:
         hint = close_match_hint(unknown[0], NET_KEYS)
-        raise ConfigError(f"Invalid net config key(s) {', '.join(unknown)}: the SB3 adapter "
-                          f"understands {', '.join(NET_KEYS)}." + (f" {hint}" if hint else ""))
+        raise ConfigError(
+            f"Invalid net config key(s) {', '.join(unknown)}: the SB3 adapter "
+            f"understands {', '.join(NET_KEYS)}." + (f" {hint}" if hint else "")
+        )
     kwargs = dict(raw)
     kwargs.pop("output_activation", None)
     if "hidden_sizes" in kwargs:
@@ -288,9 +341,13 @@ def is_plain_mlp(kwargs: Mapping[str, Any], inits: Sequence[str] = ("default",))
     among ``inits``: ``default`` (PyTorch's, which SB3's value-based policies keep) or, for
     on-policy algorithms, also ``orthogonal`` (SB3's ``ortho_init``).
     """
-    return (kwargs.get("norm") is None and not kwargs.get("dropout", 0.0)
-            and not kwargs.get("residual", False) and not any(k in kwargs for k in IMAGE_KEYS)
-            and kwargs.get("init", "orthogonal") in inits)
+    return (
+        kwargs.get("norm") is None
+        and not kwargs.get("dropout", 0.0)
+        and not kwargs.get("residual", False)
+        and not any(k in kwargs for k in IMAGE_KEYS)
+        and kwargs.get("init", "orthogonal") in inits
+    )
 
 
 def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: Any) -> dict[str, Any]:
@@ -313,17 +370,27 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: Any) -> dic
         if is_plain_mlp(kwargs, ("orthogonal", "default")):
             # The extractor only flattens (no parameters), so one shared copy is the same
             # maths as two, as in SB3's default policy, with one module call fewer per forward.
-            return {**_sb3_hidden_layers(kwargs, make_activation), "ortho_init": ortho_init,
-                    "share_features_extractor": True,
-                    "net_arch": {"pi": hidden, "vf": list(hidden)}}
-        return {"features_extractor_class": NetsFeaturesExtractor,
-                "features_extractor_kwargs": kwargs, "ortho_init": ortho_init,
-                "share_features_extractor": False, "net_arch": {"pi": [], "vf": []}}
+            return {
+                **_sb3_hidden_layers(kwargs, make_activation),
+                "ortho_init": ortho_init,
+                "share_features_extractor": True,
+                "net_arch": {"pi": hidden, "vf": list(hidden)},
+            }
+        return {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": kwargs,
+            "ortho_init": ortho_init,
+            "share_features_extractor": False,
+            "net_arch": {"pi": [], "vf": []},
+        }
     if family == Q_NETWORK:
         if is_plain_mlp(kwargs):
             return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
-        return {"features_extractor_class": NetsFeaturesExtractor,
-                "features_extractor_kwargs": kwargs, "net_arch": []}
+        return {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": kwargs,
+            "net_arch": [],
+        }
     return _continuous_actor_critic_kwargs(kwargs, hidden, _label(algo))
 
 
@@ -332,19 +399,24 @@ def _label(algo: Any) -> str:
     return str(getattr(algo, "name", algo))
 
 
-def _continuous_actor_critic_kwargs(kwargs: dict[str, Any], hidden: list[int],
-                                    algo: str) -> dict[str, Any]:
+def _continuous_actor_critic_kwargs(
+    kwargs: dict[str, Any], hidden: list[int], algo: str
+) -> dict[str, Any]:
     """``policy_kwargs`` of the SAC/TD3 family: SB3's MLPs with our hidden activation."""
     norm = kwargs.get("norm")
     if kwargs.get("residual", False):
-        raise ConfigError(f"Invalid net.residual=true for algo={algo!r}: SB3 builds the "
-                          f"{algo} actor/critic MLPs itself (the critic joins the action "
-                          "after the extractor), so skip connections are not available; "
-                          "use residual=false.")
+        raise ConfigError(
+            f"Invalid net.residual=true for algo={algo!r}: SB3 builds the "
+            f"{algo} actor/critic MLPs itself (the critic joins the action "
+            "after the extractor), so skip connections are not available; "
+            "use residual=false."
+        )
     if norm not in (None, "layer"):
-        raise ConfigError(f"Invalid net.norm={norm!r} for algo={algo!r}: valid choices for "
-                          f"{algo} are null, layer (batch statistics break its target "
-                          "networks' updates).")
+        raise ConfigError(
+            f"Invalid net.norm={norm!r} for algo={algo!r}: valid choices for "
+            f"{algo} are null, layer (batch statistics break its target "
+            "networks' updates)."
+        )
     if norm is None and kwargs.get("dropout", 0.0) == 0:
         return {**_sb3_hidden_layers(kwargs, make_activation), "net_arch": hidden}
     between = partial(HiddenActivation, norm=norm, dropout=kwargs.get("dropout", 0.0))
@@ -370,9 +442,11 @@ def instantiate_partial(cfg: Mapping[str, Any], knob: str = "net") -> partial:
     except Exception as err:  # noqa: BLE001 - InstantiationException wraps the cause
         cause = err.__cause__ or err
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-        raise ConfigError(f"Invalid {knob}._target_={cfg.get('_target_')!r}: Hydra could not "
-                          f"prepare it ({type(cause).__name__}: {reason}). Check the dotted "
-                          f"path and the other keys of {knob}.") from None
+        raise ConfigError(
+            f"Invalid {knob}._target_={cfg.get('_target_')!r}: Hydra could not "
+            f"prepare it ({type(cause).__name__}: {reason}). Check the dotted "
+            f"path and the other keys of {knob}."
+        ) from None
     assert isinstance(built, partial)
     # A plain partial: Hydra's own subclass would have to be unpickled with the model.
     return partial(built.func, *built.args, **built.keywords)
@@ -389,11 +463,15 @@ def custom_policy_kwargs(raw: Mapping[str, Any], family: str) -> dict[str, Any]:
     target = resolve_net_target(raw.get("_target_"))
     built = instantiate_partial(raw)
     if isinstance(target, type) and issubclass(target, BaseFeaturesExtractor):
-        kwargs: dict[str, Any] = {"features_extractor_class": built.func,
-                                  "features_extractor_kwargs": dict(built.keywords)}
+        kwargs: dict[str, Any] = {
+            "features_extractor_class": built.func,
+            "features_extractor_kwargs": dict(built.keywords),
+        }
     else:
-        kwargs = {"features_extractor_class": NetsFeaturesExtractor,
-                  "features_extractor_kwargs": {"net": built}}
+        kwargs = {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": {"net": built},
+        }
     if family in CUSTOM_NET_ARCH:
         kwargs["net_arch"] = CUSTOM_NET_ARCH[family]
     if family == ACTOR_CRITIC:

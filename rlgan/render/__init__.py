@@ -38,8 +38,7 @@ _LAZY = {
     "Viewer": "rlgan.render.viewer",
 }
 
-__all__ = ["BarChart", "FrameRecorder", "LiveGANView", "Panel", "Sparkline", "TextPanel",
-           "Viewer"]
+__all__ = ["BarChart", "FrameRecorder", "LiveGANView", "Panel", "Sparkline", "TextPanel", "Viewer"]
 
 
 def __getattr__(name: str) -> Any:

@@ -37,14 +37,20 @@ def probability_colors(probabilities: np.ndarray) -> np.ndarray:
     return np.where(p < 0.5, low, high).astype(np.uint8)
 
 
-def plane_bounds(real: np.ndarray | None, fake: np.ndarray | None,
-                 heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> Bounds:
+def plane_bounds(
+    real: np.ndarray | None,
+    fake: np.ndarray | None,
+    heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> Bounds:
     """The plotted region ``(x_min, x_max, y_min, y_max)``: the heat map's, else the points'."""
     if heatmap is not None:
         xs, ys = np.asarray(heatmap[0]), np.asarray(heatmap[1])
         return float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
-    points = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in (real, fake)
-              if p is not None and len(p)]
+    points = [
+        np.asarray(p, dtype=np.float64).reshape(-1, 2)
+        for p in (real, fake)
+        if p is not None and len(p)
+    ]
     if not points:
         return -1.0, 1.0, -1.0, 1.0
     allp = np.concatenate(points)
@@ -66,10 +72,13 @@ def _grid_axes(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def decision_surface(size: tuple[int, int], *, real: np.ndarray | None = None,
-                     fake: np.ndarray | None = None,
-                     heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                     ) -> pygame.Surface:
+def decision_surface(
+    size: tuple[int, int],
+    *,
+    real: np.ndarray | None = None,
+    fake: np.ndarray | None = None,
+    heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> pygame.Surface:
     """Draw the heat map (``grid[i, j] = D(xs[j], ys[i])``) and the points; y points up."""
     width, height = size
     canvas = pygame.Surface(size)
@@ -81,8 +90,9 @@ def decision_surface(size: tuple[int, int], *, real: np.ndarray | None = None,
         xs, ys = _grid_axes(heatmap[0], heatmap[1])
         grid = np.asarray(heatmap[2], dtype=np.float32).reshape(len(ys), len(xs))
         colors = probability_colors(grid[::-1])  # row 0 = largest y = top of the screen
-        small = pygame.image.frombuffer(np.ascontiguousarray(colors).tobytes(),
-                                        (len(xs), len(ys)), "RGB")
+        small = pygame.image.frombuffer(
+            np.ascontiguousarray(colors).tobytes(), (len(xs), len(ys)), "RGB"
+        )
         canvas.blit(pygame.transform.smoothscale(small, plot.size), plot.topleft)
     else:
         canvas.fill(tuple(int(c) for c in NEUTRAL_COLOR), plot)
@@ -99,8 +109,12 @@ def decision_surface(size: tuple[int, int], *, real: np.ndarray | None = None,
             for dx in range(-radius, radius + 1):
                 for dy in range(-radius, radius + 1):
                     qx, qy = px + dx, py + dy
-                    inside = ((qx >= plot.left) & (qx < plot.right) & (qy >= plot.top)
-                              & (qy < plot.bottom))
+                    inside = (
+                        (qx >= plot.left)
+                        & (qx < plot.right)
+                        & (qy >= plot.top)
+                        & (qy < plot.bottom)
+                    )
                     pixels[qx[inside], qy[inside]] = paint
     del pixels  # unlock the surface
     pygame.draw.rect(canvas, (90, 90, 90), plot, 1)
@@ -113,16 +127,19 @@ def image_grid(size: tuple[int, int], images: np.ndarray, max_images: int = 64) 
     The tiling is :func:`rlgan.common.imaging.tile_images`; here it is only scaled up by a
     whole factor (crisp pixels), or down to fit, and centred.
     """
-    tiles = tile_images(np.asarray(images, dtype=np.float32)[:max_images], pad=1,
-                        background=BACKGROUND)
-    small = pygame.image.frombuffer(np.ascontiguousarray(tiles).tobytes(),
-                                    (tiles.shape[1], tiles.shape[0]), "RGB")
+    tiles = tile_images(
+        np.asarray(images, dtype=np.float32)[:max_images], pad=1, background=BACKGROUND
+    )
+    small = pygame.image.frombuffer(
+        np.ascontiguousarray(tiles).tobytes(), (tiles.shape[1], tiles.shape[0]), "RGB"
+    )
     scale = max(1, min(size[0] // tiles.shape[1], size[1] // tiles.shape[0]))
     big = pygame.transform.scale(small, (tiles.shape[1] * scale, tiles.shape[0] * scale))
     if big.get_width() > size[0] or big.get_height() > size[1]:
         fit = min(size[0] / big.get_width(), size[1] / big.get_height())
         big = pygame.transform.smoothscale(
-            big, (max(1, int(big.get_width() * fit)), max(1, int(big.get_height() * fit))))
+            big, (max(1, int(big.get_width() * fit)), max(1, int(big.get_height() * fit)))
+        )
     canvas = pygame.Surface(size)
     canvas.fill(BACKGROUND)
     canvas.blit(big, big.get_rect(center=canvas.get_rect().center))

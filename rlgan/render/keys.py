@@ -60,30 +60,39 @@ class FallbackKeys:
 FALLBACK_KEYS: dict[str, FallbackKeys] = {
     "CartPole-v": FallbackKeys(
         {(pygame.K_LEFT,): 0, (pygame.K_RIGHT,): 1, (pygame.K_LEFT, pygame.K_RIGHT): 0},
-        None, "hold left/right arrow to push the cart"),
+        None,
+        "hold left/right arrow to push the cart",
+    ),
     "MountainCar-v": FallbackKeys(
         {(pygame.K_LEFT,): 0, (pygame.K_RIGHT,): 2, (pygame.K_LEFT, pygame.K_RIGHT): 0},
-        1, "left/right arrow push, no key: coast"),
+        1,
+        "left/right arrow push, no key: coast",
+    ),
     "Acrobot-v": FallbackKeys(
         {(pygame.K_LEFT,): 0, (pygame.K_RIGHT,): 2, (pygame.K_LEFT, pygame.K_RIGHT): 0},
-        1, "left/right arrow: torque -1/+1, no key: 0"),
+        1,
+        "left/right arrow: torque -1/+1, no key: 0",
+    ),
 }
 
 _DIGITS = tuple(getattr(pygame, f"K_{d}") for d in range(10))
-_ARROWS = {pygame.K_UP: "up", pygame.K_DOWN: "down", pygame.K_LEFT: "left",
-           pygame.K_RIGHT: "right"}
+_ARROWS = {pygame.K_UP: "up", pygame.K_DOWN: "down", pygame.K_LEFT: "left", pygame.K_RIGHT: "right"}
 
 
-def action_names(env_id: str | None, action_space: spaces.Space, env: Any = None
-                 ) -> list[str]:
+def action_names(env_id: str | None, action_space: spaces.Space, env: Any = None) -> list[str]:
     """Names for the actions: the env's own, the fallback table's, or the indices."""
-    count = int(action_space.n) if isinstance(action_space, spaces.Discrete) else \
-        int(np.prod(action_space.shape or (1,)))
+    count = (
+        int(action_space.n)
+        if isinstance(action_space, spaces.Discrete)
+        else int(np.prod(action_space.shape or (1,)))
+    )
     unwrapped = getattr(env, "unwrapped", None)
     getter = getattr(unwrapped, "get_action_meanings", None)
-    for names in (getattr(unwrapped, "action_names", None),
-                  getter() if callable(getter) else None,
-                  ACTION_NAMES.get(env_id or "")):
+    for names in (
+        getattr(unwrapped, "action_names", None),
+        getter() if callable(getter) else None,
+        ACTION_NAMES.get(env_id or ""),
+    ):
         if names is not None and len(names) == count:
             return [str(name) for name in names]
     if isinstance(action_space, spaces.Discrete):
@@ -127,8 +136,10 @@ class KeyControl:
     def action(self, pressed: Sequence[int], held: Collection[int]) -> Any | None:
         """The action for this frame, or None to wait."""
         if self.turn_based:
-            return next((self.keys_to_action[(key,)] for key in pressed
-                         if (key,) in self.keys_to_action), None)
+            return next(
+                (self.keys_to_action[(key,)] for key in pressed if (key,) in self.keys_to_action),
+                None,
+            )
         combo = tuple(sorted(key for key in held if key in self.keys))
         return self.keys_to_action.get(combo, self.noop) if combo else self.noop
 
@@ -158,12 +169,20 @@ def env_key_control(env_id: str, env: Any) -> KeyControl | None:
     bad = [action for action in keys_to_action.values() if not space.contains(action)]
     noop = getattr(unwrapped, "play_noop", 0)
     if bad or (noop is not None and not space.contains(noop)):
-        raise ConfigError(f"Invalid env={env_id!r} with play=true: its key map binds actions "
-                          f"outside its action space {space} ({(bad or [noop])[0]!r}).")
+        raise ConfigError(
+            f"Invalid env={env_id!r} with play=true: its key map binds actions "
+            f"outside its action space {space} ({(bad or [noop])[0]!r})."
+        )
     names = action_names(env_id, space, env)
     turn_based = noop is None
-    return KeyControl(env_id, space, _describe(keys_to_action, names, noop, turn_based),
-                      keys_to_action, noop, turn_based)
+    return KeyControl(
+        env_id,
+        space,
+        _describe(keys_to_action, names, noop, turn_based),
+        keys_to_action,
+        noop,
+        turn_based,
+    )
 
 
 def key_control(env_id: str, action_space: spaces.Space, env: Any = None) -> KeyControl:
@@ -175,17 +194,26 @@ def key_control(env_id: str, action_space: spaces.Space, env: Any = None) -> Key
     if isinstance(action_space, spaces.Discrete):
         for prefix, fallback in FALLBACK_KEYS.items():
             if env_id.startswith(prefix):
-                return KeyControl(env_id, action_space, fallback.help,
-                                  normalize_key_map(fallback.keys),
-                                  fallback.noop)
+                return KeyControl(
+                    env_id,
+                    action_space,
+                    fallback.help,
+                    normalize_key_map(fallback.keys),
+                    fallback.noop,
+                )
         if action_space.n <= 10:
             digits = {(_DIGITS[i],): i for i in range(int(action_space.n))}
-            return KeyControl(env_id, action_space,
-                              f"digit keys 0-{action_space.n - 1}: one step per press", digits,
-                              turn_based=True)
+            return KeyControl(
+                env_id,
+                action_space,
+                f"digit keys 0-{action_space.n - 1}: one step per press",
+                digits,
+                turn_based=True,
+            )
     raise ConfigError(
         f"Invalid env={env_id!r} with play=true: there is no keyboard mapping for its action "
         f"space {action_space}. Playable: rlgan/Pursuit-v0, rlgan/Maze-v0, CartPole-v1, "
         "MountainCar-v0, Acrobot-v1, any environment with get_keys_to_action() and any "
         "with at most 10 discrete actions (digit keys). Drop play=true to watch a random "
-        "agent instead.")
+        "agent instead."
+    )

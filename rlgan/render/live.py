@@ -52,9 +52,15 @@ class LiveGANView:
 
     """
 
-    def __init__(self, every: int = 50, size: tuple[int, int] = (900, 600),
-                 caption: str = "rlgan-gan", *, history: int = 300,
-                 headless: bool = False) -> None:
+    def __init__(
+        self,
+        every: int = 50,
+        size: tuple[int, int] = (900, 600),
+        caption: str = "rlgan-gan",
+        *,
+        history: int = 300,
+        headless: bool = False,
+    ) -> None:
         require_positive("render.every", every)
         if headless:
             use_headless_driver()
@@ -62,8 +68,9 @@ class LiveGANView:
         panel_width = max(220, width - height)
         self.every = int(every)
         self._history_len = max(2, int(history))
-        self._viewer = Viewer(size=(width, height), caption=caption, fps=0,
-                              panel_width=min(panel_width, width - 100))
+        self._viewer = Viewer(
+            size=(width, height), caption=caption, fps=0, panel_width=min(panel_width, width - 100)
+        )
         self._history: dict[str, deque[float]] = {}
         self._metrics: dict[str, float] = {}
         self._last_drawn: int | None = None
@@ -87,11 +94,17 @@ class LiveGANView:
                 return False
         return self._last_drawn is None or step - self._last_drawn >= self.every
 
-    def update(self, step: int, *, losses: dict[str, float],
-               metrics: dict[str, float] | None = None, real: np.ndarray | None = None,
-               fake: np.ndarray | None = None,
-               heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-               images: np.ndarray | None = None) -> None:
+    def update(
+        self,
+        step: int,
+        *,
+        losses: dict[str, float],
+        metrics: dict[str, float] | None = None,
+        real: np.ndarray | None = None,
+        fake: np.ndarray | None = None,
+        heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        images: np.ndarray | None = None,
+    ) -> None:
         """Record ``losses`` (and ``metrics``); redraw when :meth:`due`.
 
         ``real``/``fake``: (N, 2) points; ``heatmap``: ``(xs, ys, grid)`` with
@@ -106,8 +119,9 @@ class LiveGANView:
         if not self._viewer.poll():
             return
         self._last_drawn = step
-        self._viewer.draw(self._canvas(real, fake, heatmap, images), self._hud(step),
-                          self._panels())
+        self._viewer.draw(
+            self._canvas(real, fake, heatmap, images), self._hud(step), self._panels()
+        )
         self._viewer.present()
         self.draw_count += 1
 
@@ -120,9 +134,13 @@ class LiveGANView:
             self._history[key].append(float(value))
         self._metrics.update({k: float(v) for k, v in (metrics or {}).items()})
 
-    def _canvas(self, real: np.ndarray | None, fake: np.ndarray | None,
-                heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                images: np.ndarray | None) -> pygame.Surface | None:
+    def _canvas(
+        self,
+        real: np.ndarray | None,
+        fake: np.ndarray | None,
+        heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        images: np.ndarray | None,
+    ) -> pygame.Surface | None:
         """The sample picture for the frame area (None when nothing was given)."""
         size = self._viewer.frame_rect.size
         self._two_d = images is None
@@ -142,12 +160,20 @@ class LiveGANView:
         """One sparkline per loss and metric (at most six), then the legend."""
         panels: list[Panel] = []
         for index, (name, values) in enumerate(list(self._history.items())[:6]):
-            panels.append(Sparkline(list(values), title=name,
-                                    color=SPARK_COLORS[index % len(SPARK_COLORS)]))
+            panels.append(
+                Sparkline(list(values), title=name, color=SPARK_COLORS[index % len(SPARK_COLORS)])
+            )
         if self._two_d:
-            panels.append(TextPanel(["blue: real data / D says real",
-                                     "orange: generated / D says fake",
-                                     "white: D undecided (0.5)"], title="legend"))
+            panels.append(
+                TextPanel(
+                    [
+                        "blue: real data / D says real",
+                        "orange: generated / D says fake",
+                        "white: D undecided (0.5)",
+                    ],
+                    title="legend",
+                )
+            )
         return panels
 
     def save_screenshot(self, path: str | os.PathLike) -> Path | None:

@@ -58,8 +58,15 @@ def format_value(value: float) -> str:
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def draw_text_lines(surface: pygame.Surface, lines: Sequence[str], topleft: tuple[int, int],
-                    *, size: int = 18, color: Color = TEXT, box_alpha: int = 160) -> pygame.Rect:
+def draw_text_lines(
+    surface: pygame.Surface,
+    lines: Sequence[str],
+    topleft: tuple[int, int],
+    *,
+    size: int = 18,
+    color: Color = TEXT,
+    box_alpha: int = 160,
+) -> pygame.Rect:
     """Draw ``lines`` top-down from ``topleft`` on a translucent dark box; return the box."""
     font = get_font(size)
     rendered = [font.render(str(line), True, color) for line in lines]
@@ -112,8 +119,9 @@ class BarChart:
         values = [float(v) for v in self.values]
         if not values:
             return
-        labels = list(self.labels) if self.labels is not None else [str(i) for i in
-                                                                      range(len(values))]
+        labels = (
+            list(self.labels) if self.labels is not None else [str(i) for i in range(len(values))]
+        )
         font = get_font(LABEL_SIZE)
         label_width = max(font.size(str(label))[0] for label in labels) + 8
         value_width = max(font.size(format_value(v))[0] for v in values)
@@ -129,13 +137,16 @@ class BarChart:
             chosen = index == self.highlight
             color = ACCENT if chosen else BAR
             end_x = plot_left + int(plot_width * (min(max(value, lo), hi) - lo) / (hi - lo))
-            bar = pygame.Rect(min(zero_x, end_x), y + 2, max(1, abs(end_x - zero_x)),
-                              row_height - 4)
+            bar = pygame.Rect(
+                min(zero_x, end_x), y + 2, max(1, abs(end_x - zero_x)), row_height - 4
+            )
             pygame.draw.rect(surface, color, bar)
             text_color = ACCENT if chosen else TEXT
             surface.blit(font.render(str(label), True, text_color), (rect.x + 4, y + 3))
-            surface.blit(font.render(format_value(value), True, text_color),
-                         (plot_left + plot_width + 4, y + 3))
+            surface.blit(
+                font.render(format_value(value), True, text_color),
+                (plot_left + plot_width + 4, y + 3),
+            )
         pygame.draw.line(surface, MUTED, (zero_x, top), (zero_x, top + row_height * len(values)))
 
 
@@ -165,8 +176,10 @@ class Sparkline:
         span = hi - lo if hi - lo > 1e-12 else 1.0
         count = len(finite)
         points = [
-            (area.x + int(area.width * i / (count - 1)),
-             area.bottom - 1 - int((area.height - 1) * (v - lo) / span))
+            (
+                area.x + int(area.width * i / (count - 1)),
+                area.bottom - 1 - int((area.height - 1) * (v - lo) / span),
+            )
             for i, v in enumerate(finite)
         ]
         pygame.draw.lines(surface, self.color, False, points, 2)
@@ -196,4 +209,3 @@ class TextPanel:
                 break
             surface.blit(font.render(str(line), True, TEXT), (rect.x + 4, y))
             y += font.get_linesize()
-

@@ -18,17 +18,21 @@ def check_video_path(path: str | os.PathLike, knob: str = "record") -> Path:
     target = Path(path).expanduser()
     suffix = target.suffix.lower()
     if suffix not in VIDEO_SUFFIXES:
-        raise ConfigError(f"Invalid {knob}={str(path)!r}: the file must end in "
-                          f"{' or '.join(VIDEO_SUFFIXES)} (animated GIF or MP4 video).")
+        raise ConfigError(
+            f"Invalid {knob}={str(path)!r}: the file must end in "
+            f"{' or '.join(VIDEO_SUFFIXES)} (animated GIF or MP4 video)."
+        )
     if suffix == ".mp4":
         try:
             import imageio_ffmpeg
 
             imageio_ffmpeg.get_ffmpeg_exe()
         except (ImportError, RuntimeError) as err:
-            raise ConfigError(f"Invalid {knob}={str(path)!r}: MP4 needs the imageio-ffmpeg "
-                              f"package ({err}); install it (pip install imageio-ffmpeg) or "
-                              "record a .gif instead.") from err
+            raise ConfigError(
+                f"Invalid {knob}={str(path)!r}: MP4 needs the imageio-ffmpeg "
+                f"package ({err}); install it (pip install imageio-ffmpeg) or "
+                "record a .gif instead."
+            ) from err
     from rlgan.common.writable import require_writable_file
 
     return require_writable_file(target, knob)
@@ -62,8 +66,13 @@ class FrameRecorder:
                 import imageio.v2 as imageio
 
                 self._writer = imageio.get_writer(
-                    self._tmp_path, format="FFMPEG", fps=self.fps, codec="libx264",
-                    macro_block_size=2, quality=7, pixelformat="yuv420p",
+                    self._tmp_path,
+                    format="FFMPEG",
+                    fps=self.fps,
+                    codec="libx264",
+                    macro_block_size=2,
+                    quality=7,
+                    pixelformat="yuv420p",
                     output_params=["-loglevel", "error"],
                 )
             self._writer.append_data(_even_size(frame))
@@ -82,8 +91,13 @@ class FrameRecorder:
             elif self._frames:
                 import imageio.v3 as iio
 
-                iio.imwrite(self._tmp_path, np.stack(self._frames), extension=".gif",
-                            duration=1000.0 / self.fps, loop=0)
+                iio.imwrite(
+                    self._tmp_path,
+                    np.stack(self._frames),
+                    extension=".gif",
+                    duration=1000.0 / self.fps,
+                    loop=0,
+                )
                 self._frames.clear()
             else:
                 return None

@@ -44,14 +44,22 @@ class Viewer:
 
     """
 
-    def __init__(self, size: tuple[int, int] = (640, 480), caption: str = "rlgan",
-                 fps: int = 30, *, panel_width: int = 0,
-                 quit_keys: Sequence[int] = DEFAULT_QUIT_KEYS) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int] = (640, 480),
+        caption: str = "rlgan",
+        fps: int = 30,
+        *,
+        panel_width: int = 0,
+        quit_keys: Sequence[int] = DEFAULT_QUIT_KEYS,
+    ) -> None:
         width, height = (int(v) for v in size)
         if width <= 0 or height <= 0 or not 0 <= panel_width < width:
-            raise ValueError(f"Viewer size={tuple(size)!r} / panel_width={panel_width!r}: "
-                             "width and height must be > 0 and the panel narrower than the "
-                             "window.")
+            raise ValueError(
+                f"Viewer size={tuple(size)!r} / panel_width={panel_width!r}: "
+                "width and height must be > 0 and the panel narrower than the "
+                "window."
+            )
         init_display()
         self.size = (width, height)
         self.caption = caption
@@ -89,8 +97,9 @@ class Viewer:
         if self._closed:
             return False
         for event in pygame.event.get():
-            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
-                                             and event.key in self.quit_keys):
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key in self.quit_keys
+            ):
                 self.close()
                 return False
             if event.type == pygame.KEYDOWN:
@@ -123,8 +132,12 @@ class Viewer:
         return float(self._clock.get_fps())
 
     # ------------------------------------------------------------------ drawing
-    def show(self, frame: np.ndarray | pygame.Surface | None, hud: Sequence[str] | None = None,
-             panels: Sequence[Panel] = ()) -> bool:
+    def show(
+        self,
+        frame: np.ndarray | pygame.Surface | None,
+        hud: Sequence[str] | None = None,
+        panels: Sequence[Panel] = (),
+    ) -> bool:
         """Draw ``frame`` (H x W x 3 uint8) scaled to fit, the HUD and panels; present it.
 
         Handles window events first and waits to keep :attr:`fps`. Returns False (drawing
@@ -137,8 +150,12 @@ class Viewer:
         self.tick()
         return True
 
-    def draw(self, frame: np.ndarray | pygame.Surface | None, hud: Sequence[str] | None = None,
-             panels: Sequence[Panel] = ()) -> None:
+    def draw(
+        self,
+        frame: np.ndarray | pygame.Surface | None,
+        hud: Sequence[str] | None = None,
+        panels: Sequence[Panel] = (),
+    ) -> None:
         """Draw into the back buffer without presenting it (see :meth:`present`)."""
         if self._closed:
             return
@@ -158,8 +175,7 @@ class Viewer:
         dst = (max(1, round(src_w * scale)), max(1, round(src_h * scale)))
         if dst != (src_w, src_h):
             smooth = scale < 1.0 or abs(scale - round(scale)) > 1e-6
-            image = (pygame.transform.smoothscale if smooth else pygame.transform.scale)(
-                image, dst)
+            image = (pygame.transform.smoothscale if smooth else pygame.transform.scale)(image, dst)
         target = image.get_rect(center=rect.center)
         self.surface.blit(image, target)
         return target
@@ -175,9 +191,11 @@ class Viewer:
         fixed: dict[int, int] = {}
         for index, panel in enumerate(panels):
             if not isinstance(panel, Panel):
-                raise TypeError(f"{type(panel).__name__} is not a viewer panel: a panel needs "
-                                "preferred_height() and draw(surface, rect) (see "
-                                "rlgan.render.panels.Panel).")
+                raise TypeError(
+                    f"{type(panel).__name__} is not a viewer panel: a panel needs "
+                    "preferred_height() and draw(surface, rect) (see "
+                    "rlgan.render.panels.Panel)."
+                )
             height = panel.preferred_height()
             if height is not None:
                 fixed[index] = int(height)
@@ -260,8 +278,10 @@ def frame_to_surface(frame: np.ndarray | pygame.Surface) -> pygame.Surface:
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     if array.ndim != 3 or array.shape[2] not in (3, 4) or 0 in array.shape[:2]:
-        raise ValueError(f"frame of shape {array.shape} is not an image: expected "
-                         "(height, width, 3) RGB, (height, width, 4) RGBA or (height, width).")
+        raise ValueError(
+            f"frame of shape {array.shape} is not an image: expected "
+            "(height, width, 3) RGB, (height, width, 4) RGBA or (height, width)."
+        )
     array = array[:, :, :3]
     if array.dtype != np.uint8:
         scale = 255.0 if np.issubdtype(array.dtype, np.floating) else 1.0
@@ -272,7 +292,22 @@ def frame_to_surface(frame: np.ndarray | pygame.Surface) -> pygame.Surface:
 
 
 _TRACKED_KEYS = (
-    pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN, pygame.K_SPACE,
-    pygame.K_w, pygame.K_a, pygame.K_s, pygame.K_d, pygame.K_x, pygame.K_z, pygame.K_c,
-    pygame.K_RETURN, pygame.K_0, pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4,
+    pygame.K_LEFT,
+    pygame.K_RIGHT,
+    pygame.K_UP,
+    pygame.K_DOWN,
+    pygame.K_SPACE,
+    pygame.K_w,
+    pygame.K_a,
+    pygame.K_s,
+    pygame.K_d,
+    pygame.K_x,
+    pygame.K_z,
+    pygame.K_c,
+    pygame.K_RETURN,
+    pygame.K_0,
+    pygame.K_1,
+    pygame.K_2,
+    pygame.K_3,
+    pygame.K_4,
 )

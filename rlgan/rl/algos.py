@@ -51,11 +51,15 @@ class AlgoSpec:
 
     def __post_init__(self) -> None:
         if self.learning not in LEARNING_KINDS:
-            raise ValueError(f"AlgoSpec {self.name!r}: learning={self.learning!r} is not one "
-                             f"of {', '.join(LEARNING_KINDS)}")
+            raise ValueError(
+                f"AlgoSpec {self.name!r}: learning={self.learning!r} is not one "
+                f"of {', '.join(LEARNING_KINDS)}"
+            )
         if self.net_family not in NET_FAMILIES:
-            raise ValueError(f"AlgoSpec {self.name!r}: net_family={self.net_family!r} is not "
-                             f"one of {', '.join(NET_FAMILIES)}")
+            raise ValueError(
+                f"AlgoSpec {self.name!r}: net_family={self.net_family!r} is not "
+                f"one of {', '.join(NET_FAMILIES)}"
+            )
 
     @property
     def algo_class(self) -> Any:
@@ -94,9 +98,11 @@ def _import_class(class_path: str, name: str) -> Any:
     try:
         return getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as err:
-        raise ConfigError(f"Invalid algo.name={name!r}: its class {class_path} cannot be "
-                          f"imported ({type(err).__name__}: {err}). Install the package that "
-                          "provides it or fix the row in rlgan.rl.algos.ALGOS.") from None
+        raise ConfigError(
+            f"Invalid algo.name={name!r}: its class {class_path} cannot be "
+            f"imported ({type(err).__name__}: {err}). Install the package that "
+            "provides it or fix the row in rlgan.rl.algos.ALGOS."
+        ) from None
 
 
 def _table(rows: Iterable[AlgoSpec]) -> dict[str, AlgoSpec]:
@@ -105,14 +111,20 @@ def _table(rows: Iterable[AlgoSpec]) -> dict[str, AlgoSpec]:
 
 
 #: Algorithm name (the ``algo.name`` config value) -> its row.
-ALGOS: dict[str, AlgoSpec] = _table((
-    AlgoSpec("ppo", "stable_baselines3.PPO", (DISCRETE, CONTINUOUS), ACTOR_CRITIC, ON_POLICY),
-    AlgoSpec("a2c", "stable_baselines3.A2C", (DISCRETE, CONTINUOUS), ACTOR_CRITIC, ON_POLICY),
-    AlgoSpec("dqn", "stable_baselines3.DQN", (DISCRETE,), Q_NETWORK, OFF_POLICY),
-    AlgoSpec("qrdqn", "sb3_contrib.QRDQN", (DISCRETE,), Q_NETWORK, OFF_POLICY),
-    AlgoSpec("sac", "stable_baselines3.SAC", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY),
-    AlgoSpec("td3", "stable_baselines3.TD3", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY),
-))
+ALGOS: dict[str, AlgoSpec] = _table(
+    (
+        AlgoSpec("ppo", "stable_baselines3.PPO", (DISCRETE, CONTINUOUS), ACTOR_CRITIC, ON_POLICY),
+        AlgoSpec("a2c", "stable_baselines3.A2C", (DISCRETE, CONTINUOUS), ACTOR_CRITIC, ON_POLICY),
+        AlgoSpec("dqn", "stable_baselines3.DQN", (DISCRETE,), Q_NETWORK, OFF_POLICY),
+        AlgoSpec("qrdqn", "sb3_contrib.QRDQN", (DISCRETE,), Q_NETWORK, OFF_POLICY),
+        AlgoSpec(
+            "sac", "stable_baselines3.SAC", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY
+        ),
+        AlgoSpec(
+            "td3", "stable_baselines3.TD3", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY
+        ),
+    )
+)
 
 
 def register_algo(spec: AlgoSpec) -> AlgoSpec:
@@ -134,8 +146,9 @@ def get_algo(name: Any) -> AlgoSpec:
     for row in ALGOS.values():
         if algo_key(row.name) == key:
             return row
-    raise invalid_choice("algo.name", name, list(ALGOS),
-                         "Pick one with algo=<name> (a file in conf/algo/).")
+    raise invalid_choice(
+        "algo.name", name, list(ALGOS), "Pick one with algo=<name> (a file in conf/algo/)."
+    )
 
 
 def get_algo_class(name: Any) -> Any:
@@ -166,12 +179,16 @@ def check_action_space(algo: AlgoSpec | str, action_space: Any, env_id: str) -> 
     if kind in spec.action_kinds:
         return
     fitting = [row.name for row in ALGOS.values() if kind in row.action_kinds]
-    suggestion = (f"algorithms that support it: {', '.join(sorted(fitting))}" if fitting
-                  else "no built-in algorithm supports it")
+    suggestion = (
+        f"algorithms that support it: {', '.join(sorted(fitting))}"
+        if fitting
+        else "no built-in algorithm supports it"
+    )
     raise ConfigError(
         f"Invalid algo.name={spec.name!r} for env.id={env_id!r}: {spec.name} needs a "
         f"{' or '.join(spec.action_kinds)} action space but {env_id} has a {kind} one "
-        f"({action_space}); {suggestion}. Pick another algo=... or env=...")
+        f"({action_space}); {suggestion}. Pick another algo=... or env=..."
+    )
 
 
 def constructor_arguments(name: Any) -> list[str]:

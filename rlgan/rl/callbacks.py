@@ -41,8 +41,10 @@ def build_user_callbacks(entries: Any) -> list[BaseCallback]:
     for knob, spec in target_entries(entries, "callbacks"):
         callback = call_target(target_partial(spec, knob, CALLBACK_TARGET), knob)
         if not isinstance(callback, BaseCallback):
-            raise ConfigError(f"Invalid {knob}: {spec['_target_']} gave a "
-                              f"{type(callback).__name__}, not {CALLBACK_TARGET}.")
+            raise ConfigError(
+                f"Invalid {knob}: {spec['_target_']} gave a "
+                f"{type(callback).__name__}, not {CALLBACK_TARGET}."
+            )
         built.append(callback)
     return built
 
@@ -86,10 +88,19 @@ class PeriodicEvalCallback(BaseCallback):
     ``freq=0`` disables periodic evaluation.
     """
 
-    def __init__(self, eval_env: VecEnv, state: RunState, run_dir: str | os.PathLike, *,
-                 freq: int, episodes: int, deterministic: bool = True,
-                 threshold: float | None = None, stop_on_solve: int = 0,
-                 on_evaluation: Callable[[EvalResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        eval_env: VecEnv,
+        state: RunState,
+        run_dir: str | os.PathLike,
+        *,
+        freq: int,
+        episodes: int,
+        deterministic: bool = True,
+        threshold: float | None = None,
+        stop_on_solve: int = 0,
+        on_evaluation: Callable[[EvalResult], None] | None = None,
+    ) -> None:
         super().__init__()
         self.eval_env = eval_env
         self.state = state
@@ -158,9 +169,16 @@ class PeriodicCheckpointCallback(BaseCallback):
     interruption). Only the ``keep`` newest checkpoints are kept (0: all).
     """
 
-    def __init__(self, state: RunState, run_dir: str | os.PathLike, *, freq: int, keep: int,
-                 replay_buffer: bool, state_extra: Callable[[], dict[str, Any]] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        state: RunState,
+        run_dir: str | os.PathLike,
+        *,
+        freq: int,
+        keep: int,
+        replay_buffer: bool,
+        state_extra: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__()
         self.state = state
         self.run_dir = Path(run_dir)

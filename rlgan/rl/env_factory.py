@@ -55,8 +55,10 @@ def register_project_envs() -> None:
 def check_env_id(env_id: Any) -> str:
     """Return ``env_id`` if Gymnasium knows it; else raise a ConfigError with close matches."""
     if not isinstance(env_id, str) or not env_id:
-        raise ConfigError(f"Invalid env.id={env_id!r}: give a Gymnasium id such as "
-                          "CartPole-v1 (env.id=<id>) or pick a file in conf/env/ (env=<name>).")
+        raise ConfigError(
+            f"Invalid env.id={env_id!r}: give a Gymnasium id such as "
+            "CartPole-v1 (env.id=<id>) or pick a file in conf/env/ (env=<name>)."
+        )
     register_project_envs()
     if env_id in gym.registry or ":" in env_id:
         return env_id
@@ -64,11 +66,16 @@ def check_env_id(env_id: Any) -> str:
     lowered = {name.lower(): name for name in names}
     close = difflib.get_close_matches(env_id.lower(), list(lowered), n=5, cutoff=0.5)
     suggestions = [lowered[name] for name in close]
-    hint = (f"Close matches: {', '.join(suggestions)}." if suggestions
-            else f"Registered ids include {', '.join(names[:8])}, ...")
-    raise ConfigError(f"Invalid env.id={env_id!r}: no Gymnasium environment is registered "
-                      f"under that id. {hint} Any registered Gymnasium id works "
-                      "(env.id=<id>); our presets are in conf/env/ (env=<name>).")
+    hint = (
+        f"Close matches: {', '.join(suggestions)}."
+        if suggestions
+        else f"Registered ids include {', '.join(names[:8])}, ..."
+    )
+    raise ConfigError(
+        f"Invalid env.id={env_id!r}: no Gymnasium environment is registered "
+        f"under that id. {hint} Any registered Gymnasium id works "
+        "(env.id=<id>); our presets are in conf/env/ (env=<name>)."
+    )
 
 
 def reward_threshold(env_cfg: Mapping[str, Any] | DictConfig) -> float | None:
@@ -108,14 +115,17 @@ def check_env_source(env_cfg: Mapping[str, Any] | DictConfig) -> str:
             f"Invalid env._target_={target!r} with env.id={env_id!r}: {env_id} is a registered "
             "Gymnasium id, so the config names two environments. With env._target_, env.id is "
             "only a name for logs and metrics: set env.id=null (or a name of your own), or "
-            "drop env._target_ to use the registered one.")
+            "drop env._target_ to use the registered one."
+        )
     return env_name(env_cfg)
 
 
 def wrapper_partials(env_cfg: Mapping[str, Any] | DictConfig) -> list[tuple[str, Any]]:
     """``[(knob, prepared wrapper)]`` of ``env.wrappers`` (ConfigError for a bad entry)."""
-    return [(knob, target_partial(spec, knob, WRAPPER_TARGET))
-            for knob, spec in target_entries(env_cfg.get("wrappers"), "env.wrappers")]
+    return [
+        (knob, target_partial(spec, knob, WRAPPER_TARGET))
+        for knob, spec in target_entries(env_cfg.get("wrappers"), "env.wrappers")
+    ]
 
 
 def _base_env(cfg: Mapping[str, Any], render_mode: str | None) -> gym.Env:
@@ -129,22 +139,27 @@ def _base_env(cfg: Mapping[str, Any], render_mode: str | None) -> gym.Env:
         return gym.make(check_env_id(cfg["id"]), render_mode=render_mode, **kwargs)
     creator = target_partial({"_target_": target, **kwargs}, "env", ENV_TARGET)
     spec = EnvSpec(
-        id=env_name(cfg), entry_point=creator,
-        max_episode_steps=None if steps is None else int(steps))
+        id=env_name(cfg),
+        entry_point=creator,
+        max_episode_steps=None if steps is None else int(steps),
+    )
     return gym.make(spec, **({"render_mode": render_mode} if render_mode else {}))
 
 
-def make_env(env_cfg: Mapping[str, Any] | DictConfig, seed: int,
-             render_mode: str | None = None) -> gym.Env:
+def make_env(
+    env_cfg: Mapping[str, Any] | DictConfig, seed: int, render_mode: str | None = None
+) -> gym.Env:
     """One environment wrapped as in training (``Monitor``, then ``env.wrappers``), seeded."""
     cfg = _plain(env_cfg)
     env: gym.Env = Monitor(_base_env(cfg, render_mode))
     for knob, wrapper in wrapper_partials(cfg):
         env = call_target(wrapper, knob, env)
         if not isinstance(env, gym.Env):
-            raise ConfigError(f"Invalid {knob}: it returned a {type(env).__name__}, not a "
-                              "gymnasium.Env (a wrapper takes the env and returns the wrapped "
-                              "env).")
+            raise ConfigError(
+                f"Invalid {knob}: it returned a {type(env).__name__}, not a "
+                "gymnasium.Env (a wrapper takes the env and returns the wrapped "
+                "env)."
+            )
     env.reset(seed=int(seed))
     env.action_space.seed(int(seed))
     return env
@@ -159,19 +174,23 @@ def native_vector_available(env_id: str) -> bool:
     return bool(vec_env.has_native_vector(env_id))
 
 
-def resolve_vectorization(env_id: str, vectorization: str, knob: str = "env.vectorization"
-                          ) -> str:
+def resolve_vectorization(env_id: str, vectorization: str, knob: str = "env.vectorization") -> str:
     """Validate ``vectorization``; ``auto`` becomes ``native`` when available, else ``dummy``."""
     if vectorization not in VECTORIZATIONS:
-        raise invalid_choice(knob, vectorization, VECTORIZATIONS,
-                             "auto picks native when the env has a native vector version.")
+        raise invalid_choice(
+            knob,
+            vectorization,
+            VECTORIZATIONS,
+            "auto picks native when the env has a native vector version.",
+        )
     if vectorization == "auto":
         return "native" if native_vector_available(env_id) else "dummy"
     if vectorization == "native" and not native_vector_available(env_id):
         raise ConfigError(
             f"Invalid {knob}='native' for env.id={env_id!r}: {env_id} has no native "
             "(batched) vector implementation here. Use env.vectorization=dummy (one process, "
-            "fastest for cheap envs), subproc (one process per env) or auto.")
+            "fastest for cheap envs), subproc (one process per env) or auto."
+        )
     return vectorization
 
 
@@ -184,8 +203,9 @@ def per_env_reason(env_cfg: Mapping[str, Any] | DictConfig) -> str | None:
     return None
 
 
-def resolve_env_vectorization(env_cfg: Mapping[str, Any] | DictConfig,
-                              vectorization: str | None = None) -> str:
+def resolve_env_vectorization(
+    env_cfg: Mapping[str, Any] | DictConfig, vectorization: str | None = None
+) -> str:
     """Like :func:`resolve_vectorization`, knowing ``env._target_`` and ``env.wrappers``.
 
     Those act on single environments: ``auto`` then gives ``dummy`` (saying so in the log when
@@ -196,23 +216,33 @@ def resolve_env_vectorization(env_cfg: Mapping[str, Any] | DictConfig,
     if reason is None:
         return resolve_vectorization(str(env_cfg.get("id")), mode)
     if mode not in VECTORIZATIONS:
-        raise invalid_choice("env.vectorization", mode, VECTORIZATIONS,
-                             "auto picks native when the env has a native vector version.")
+        raise invalid_choice(
+            "env.vectorization",
+            mode,
+            VECTORIZATIONS,
+            "auto picks native when the env has a native vector version.",
+        )
     if mode == "native":
         raise ConfigError(
             f"Invalid env.vectorization='native' for env {env_name(env_cfg)!r}: {reason}, "
             "which the native batched environment cannot do. Use env.vectorization=auto "
-            "(dummy here), dummy or subproc, or drop env.wrappers.")
+            "(dummy here), dummy or subproc, or drop env.wrappers."
+        )
     if mode == "auto":
         if env_cfg.get("_target_") is None and native_vector_available(str(env_cfg.get("id"))):
-            log.info("env.vectorization=auto: stepping %s with dummy (one env at a time), not "
-                     "its native batched version, because %s.", env_cfg.get("id"), reason)
+            log.info(
+                "env.vectorization=auto: stepping %s with dummy (one env at a time), not "
+                "its native batched version, because %s.",
+                env_cfg.get("id"),
+                reason,
+            )
         return "dummy"
     return mode
 
 
-def make_vec_env(env_cfg: Mapping[str, Any] | DictConfig, n_envs: int, seed: int,
-                 vectorization: str = "auto") -> VecEnv:
+def make_vec_env(
+    env_cfg: Mapping[str, Any] | DictConfig, n_envs: int, seed: int, vectorization: str = "auto"
+) -> VecEnv:
     """``n_envs`` environments as one SB3 ``VecEnv``; env ``i`` is seeded with ``seed + i``.
 
     ``vectorization`` may be ``auto`` (resolved here) or the mode validation resolved.
@@ -248,8 +278,10 @@ def probe_spaces(env_cfg: Mapping[str, Any] | DictConfig) -> tuple[gym.Space, gy
         raise
     except TypeError as err:
         kwargs = dict(env_cfg.get("kwargs") or {})
-        raise ConfigError(f"Invalid env.kwargs={kwargs!r} for env {env_name(env_cfg)!r}: "
-                          f"{err}. Remove or fix the unknown argument.") from None
+        raise ConfigError(
+            f"Invalid env.kwargs={kwargs!r} for env {env_name(env_cfg)!r}: "
+            f"{err}. Remove or fix the unknown argument."
+        ) from None
     try:
         return env.observation_space, env.action_space
     finally:

@@ -51,8 +51,12 @@ class EvalResult:
 
     def summary(self) -> dict[str, Any]:
         """The ``eval/*`` metrics of this evaluation."""
-        return {"eval/mean_reward": self.mean, "eval/std_reward": self.std,
-                "eval/episodes": self.episodes, "eval/success_rate": self.success_rate}
+        return {
+            "eval/mean_reward": self.mean,
+            "eval/std_reward": self.std,
+            "eval/episodes": self.episodes,
+            "eval/success_rate": self.success_rate,
+        }
 
 
 def eval_env_count(episodes: int, max_envs: int) -> int:
@@ -60,8 +64,9 @@ def eval_env_count(episodes: int, max_envs: int) -> int:
     return max(1, min(int(episodes), int(max_envs)))
 
 
-def evaluate_model(model: BaseAlgorithm, env: VecEnv, episodes: int,
-                   deterministic: bool = True) -> EvalResult:
+def evaluate_model(
+    model: BaseAlgorithm, env: VecEnv, episodes: int, deterministic: bool = True
+) -> EvalResult:
     """Run ``episodes`` full episodes of ``model`` on ``env`` (no training); return them.
 
     Sub-environment ``i`` of ``n`` plays ``(episodes + i) // n`` episodes, fixed in advance,
@@ -84,9 +89,9 @@ def evaluate_model(model: BaseAlgorithm, env: VecEnv, episodes: int,
     states = None
     episode_starts = np.ones(n_envs, dtype=bool)
     while (counts < targets).any():
-        actions, states = model.predict(observations, state=states,
-                                        episode_start=episode_starts,
-                                        deterministic=deterministic)
+        actions, states = model.predict(
+            observations, state=states, episode_start=episode_starts, deterministic=deterministic
+        )
         observations, rewards, dones, infos = env.step(actions)
         running_return += rewards
         running_length += 1
@@ -110,8 +115,14 @@ def evaluate_model(model: BaseAlgorithm, env: VecEnv, episodes: int,
     return result
 
 
-def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
-                 which: str = "best", trust: bool = False) -> float:
+def evaluate_run(
+    run_dir: str,
+    episodes: int,
+    max_envs: int = 10,
+    seed: int = 0,
+    which: str = "best",
+    trust: bool = False,
+) -> float:
     """``evaluate=<run dir>``: load a run's model, print mean ± std return; return the mean.
 
     The line printed names the model file actually evaluated (a damaged ``best_model.zip``
@@ -128,16 +139,18 @@ def evaluate_run(run_dir: str, episodes: int, max_envs: int = 10, seed: int = 0,
     vectorization = str(cfg.env.get("vectorization", "auto"))
     if vectorization == "native" and not native_vector_available(str(cfg.env.id)):
         vectorization = "auto"
-    env = make_vec_env(cfg.env, eval_env_count(episodes, max_envs), seed + 20_000,
-                       vectorization)
+    env = make_vec_env(cfg.env, eval_env_count(episodes, max_envs), seed + 20_000, vectorization)
     try:
-        result = evaluate_model(model, env, episodes,
-                                bool(cfg.get("eval", {}).get("deterministic", True)))
+        result = evaluate_model(
+            model, env, episodes, bool(cfg.get("eval", {}).get("deterministic", True))
+        )
     finally:
         env.close()
-    print(f"rlgan-rl: {loaded.path}: {str(cfg.algo.name).upper()} on "
-          f"{env_name(cfg.env)}: mean return {result.mean:.2f} ± {result.std:.2f} over "
-          f"{result.episodes} episodes (mean length {result.mean_length:.1f}"
-          + ("" if result.success_rate is None else f", success {result.success_rate:.0%}")
-          + ")")
+    print(
+        f"rlgan-rl: {loaded.path}: {str(cfg.algo.name).upper()} on "
+        f"{env_name(cfg.env)}: mean return {result.mean:.2f} ± {result.std:.2f} over "
+        f"{result.episodes} episodes (mean length {result.mean_length:.1f}"
+        + ("" if result.success_rate is None else f", success {result.success_rate:.0%}")
+        + ")"
+    )
     return result.mean

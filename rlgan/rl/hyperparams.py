@@ -21,8 +21,14 @@ from rlgan.rl.schedules import SCHEDULED_KNOBS, parse_schedule, schedule_start
 
 NOISE_TYPES = ("normal", "ornstein_uhlenbeck")
 #: Constructor arguments set by the runner itself, not through ``algo.hyperparams``.
-RUNNER_OWNED = ("policy_kwargs", "seed", "device", "verbose", "tensorboard_log",
-                "_init_setup_model")
+RUNNER_OWNED = (
+    "policy_kwargs",
+    "seed",
+    "device",
+    "verbose",
+    "tensorboard_log",
+    "_init_setup_model",
+)
 #: Count-valued hyperparameters: name -> (minimum, other valid values, what it counts).
 COUNT_HYPERPARAMS: dict[str, tuple[int, tuple[int, ...], str]] = {
     "n_steps": (1, (), "steps per env per rollout (on-policy) or n-step return length"),
@@ -34,8 +40,11 @@ COUNT_HYPERPARAMS: dict[str, tuple[int, tuple[int, ...], str]] = {
     "target_update_interval": (1, (), "env steps between target-network updates"),
     "policy_delay": (1, (), "critic updates per actor update"),
     "stats_window_size": (1, (), "episodes averaged in the rollout statistics"),
-    "sde_sample_freq": (1, (-1, 0), "steps between gSDE noise resamples; -1 or 0: only at "
-                                    "the start of a rollout"),
+    "sde_sample_freq": (
+        1,
+        (-1, 0),
+        "steps between gSDE noise resamples; -1 or 0: only at the start of a rollout",
+    ),
 }
 TRAIN_FREQ_UNITS = ("step", "episode")
 
@@ -47,8 +56,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_hyperparams(algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None
-                      ) -> dict[str, Any]:
+def check_hyperparams(
+    algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Check names and obvious ranges of ``hyperparams``; return them as a plain dict."""
     spec = get_algo(algo)
     algo_name = spec.name
@@ -58,21 +68,23 @@ def check_hyperparams(algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | Non
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=3)
             hint = f"Did you mean {', '.join(close)}?" if close else ""
-            raise invalid_choice(f"algo.hyperparams.{name} (for {algo_name})", name, allowed,
-                                 hint)
+            raise invalid_choice(f"algo.hyperparams.{name} (for {algo_name})", name, allowed, hint)
     for knob in SCHEDULED_KNOBS:
         if knob in params and params[knob] is not None:
             parse_schedule(knob, params[knob])
             start = schedule_start(params[knob])
             if knob == "learning_rate" and start is not None and start < 0:
-                raise ConfigError(f"Invalid algo.hyperparams.learning_rate={params[knob]!r}: "
-                                  "a learning rate must be >= 0 (e.g. 3e-4 or lin_2e-3).")
+                raise ConfigError(
+                    f"Invalid algo.hyperparams.learning_rate={params[knob]!r}: "
+                    "a learning rate must be >= 0 (e.g. 3e-4 or lin_2e-3)."
+                )
     check_count_hyperparams(algo_name, params)
     for knob in ("gamma", "gae_lambda"):
         value = params.get(knob)
         if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
-            raise ConfigError(f"Invalid algo.hyperparams.{knob}={value!r}: it must be a "
-                              "number in [0, 1].")
+            raise ConfigError(
+                f"Invalid algo.hyperparams.{knob}={value!r}: it must be a number in [0, 1]."
+            )
     noise = params.get("action_noise")
     if noise is not None:
         _check_noise(noise)
@@ -86,8 +98,9 @@ def check_count_hyperparams(algo_name: str, params: Mapping[str, Any]) -> None:
             continue
         if knob == "batch_size" and algo_name == "ppo":
             minimum, meaning = 2, meaning + "; PPO needs at least 2"
-        require_int(f"algo.hyperparams.{knob}", params[knob], minimum, special=special,
-                    meaning=meaning)
+        require_int(
+            f"algo.hyperparams.{knob}", params[knob], minimum, special=special, meaning=meaning
+        )
     if params.get("train_freq") is not None:
         check_train_freq(params["train_freq"])
 
@@ -96,19 +109,31 @@ def check_train_freq(value: Any) -> tuple[int, str]:
     """Check ``train_freq`` (``4`` or ``[4, step]`` / ``[1, episode]``); return it as a pair."""
     if isinstance(value, (list, tuple)):
         ok = len(value) == 2 and value[1] in TRAIN_FREQ_UNITS
-        require(ok, f"Invalid algo.hyperparams.train_freq={value!r}: it must be an integer >= 1 "
-                    "(env steps between updates) or a pair [<integer >= 1>, step|episode], "
-                    "e.g. [1, episode].")
-        require_int("algo.hyperparams.train_freq[0]", value[0], 1,
-                    meaning="steps or episodes between updates")
+        require(
+            ok,
+            f"Invalid algo.hyperparams.train_freq={value!r}: it must be an integer >= 1 "
+            "(env steps between updates) or a pair [<integer >= 1>, step|episode], "
+            "e.g. [1, episode].",
+        )
+        require_int(
+            "algo.hyperparams.train_freq[0]",
+            value[0],
+            1,
+            meaning="steps or episodes between updates",
+        )
         return int(value[0]), str(value[1])
-    require_int("algo.hyperparams.train_freq", value, 1,
-                meaning="env steps between updates, or a pair such as [1, episode]")
+    require_int(
+        "algo.hyperparams.train_freq",
+        value,
+        1,
+        meaning="env steps between updates, or a pair such as [1, episode]",
+    )
     return int(value), "step"
 
 
-def build_hyperparams(algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None,
-                      action_space: spaces.Space) -> dict[str, Any]:
+def build_hyperparams(
+    algo: AlgoSpec | str, hyperparams: Mapping[str, Any] | None, action_space: spaces.Space
+) -> dict[str, Any]:
     """Check ``hyperparams`` for ``algo``, then :func:`sb3_hyperparams` of them."""
     return sb3_hyperparams(check_hyperparams(algo, hyperparams), action_space)
 
@@ -134,12 +159,17 @@ def _check_noise(noise: Any) -> None:
     """Raise a ConfigError unless ``noise`` is ``{type: <noise type>, sigma: <float>}``."""
     if not isinstance(noise, Mapping) or noise.get("type") not in NOISE_TYPES:
         kind = noise.get("type") if isinstance(noise, Mapping) else noise
-        raise invalid_choice("algo.hyperparams.action_noise.type", kind, NOISE_TYPES,
-                             "Write action_noise: {type: normal, sigma: 0.1}.")
+        raise invalid_choice(
+            "algo.hyperparams.action_noise.type",
+            kind,
+            NOISE_TYPES,
+            "Write action_noise: {type: normal, sigma: 0.1}.",
+        )
     sigma = noise.get("sigma", 0.1)
     if not isinstance(sigma, (int, float)) or sigma < 0:
-        raise ConfigError(f"Invalid algo.hyperparams.action_noise.sigma={sigma!r}: it must "
-                          "be a number >= 0.")
+        raise ConfigError(
+            f"Invalid algo.hyperparams.action_noise.sigma={sigma!r}: it must be a number >= 0."
+        )
 
 
 def _make_noise(noise: Mapping[str, Any], action_space: spaces.Space) -> Any:

@@ -78,8 +78,13 @@ def save_model(model: BaseAlgorithm, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda handle: model.save(handle))
 
 
-def save_checkpoint(model: BaseAlgorithm, run_dir: str | os.PathLike, state: dict[str, Any],
-                    replay_buffer: bool = True, keep: int = 0) -> Path:
+def save_checkpoint(
+    model: BaseAlgorithm,
+    run_dir: str | os.PathLike,
+    state: dict[str, Any],
+    replay_buffer: bool = True,
+    keep: int = 0,
+) -> Path:
     """Write the checkpoint for ``model.num_timesteps``; keep the ``keep`` newest (0: all).
 
     The replay buffer (off-policy algorithms, ``replay_buffer=True``) and ``state`` are
@@ -90,10 +95,12 @@ def save_checkpoint(model: BaseAlgorithm, run_dir: str | os.PathLike, state: dic
     step = int(model.num_timesteps)
     replay_file = None
     if replay_buffer and isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
-        replay_file = save_replay_buffer(model.replay_buffer,
-                                         checkpoint_path(run_dir, step, REPLAY_SUFFIX)).name
-    atomic_write_json(checkpoint_path(run_dir, step, STATE_SUFFIX),
-                      {**state, REPLAY_KEY: replay_file})
+        replay_file = save_replay_buffer(
+            model.replay_buffer, checkpoint_path(run_dir, step, REPLAY_SUFFIX)
+        ).name
+    atomic_write_json(
+        checkpoint_path(run_dir, step, STATE_SUFFIX), {**state, REPLAY_KEY: replay_file}
+    )
     path = save_model(model, checkpoint_path(run_dir, step, MODEL_SUFFIX))
     for suffix in (MODEL_SUFFIX, REPLAY_SUFFIX, LEGACY_REPLAY_SUFFIX, STATE_SUFFIX):
         prune_checkpoints(run_dir, suffix, keep)
@@ -134,22 +141,35 @@ def check_algorithm(data: dict[str, Any], policy_class: Any, algo_name: str) -> 
     label = algo_name.upper()
     expected = tuple(get_algo_class(algo_name).policy_aliases.values())
     if isinstance(policy_class, type) and not issubclass(policy_class, expected):
-        raise DamagedFileError(f"its policy is a {policy_class.__name__}, not a {label} "
-                               "policy (saved by another algorithm)")
+        raise DamagedFileError(
+            f"its policy is a {policy_class.__name__}, not a {label} "
+            "policy (saved by another algorithm)"
+        )
     if not data:
         return
     for owner, keys in SIGNATURE_KEYS.items():
         present = keys <= set(data)
         if owner == algo_name and not present:
-            raise DamagedFileError(f"it lacks {label}'s settings ({', '.join(sorted(keys))}): "
-                                   "saved by another algorithm")
-        if owner != algo_name and present and owner in ALGOS and \
-                get_algo_class(owner).policy_aliases == get_algo_class(algo_name).policy_aliases:
+            raise DamagedFileError(
+                f"it lacks {label}'s settings ({', '.join(sorted(keys))}): "
+                "saved by another algorithm"
+            )
+        if (
+            owner != algo_name
+            and present
+            and owner in ALGOS
+            and get_algo_class(owner).policy_aliases == get_algo_class(algo_name).policy_aliases
+        ):
             raise DamagedFileError(f"it was saved by {owner.upper()}, not {label}")
 
 
-def load_model_file(path: str | os.PathLike, algo_name: str, env: Any = None,
-                    device: str = "auto", trust: bool = False) -> BaseAlgorithm:
+def load_model_file(
+    path: str | os.PathLike,
+    algo_name: str,
+    env: Any = None,
+    device: str = "auto",
+    trust: bool = False,
+) -> BaseAlgorithm:
     """Load one SB3 zip as an ``algo_name`` model, unpickling only allowed objects.
 
     Raises :class:`~rlgan.common.loading.DamagedFileError` (or another exception) when the
@@ -205,9 +225,15 @@ def _restore_replay(model: BaseAlgorithm, path: Path, trust: bool) -> None:
         raise DamagedFileError(f"its replay buffer {path.name} is damaged ({reason})") from None
 
 
-def _load_checkpoint_step(run_dir: str | os.PathLike, step: int, path: Path, algo_name: str,
-                          env: Any, device: str, trust: bool
-                          ) -> tuple[BaseAlgorithm, dict[str, Any]]:
+def _load_checkpoint_step(
+    run_dir: str | os.PathLike,
+    step: int,
+    path: Path,
+    algo_name: str,
+    env: Any,
+    device: str,
+    trust: bool,
+) -> tuple[BaseAlgorithm, dict[str, Any]]:
     """The model and state of one checkpoint, with its replay buffer restored."""
     state = _read_state(checkpoint_path(run_dir, step, STATE_SUFFIX))
     recorded = state.pop(REPLAY_KEY, _NOT_RECORDED)
@@ -219,9 +245,14 @@ def _load_checkpoint_step(run_dir: str | os.PathLike, step: int, path: Path, alg
     return model, state
 
 
-def load_checkpoint(run_dir: str | os.PathLike, algo_name: str, env: Any,
-                    device: str = "auto", *, trust: bool = False
-                    ) -> tuple[BaseAlgorithm, dict[str, Any], Path] | None:
+def load_checkpoint(
+    run_dir: str | os.PathLike,
+    algo_name: str,
+    env: Any,
+    device: str = "auto",
+    *,
+    trust: bool = False,
+) -> tuple[BaseAlgorithm, dict[str, Any], Path] | None:
     """The newest loadable checkpoint of ``run_dir``: ``(model, state, zip path)``.
 
     ``None`` when the run has no checkpoint file at all. A checkpoint whose zip, state file
@@ -237,10 +268,13 @@ def load_checkpoint(run_dir: str | os.PathLike, algo_name: str, env: Any,
         return _load_checkpoint_step(run_dir, steps[path], path, algo_name, env, device, trust)
 
     (model, state), path = first_loadable(
-        [path for _, path in reversed(found)], load, what=f"{algo_name.upper()} checkpoint",
+        [path for _, path in reversed(found)],
+        load,
+        what=f"{algo_name.upper()} checkpoint",
         where=Path(run_dir) / CHECKPOINT_DIR,
         advice="Resuming needs one intact checkpoint (zip, .state.json and, for off-policy "
-               "algorithms, its replay buffer); start a new run instead.")
+        "algorithms, its replay buffer); start a new run instead.",
+    )
     return model, state, path
 
 
@@ -273,13 +307,16 @@ def run_model_path(run_dir: str | os.PathLike, which: str = "best") -> Path:
 def _no_model_error(run_dir: str | os.PathLike, which: str) -> ConfigError:
     """The error for a run folder without any model file."""
     order = (BEST_MODEL, FINAL_MODEL) if which == "best" else (FINAL_MODEL,)
-    return ConfigError(f"Invalid run folder {str(run_dir)!r}: it holds no trained model "
-                       f"({' or '.join(order)} or checkpoints/step_*.zip). Pass the folder of "
-                       "an rlgan-rl run that has saved a model.")
+    return ConfigError(
+        f"Invalid run folder {str(run_dir)!r}: it holds no trained model "
+        f"({' or '.join(order)} or checkpoints/step_*.zip). Pass the folder of "
+        "an rlgan-rl run that has saved a model."
+    )
 
 
-def load_run_model_with_path(run_dir: str | os.PathLike, which: str = "best",
-                             device: str = "cpu", *, trust: bool = False) -> LoadedModel:
+def load_run_model_with_path(
+    run_dir: str | os.PathLike, which: str = "best", device: str = "cpu", *, trust: bool = False
+) -> LoadedModel:
     """Load a run's model (see :func:`run_model_candidates`), its config and the file used.
 
     Damaged files are skipped with a one-line warning; when none loads, raise
@@ -287,22 +324,28 @@ def load_run_model_with_path(run_dir: str | os.PathLike, which: str = "best",
     """
     cfg = load_run_config(run_dir, "run")
     if cfg.get("app") != "rl" or "algo" not in cfg:
-        raise ConfigError(f"Invalid run folder {str(run_dir)!r}: it is not an rlgan-rl run "
-                          f"(its config has app={cfg.get('app')!r}). Pass a folder written "
-                          "by rlgan-rl.")
+        raise ConfigError(
+            f"Invalid run folder {str(run_dir)!r}: it is not an rlgan-rl run "
+            f"(its config has app={cfg.get('app')!r}). Pass a folder written "
+            "by rlgan-rl."
+        )
     candidates = run_model_candidates(run_dir, which)
     if not candidates:
         raise _no_model_error(run_dir, which)
     algo_name = str(cfg.algo.name)
     model, path = first_loadable(
-        candidates, lambda path: load_model_file(path, algo_name, None, device, trust),
-        what=f"{algo_name.upper()} model", where=run_dir,
-        advice="Retrain the run or pass another run folder.")
+        candidates,
+        lambda path: load_model_file(path, algo_name, None, device, trust),
+        what=f"{algo_name.upper()} model",
+        where=run_dir,
+        advice="Retrain the run or pass another run folder.",
+    )
     return LoadedModel(model, cfg, path)
 
 
-def load_run_model(run_dir: str | os.PathLike, which: str = "best", device: str = "cpu",
-                   *, trust: bool = False) -> tuple[BaseAlgorithm, DictConfig]:
+def load_run_model(
+    run_dir: str | os.PathLike, which: str = "best", device: str = "cpu", *, trust: bool = False
+) -> tuple[BaseAlgorithm, DictConfig]:
     """Load a run's model (``best``: best_model.zip, else model.zip, ...) and its config."""
     loaded = load_run_model_with_path(run_dir, which, device, trust=trust)
     return loaded.model, loaded.config

@@ -27,8 +27,7 @@ def _plain(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def net_policy_kwargs(net_cfg: Mapping[str, Any] | None, algo: AlgoSpec | str
-                      ) -> dict[str, Any]:
+def net_policy_kwargs(net_cfg: Mapping[str, Any] | None, algo: AlgoSpec | str) -> dict[str, Any]:
     """SB3 ``policy_kwargs`` describing the network in ``net_cfg`` (empty: SB3's default)."""
     if not net_cfg:
         return {}

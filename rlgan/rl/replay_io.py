@@ -26,8 +26,11 @@ from rlgan.common.safe_pickle import load_pickle
 #: Identifies (and versions) rlgan's replay-buffer files.
 FORMAT = "rlgan-replay-1"
 #: Buffer classes whose whole state is their arrays plus ``pos``/``full``.
-SUPPORTED_BUFFERS: tuple[type[ReplayBuffer], ...] = (ReplayBuffer, DictReplayBuffer,
-                                                     NStepReplayBuffer)
+SUPPORTED_BUFFERS: tuple[type[ReplayBuffer], ...] = (
+    ReplayBuffer,
+    DictReplayBuffer,
+    NStepReplayBuffer,
+)
 _PER_STEP = ("actions", "rewards", "dones", "timeouts")
 _OBSERVATIONS = ("observations", "next_observations")
 
@@ -39,7 +42,8 @@ def check_supported(buffer: ReplayBuffer) -> None:
         raise ConfigError(
             f"Cannot checkpoint the replay buffer of type {type(buffer).__name__}: rlgan saves "
             f"{names} (plain arrays). Set checkpoint.replay_buffer=false to checkpoint without "
-            "it (a resumed run then starts with an empty buffer).")
+            "it (a resumed run then starts with an empty buffer)."
+        )
 
 
 def filled_rows(size: int, pos: int, full: bool) -> int:
@@ -70,16 +74,19 @@ def buffer_arrays(buffer: ReplayBuffer, rows: int | None = None) -> dict[str, np
 def save_replay_buffer(buffer: ReplayBuffer, path: str | os.PathLike) -> Path:
     """Atomically write ``buffer`` to ``path`` as an ``.npz`` file."""
     check_supported(buffer)
-    meta = {"format": np.array(FORMAT), "kind": np.array(_kind(buffer)),
-            "pos": np.array(int(buffer.pos)), "full": np.array(bool(buffer.full)),
-            "buffer_size": np.array(int(buffer.buffer_size)),
-            "n_envs": np.array(int(buffer.n_envs))}
+    meta = {
+        "format": np.array(FORMAT),
+        "kind": np.array(_kind(buffer)),
+        "pos": np.array(int(buffer.pos)),
+        "full": np.array(bool(buffer.full)),
+        "buffer_size": np.array(int(buffer.buffer_size)),
+        "n_envs": np.array(int(buffer.n_envs)),
+    }
     arrays = {**buffer_arrays(buffer), **meta}
     return atomic_write(path, lambda handle: np.savez(handle, **arrays))
 
 
-def load_replay_buffer(buffer: ReplayBuffer, path: str | os.PathLike,
-                       trust: bool = False) -> None:
+def load_replay_buffer(buffer: ReplayBuffer, path: str | os.PathLike, trust: bool = False) -> None:
     """Fill ``buffer`` (a model's fresh replay buffer) from an ``.npz`` or old ``.pkl`` file.
 
     Raises :class:`~rlgan.common.loading.DamagedFileError` when the file is unreadable or
@@ -130,8 +137,9 @@ def _read_pickle(path: Path, trust: bool) -> tuple[dict[str, np.ndarray], int, b
 def _fill(buffer: ReplayBuffer, stored: dict[str, np.ndarray], pos: int, full: bool) -> None:
     """Copy ``stored`` into ``buffer`` after checking that every array fits exactly."""
     if not 0 <= pos < buffer.buffer_size:
-        raise DamagedFileError(f"its position {pos} is outside the buffer of "
-                               f"{buffer.buffer_size} rows")
+        raise DamagedFileError(
+            f"its position {pos} is outside the buffer of {buffer.buffer_size} rows"
+        )
     targets = buffer_arrays(buffer, filled_rows(buffer.buffer_size, pos, full))
     missing = sorted(set(targets) - set(stored))
     if missing:
@@ -142,7 +150,8 @@ def _fill(buffer: ReplayBuffer, stored: dict[str, np.ndarray], pos: int, full: b
             raise DamagedFileError(
                 f"its array {key} ({source.dtype}{list(source.shape)}) does not fit the model's "
                 f"buffer ({target.dtype}{list(target.shape)}): another env, n_envs or "
-                "buffer_size")
+                "buffer_size"
+            )
     for key, target in targets.items():
         target[...] = stored[key]
     buffer.pos, buffer.full = pos, full

@@ -35,8 +35,9 @@ class ProgressCSVWriter(KVWriter):
     def __init__(self, path: str | os.PathLike) -> None:
         self.csv = CSVLogger(path)
 
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]],
-              step: int = 0) -> None:
+    def write(
+        self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0
+    ) -> None:
         """Append one row of the scalar values (strings, tensors and videos are skipped)."""
         row: dict[str, Any] = {"step": int(step)}
         for key, value in key_values.items():
@@ -69,8 +70,9 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
         self.flush_secs = float(flush_secs)
         self.last_flush = time.monotonic()
 
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]],
-              step: int = 0) -> None:
+    def write(
+        self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0
+    ) -> None:
         """Write the numbers as one summary event, the rest as SB3 does; flush when due."""
         numbers, others, others_excluded = {}, {}, {}
         for key, value in key_values.items():
@@ -90,8 +92,9 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
             self.last_flush = time.monotonic()
 
 
-def make_run_logger(run_dir: str | os.PathLike, tensorboard: bool = True,
-                    stdout: bool = False) -> Logger:
+def make_run_logger(
+    run_dir: str | os.PathLike, tensorboard: bool = True, stdout: bool = False
+) -> Logger:
     """An SB3 :class:`Logger` writing into ``run_dir`` (``progress.csv``, ``tb/``, stdout)."""
     run_dir = Path(run_dir)
     formats: list[KVWriter] = [ProgressCSVWriter(run_dir / PROGRESS_FILE)]

@@ -37,8 +37,9 @@ def eval_history(run_dir: str | os.PathLike) -> list[tuple[int, float, float]]:
     return history
 
 
-def plot_learning_curve(run_dir: str | os.PathLike, title: str,
-                        threshold: float | None = None) -> Path | None:
+def plot_learning_curve(
+    run_dir: str | os.PathLike, title: str, threshold: float | None = None
+) -> Path | None:
     """Plot evaluation return (mean ± std) against timesteps into ``plots/``; None if no data."""
     history = eval_history(run_dir)
     if not history:
@@ -46,9 +47,14 @@ def plot_learning_curve(run_dir: str | os.PathLike, title: str,
     steps = [h[0] for h in history]
     means = [h[1] for h in history]
     stds = [h[2] for h in history]
-    return plot_curves(Path(run_dir) / PLOTS_DIR / LEARNING_CURVE,
-                       {"eval return": (steps, means, stds)}, xlabel="timesteps",
-                       ylabel="episode return", title=title, hline=threshold)
+    return plot_curves(
+        Path(run_dir) / PLOTS_DIR / LEARNING_CURVE,
+        {"eval return": (steps, means, stds)},
+        xlabel="timesteps",
+        ylabel="episode return",
+        title=title,
+        hline=threshold,
+    )
 
 
 def objective_value(metrics: dict[str, Any], objective: str) -> float:
@@ -67,13 +73,22 @@ def objective_value(metrics: dict[str, Any], objective: str) -> float:
 def summary_line(metrics: dict[str, Any], run_dir: str | os.PathLike) -> str:
     """One human line: what ran, how long, how well, and where its files are."""
     mean, std = metrics.get("eval/mean_reward"), metrics.get("eval/std_reward")
-    score = ("no evaluation" if mean is None or (isinstance(mean, float) and math.isnan(mean))
-             else f"eval return {mean:.1f} ± {std or 0.0:.1f} over "
-                  f"{metrics.get('eval/episodes')} episodes")
+    score = (
+        "no evaluation"
+        if mean is None or (isinstance(mean, float) and math.isnan(mean))
+        else f"eval return {mean:.1f} ± {std or 0.0:.1f} over "
+        f"{metrics.get('eval/episodes')} episodes"
+    )
     solved = metrics.get("solved_at_timesteps")
-    solved_text = (f"solved at {solved:,} steps" if solved is not None
-                   else "not solved" if metrics.get("reward_threshold") is not None
-                   else "no reward threshold")
-    return (f"rlgan-rl: {metrics['status']}: {metrics['algo'].upper()} on {metrics['env_id']}, "
-            f"{metrics['timesteps']:,} steps in {metrics['wall_time_s']:.1f} s, {score}, "
-            f"{solved_text}; run folder {run_dir}")
+    solved_text = (
+        f"solved at {solved:,} steps"
+        if solved is not None
+        else "not solved"
+        if metrics.get("reward_threshold") is not None
+        else "no reward threshold"
+    )
+    return (
+        f"rlgan-rl: {metrics['status']}: {metrics['algo'].upper()} on {metrics['env_id']}, "
+        f"{metrics['timesteps']:,} steps in {metrics['wall_time_s']:.1f} s, {score}, "
+        f"{solved_text}; run folder {run_dir}"
+    )

@@ -32,7 +32,7 @@ def parse_schedule(knob: str, value: Any) -> float | Schedule:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str) and value.startswith("lin_"):
-        start = _to_float(knob, value, value[len("lin_"):])
+        start = _to_float(knob, value, value[len("lin_") :])
         return LinearSchedule(start, 0.0, 1.0)
     if isinstance(value, Mapping) and value.get("schedule") == "linear":
         start = _to_float(knob, value, value.get("start"))
@@ -52,7 +52,7 @@ def schedule_start(value: Any) -> float | None:
         return float(value)
     if isinstance(value, str) and value.startswith("lin_"):
         try:
-            return float(value[len("lin_"):])
+            return float(value[len("lin_") :])
         except ValueError:
             return None
     if isinstance(value, Mapping):
@@ -77,4 +77,5 @@ def _bad(knob: str, value: Any) -> ConfigError:
     return ConfigError(
         f"Invalid algo.hyperparams.{knob}={shown!r}: use a number (constant), 'lin_<start>' "
         "(linear from start to 0, e.g. lin_2e-3) or {schedule: linear, start: <a>, end: <b>} "
-        "with an optional end_fraction in (0, 1] (when the end value is reached).")
+        "with an optional end_fraction in (0, 1] (when the end value is reached)."
+    )

@@ -59,18 +59,23 @@ def resolve_target(target: Any, knob: str, what: str) -> Any:
     ``what`` says what the key expects, e.g. ``"a Gymnasium wrapper class"``.
     """
     if not isinstance(target, str) or not target:
-        raise ConfigError(f"Invalid {knob}={target!r}: it must be the dotted path of {what}, "
-                          "e.g. gymnasium.wrappers.FlattenObservation.")
+        raise ConfigError(
+            f"Invalid {knob}={target!r}: it must be the dotted path of {what}, "
+            "e.g. gymnasium.wrappers.FlattenObservation."
+        )
     try:
         found = locate(target)
     except Exception as err:  # noqa: BLE001 - importing user code can raise anything
-        raise ConfigError(f"Invalid {knob}={target!r}: it cannot be imported "
-                          f"({_first_line(err)}). Give the dotted path of {what} that is "
-                          "importable here (is its package installed, or its folder on "
-                          "PYTHONPATH?).") from None
+        raise ConfigError(
+            f"Invalid {knob}={target!r}: it cannot be imported "
+            f"({_first_line(err)}). Give the dotted path of {what} that is "
+            "importable here (is its package installed, or its folder on "
+            "PYTHONPATH?)."
+        ) from None
     if not callable(found):
-        raise ConfigError(f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not "
-                          f"{what}.")
+        raise ConfigError(
+            f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not {what}."
+        )
     return found
 
 
@@ -84,14 +89,18 @@ def target_partial(spec: Any, knob: str, what: str) -> partial:
 
     spec = plain(spec)
     if not isinstance(spec, Mapping) or "_target_" not in spec:
-        raise ConfigError(f"Invalid {knob}={spec!r}: each entry must be a mapping "
-                          f"{{_target_: <dotted path of {what}>, <its keyword arguments>}}.")
+        raise ConfigError(
+            f"Invalid {knob}={spec!r}: each entry must be a mapping "
+            f"{{_target_: <dotted path of {what}>, <its keyword arguments>}}."
+        )
     resolve_target(spec["_target_"], f"{knob}._target_", what)
     try:
         built = instantiate({**spec, "_partial_": True})
     except Exception as err:  # noqa: BLE001 - InstantiationException wraps the cause
-        raise ConfigError(f"Invalid {knob}: Hydra could not prepare {spec['_target_']} "
-                          f"({_first_line(err)}). Check its keyword arguments.") from None
+        raise ConfigError(
+            f"Invalid {knob}: Hydra could not prepare {spec['_target_']} "
+            f"({_first_line(err)}). Check its keyword arguments."
+        ) from None
     assert isinstance(built, partial)
     # A plain partial (Hydra returns a subclass of its own, which would travel in pickles).
     return partial(built.func, *built.args, **built.keywords)
@@ -110,9 +119,11 @@ def target_entries(value: Any, knob: str) -> list[tuple[str, Any]]:
         return [(f"{knob}[{i}]", spec) for i, spec in enumerate(value)]
     if isinstance(value, Mapping):
         return [(f"{knob}.{name}", spec) for name, spec in value.items() if spec is not None]
-    raise ConfigError(f"Invalid {knob}={value!r}: it must be a list of "
-                      "{_target_: <dotted path>, <kwargs>} entries or a mapping of names to "
-                      "such entries.")
+    raise ConfigError(
+        f"Invalid {knob}={value!r}: it must be a list of "
+        "{_target_: <dotted path>, <kwargs>} entries or a mapping of names to "
+        "such entries."
+    )
 
 
 def call_target(built: partial, knob: str, *args: Any) -> Any:
@@ -122,6 +133,8 @@ def call_target(built: partial, knob: str, *args: Any) -> Any:
     except ConfigError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure of the user's class is bad input
-        raise ConfigError(f"Invalid {knob}: calling {built.func.__module__}."
-                          f"{built.func.__qualname__} failed ({_first_line(err)}). Check its "
-                          "keyword arguments.") from None
+        raise ConfigError(
+            f"Invalid {knob}: calling {built.func.__module__}."
+            f"{built.func.__qualname__} failed ({_first_line(err)}). Check its "
+            "keyword arguments."
+        ) from None

@@ -73,8 +73,10 @@ def choose_device(cfg: DictConfig) -> str:
     spec = str(cfg.get("device", "auto"))
     device = resolve_device(spec)
     if spec == "auto" and device.type == "cuda" and is_mlp_policy(cfg):
-        log.info("device=auto: training on the CPU although a CUDA GPU is present: SB3 runs "
-                 "small MLP policies faster on the CPU (pass device=cuda to use the GPU anyway).")
+        log.info(
+            "device=auto: training on the CPU although a CUDA GPU is present: SB3 runs "
+            "small MLP policies faster on the CPU (pass device=cuda to use the GPU anyway)."
+        )
         return "cpu"
     return str(device)
 
@@ -93,19 +95,23 @@ def steps_done(run_dir: Path) -> int:
 
 def resume_plan(cfg: DictConfig) -> ResumePlan:
     """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
-    plan = plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done,
-                       applicable=RESUME_KNOBS)
+    plan = plan_resume(
+        "rl", cfg, budget_key="total_timesteps", done=steps_done, applicable=RESUME_KNOBS
+    )
     if "algo" not in plan.cfg:
-        raise ConfigError(f"Invalid resume={cfg.resume!r}: its saved config has no algo "
-                          "section; the run folder is damaged.")
+        raise ConfigError(
+            f"Invalid resume={cfg.resume!r}: its saved config has no algo "
+            "section; the run folder is damaged."
+        )
     if not plan.finished and latest_checkpoint(plan.run_dir, MODEL_SUFFIX) is None:
-        raise ConfigError(f"Invalid resume={cfg.resume!r}: the run has no checkpoint to "
-                          "continue from (checkpoints/step_*.zip); start a new run instead.")
+        raise ConfigError(
+            f"Invalid resume={cfg.resume!r}: the run has no checkpoint to "
+            "continue from (checkpoints/step_*.zip); start a new run instead."
+        )
     return plan
 
 
-def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str
-                ) -> BaseAlgorithm:
+def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str) -> BaseAlgorithm:
     """A fresh SB3 model from what validation resolved (policy network from the ``net`` group).
 
     A net or features extractor of your own (``net._target_``) that SB3 cannot build into the
@@ -113,23 +119,32 @@ def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: st
     """
     hyperparams = sb3_hyperparams(checked.hyperparams, checked.action_space)
     try:
-        return checked.algo.algo_class(checked.policy, env, policy_kwargs=checked.policy_kwargs,
-                                       seed=int(cfg.seed), device=device, verbose=0,
-                                       **hyperparams)
+        return checked.algo.algo_class(
+            checked.policy,
+            env,
+            policy_kwargs=checked.policy_kwargs,
+            seed=int(cfg.seed),
+            device=device,
+            verbose=0,
+            **hyperparams,
+        )
     except ConfigError:
         raise
     except Exception as err:
         if not has_custom_net(cfg):
             raise
-        raise ConfigError(f"Invalid net._target_={cfg.net.get('_target_')!r}: building the "
-                          f"{checked.algo_name} policy with it failed ({type(err).__name__}: "
-                          f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}). "
-                          "See docs/extending.md for what a network or features extractor "
-                          "class receives.") from err
+        raise ConfigError(
+            f"Invalid net._target_={cfg.net.get('_target_')!r}: building the "
+            f"{checked.algo_name} policy with it failed ({type(err).__name__}: "
+            f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}). "
+            "See docs/extending.md for what a network or features extractor "
+            "class receives."
+        ) from err
 
 
-def train(cfg: DictConfig, run_dir: str | Path | None = None,
-          callbacks: list[BaseCallback] | None = None) -> float:
+def train(
+    cfg: DictConfig, run_dir: str | Path | None = None, callbacks: list[BaseCallback] | None = None
+) -> float:
     """Train (or evaluate / resume, see the config's ``evaluate`` and ``resume``).
 
     Returns the objective named by ``cfg.objective`` (NaN when not available). ``callbacks``
@@ -140,10 +155,13 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
     if cfg.get("evaluate"):
         if cfg.get("resume"):
             plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done)
-        return evaluate_run(str(cfg.evaluate), episodes=int(cfg.eval.final_episodes
-                                                              or cfg.eval.episodes),
-                            max_envs=int(cfg.eval.n_envs), seed=int(cfg.seed),
-                            trust=bool(cfg.get("trust", False)))
+        return evaluate_run(
+            str(cfg.evaluate),
+            episodes=int(cfg.eval.final_episodes or cfg.eval.episodes),
+            max_envs=int(cfg.eval.n_envs),
+            seed=int(cfg.seed),
+            trust=bool(cfg.get("trust", False)),
+        )
     plan: ResumePlan | None = None
     if cfg.get("resume"):
         plan = resume_plan(cfg)
@@ -160,8 +178,9 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
             plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
     checked = check_config(cfg)
     device = choose_device(cfg)
-    run_dir = require_writable_dir(run_dir if run_dir is not None else current_run_dir(None),
-                                   "run dir").resolve()
+    run_dir = require_writable_dir(
+        run_dir if run_dir is not None else current_run_dir(None), "run dir"
+    ).resolve()
     set_torch_threads(cfg.get("threads", 1))
     return _Run(cfg, checked, run_dir, device, plan).execute(callbacks or [])
 
@@ -169,8 +188,9 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None,
 def _finished(run_dir: Path, cfg: DictConfig) -> float:
     """A finished run asked to train again: say so, change nothing, return its objective."""
     existing = ExistingRun(run_dir, read_metrics(run_dir))
-    announce_finished("rlgan-rl", existing, "total_timesteps",
-                      int(existing.metrics.get("timesteps") or 0))
+    announce_finished(
+        "rlgan-rl", existing, "total_timesteps", int(existing.metrics.get("timesteps") or 0)
+    )
     return objective_value(existing.metrics, str(cfg.objective))
 
 
@@ -197,8 +217,14 @@ class _StopOnRequest(BaseCallback):
 class _Run:
     """One training session of a run folder (fresh or resumed)."""
 
-    def __init__(self, cfg: DictConfig, checked: CheckedConfig, run_dir: Path, device: str,
-                 plan: ResumePlan | None) -> None:
+    def __init__(
+        self,
+        cfg: DictConfig,
+        checked: CheckedConfig,
+        run_dir: Path,
+        device: str,
+        plan: ResumePlan | None,
+    ) -> None:
         self.cfg, self.checked, self.run_dir = cfg, checked, run_dir
         self.device, self.plan = device, plan
         self.resuming = plan is not None
@@ -221,10 +247,12 @@ class _Run:
         env = make_vec_env(cfg.env, int(cfg.env.n_envs), seed, self.checked.vectorization)
         eval_env: VecEnv | None = None
         try:
-            n_eval = eval_env_count(max(cfg.eval.episodes, cfg.eval.final_episodes),
-                                    cfg.eval.n_envs)
-            eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET,
-                                    self.checked.vectorization)
+            n_eval = eval_env_count(
+                max(cfg.eval.episodes, cfg.eval.final_episodes), cfg.eval.n_envs
+            )
+            eval_env = make_vec_env(
+                cfg.env, n_eval, seed + EVAL_SEED_OFFSET, self.checked.vectorization
+            )
             model, resumed_from = self._model(env)
         except BaseException:
             _close_quietly(env)
@@ -233,14 +261,18 @@ class _Run:
             raise
         if self.resuming:
             clean_after_crash(self.run_dir, resumed_from, step_column="step")
-        lifecycle = RunLifecycle("rl", self.run_dir, cfg, self._base_metrics(model),
-                                 resumed_from=resumed_from,
-                                 applied=self.plan.applied if self.plan else None)
+        lifecycle = RunLifecycle(
+            "rl",
+            self.run_dir,
+            cfg,
+            self._base_metrics(model),
+            resumed_from=resumed_from,
+            applied=self.plan.applied if self.plan else None,
+        )
         with lifecycle as life:
             life.on_close(lambda: _close_quietly(eval_env))
             life.on_close(lambda: _close_quietly(env))
-            logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard),
-                                     bool(cfg.log.stdout))
+            logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard), bool(cfg.log.stdout))
             life.on_close(logger.close)  # flushes TensorBoard
             model.set_logger(logger)
             self.life = life
@@ -251,41 +283,73 @@ class _Run:
         """A fresh model, or the newest loadable checkpoint's when resuming (and its step)."""
         if not self.resuming:
             return build_model(self.cfg, self.checked, env, self.device), None
-        loaded = load_checkpoint(self.run_dir, self.checked.algo_name, env, self.device,
-                                 trust=bool(self.cfg.get("trust", False)))
+        loaded = load_checkpoint(
+            self.run_dir,
+            self.checked.algo_name,
+            env,
+            self.device,
+            trust=bool(self.cfg.get("trust", False)),
+        )
         assert loaded is not None, "resume_plan checked that a checkpoint exists"
         model, state = loaded[0], loaded[1]
         self.state = RunState.from_dict(state)
-        log.info("resuming %s from its checkpoint at %d timesteps", self.run_dir,
-                 model.num_timesteps)
+        log.info(
+            "resuming %s from its checkpoint at %d timesteps", self.run_dir, model.num_timesteps
+        )
         return model, int(model.num_timesteps)
 
-    def _learn(self, model: BaseAlgorithm, eval_env: VecEnv,
-               extra_callbacks: list[BaseCallback]) -> int | None:
+    def _learn(
+        self, model: BaseAlgorithm, eval_env: VecEnv, extra_callbacks: list[BaseCallback]
+    ) -> int | None:
         """Train up to ``total_timesteps``; the signal number when interrupted, else None."""
         cfg = self.cfg
         remaining = int(cfg.total_timesteps) - int(model.num_timesteps)
         if remaining <= 0:
-            log.info("nothing to train: the run already has %d of %d timesteps",
-                     model.num_timesteps, cfg.total_timesteps)
+            log.info(
+                "nothing to train: the run already has %d of %d timesteps",
+                model.num_timesteps,
+                cfg.total_timesteps,
+            )
             return None
         evaluator = PeriodicEvalCallback(
-            eval_env, self.state, self.run_dir, freq=cfg.eval.freq, episodes=cfg.eval.episodes,
-            deterministic=bool(cfg.eval.deterministic), threshold=self.checked.reward_threshold,
-            stop_on_solve=int(cfg.get("stop_on_solve", 0)), on_evaluation=self._on_evaluation)
+            eval_env,
+            self.state,
+            self.run_dir,
+            freq=cfg.eval.freq,
+            episodes=cfg.eval.episodes,
+            deterministic=bool(cfg.eval.deterministic),
+            threshold=self.checked.reward_threshold,
+            stop_on_solve=int(cfg.get("stop_on_solve", 0)),
+            on_evaluation=self._on_evaluation,
+        )
         checkpointer = PeriodicCheckpointCallback(
-            self.state, self.run_dir, freq=cfg.checkpoint.freq, keep=cfg.checkpoint.keep,
-            replay_buffer=bool(cfg.checkpoint.replay_buffer), state_extra=self._state_extra)
+            self.state,
+            self.run_dir,
+            freq=cfg.checkpoint.freq,
+            keep=cfg.checkpoint.keep,
+            replay_buffer=bool(cfg.checkpoint.replay_buffer),
+            state_extra=self._state_extra,
+        )
         show_bar = want_progress(cfg.get("progress_bar", "auto"), sys.stdout)
         with StopRequest() as stop:
-            callback = CallbackList([_StopOnRequest(stop), evaluator, checkpointer,
-                                     *self.checked.callbacks, *extra_callbacks])
+            callback = CallbackList(
+                [
+                    _StopOnRequest(stop),
+                    evaluator,
+                    checkpointer,
+                    *self.checked.callbacks,
+                    *extra_callbacks,
+                ]
+            )
             try:
-                model.learn(total_timesteps=remaining, callback=callback,
-                            reset_num_timesteps=not self.resuming, progress_bar=show_bar)
+                model.learn(
+                    total_timesteps=remaining,
+                    callback=callback,
+                    reset_num_timesteps=not self.resuming,
+                    progress_bar=show_bar,
+                )
             except KeyboardInterrupt as err:
-                log.warning("interrupted at %d timesteps: saving a checkpoint",
-                            model.num_timesteps)
+                log.warning("interrupted at %d timesteps: saving a checkpoint", model.num_timesteps)
                 return getattr(err, "signum", signal.SIGINT)
         if stop.requested:
             log.warning("stopped at %d timesteps: saving a checkpoint", model.num_timesteps)
@@ -308,8 +372,9 @@ class _Run:
         """
         cfg = self.cfg
         state = {**self.state.to_dict(), **self._state_extra()}
-        save_checkpoint(model, self.run_dir, state, bool(cfg.checkpoint.replay_buffer),
-                        int(cfg.checkpoint.keep))
+        save_checkpoint(
+            model, self.run_dir, state, bool(cfg.checkpoint.replay_buffer), int(cfg.checkpoint.keep)
+        )
         interrupted = stop is not None
         if not interrupted:
             save_model(model, self.run_dir / FINAL_MODEL)
@@ -318,8 +383,11 @@ class _Run:
             if not (self.run_dir / BEST_MODEL).is_file():
                 shutil.copyfile(self.run_dir / FINAL_MODEL, self.run_dir / BEST_MODEL)
         metrics = self._base_metrics(model)
-        plot_learning_curve(self.run_dir, f"{cfg.algo.name.upper()} on {self.checked.env_id}",
-                            self.checked.reward_threshold)
+        plot_learning_curve(
+            self.run_dir,
+            f"{cfg.algo.name.upper()} on {self.checked.env_id}",
+            self.checked.reward_threshold,
+        )
         if interrupted:
             self.life.record(metrics, status="interrupted")
             print(summary_line(self.life.metrics, self.run_dir))
@@ -332,17 +400,20 @@ class _Run:
     def _final_evaluation(self, model: BaseAlgorithm, eval_env: VecEnv) -> None:
         """Evaluate the final model; log it unless a periodic evaluation just did."""
         cfg = self.cfg
-        result = evaluate_model(model, eval_env, cfg.eval.final_episodes,
-                                bool(cfg.eval.deterministic))
+        result = evaluate_model(
+            model, eval_env, cfg.eval.final_episodes, bool(cfg.eval.deterministic)
+        )
         self.last_eval = result
         self.state.last_eval = result.summary()
         step = int(model.num_timesteps)
         if self.state.last_eval_step != step:
-            for key, value in (("eval/mean_reward", result.mean),
-                               ("eval/std_reward", result.std),
-                               ("eval/mean_ep_length", result.mean_length),
-                               ("eval/episodes", result.episodes),
-                               ("eval/success_rate", result.success_rate)):
+            for key, value in (
+                ("eval/mean_reward", result.mean),
+                ("eval/std_reward", result.std),
+                ("eval/mean_ep_length", result.mean_length),
+                ("eval/episodes", result.episodes),
+                ("eval/success_rate", result.success_rate),
+            ):
                 if value is not None:
                     model.logger.record(key, value)
             model.logger.dump(step)
@@ -351,8 +422,11 @@ class _Run:
             self.state.best_mean_reward = result.mean
             save_model(model, self.run_dir / BEST_MODEL)
         threshold = self.checked.reward_threshold
-        if threshold is not None and result.mean >= threshold and \
-                self.state.solved_at_timesteps is None:
+        if (
+            threshold is not None
+            and result.mean >= threshold
+            and self.state.solved_at_timesteps is None
+        ):
             self.state.solved_at_timesteps = step
 
     def _base_metrics(self, model: BaseAlgorithm | None) -> dict[str, Any]:
@@ -362,10 +436,14 @@ class _Run:
         best = self.state.best_mean_reward
         metrics: dict[str, Any] = {
             "algo": self.checked.algo_name,
-            "env_id": self.checked.env_id, "seed": int(cfg.seed),
-            "objective": str(cfg.objective), "total_timesteps": int(cfg.total_timesteps),
-            "n_envs": int(cfg.env.n_envs), "vectorization": self.checked.vectorization,
-            "device": self.device, "reward_threshold": self.checked.reward_threshold,
+            "env_id": self.checked.env_id,
+            "seed": int(cfg.seed),
+            "objective": str(cfg.objective),
+            "total_timesteps": int(cfg.total_timesteps),
+            "n_envs": int(cfg.env.n_envs),
+            "vectorization": self.checked.vectorization,
+            "device": self.device,
+            "reward_threshold": self.checked.reward_threshold,
             "wall_time_s": round(self.wall_time(), 3),
             "eval/mean_reward": last.get("eval/mean_reward"),
             "eval/std_reward": last.get("eval/std_reward"),

@@ -114,14 +114,21 @@ def _select(cfg: DictConfig, knob: str) -> Any:
 
 def check_run_knobs(cfg: DictConfig) -> None:
     """Check the top-level knobs (timesteps, seeds, threads, eval, checkpoint, objective)."""
-    require_int("total_timesteps", cfg.get("total_timesteps"), 1,
-                meaning="a positive number of environment steps to train for, e.g. "
-                        "total_timesteps=100000")
+    require_int(
+        "total_timesteps",
+        cfg.get("total_timesteps"),
+        1,
+        meaning="a positive number of environment steps to train for, e.g. total_timesteps=100000",
+    )
     for knob, minimum, meaning in RUN_COUNTS:
         require_int(knob, _select(cfg, knob), minimum, meaning=meaning)
     if cfg.get("objective") not in OBJECTIVES:
-        raise invalid_choice("objective", cfg.get("objective"), OBJECTIVES,
-                             "It names the metric the run returns to a Hydra sweeper.")
+        raise invalid_choice(
+            "objective",
+            cfg.get("objective"),
+            OBJECTIVES,
+            "It names the metric the run returns to a Hydra sweeper.",
+        )
     check_progress(cfg.get("progress_bar", "auto"))
     resolve_device(cfg.get("device", "auto"))
 
@@ -130,15 +137,26 @@ def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
     """Check ``env.*``; return ``(env name, resolved vectorization)``."""
     env_id = check_env_source(cfg.env)
     wrapper_partials(cfg.env)  # each env.wrappers entry, before anything is built
-    require_int("env.n_envs", cfg.env.get("n_envs"), 1,
-                meaning="the number of environments stepped side by side, e.g. env.n_envs=8")
+    require_int(
+        "env.n_envs",
+        cfg.env.get("n_envs"),
+        1,
+        meaning="the number of environments stepped side by side, e.g. env.n_envs=8",
+    )
     threshold = cfg.env.get("reward_threshold")
     if threshold is not None:
-        require(isinstance(threshold, (int, float)) and not isinstance(threshold, bool),
-                f"Invalid env.reward_threshold={threshold!r}: it must be a number or null "
-                "(null: the Gymnasium spec's threshold).")
-    require_int("env.max_episode_steps", cfg.env.get("max_episode_steps"), 1, nullable=True,
-                meaning="steps before an episode is truncated; null: the registered limit")
+        require(
+            isinstance(threshold, (int, float)) and not isinstance(threshold, bool),
+            f"Invalid env.reward_threshold={threshold!r}: it must be a number or null "
+            "(null: the Gymnasium spec's threshold).",
+        )
+    require_int(
+        "env.max_episode_steps",
+        cfg.env.get("max_episode_steps"),
+        1,
+        nullable=True,
+        meaning="steps before an episode is truncated; null: the registered limit",
+    )
     return env_id, resolve_env_vectorization(cfg.env)
 
 
@@ -149,8 +167,9 @@ def _hyperparam(algo: AlgoSpec | str, params: dict[str, Any], knob: str) -> Any:
     return get_algo(algo).default(knob)
 
 
-def on_policy_budget_warning(algo_name: str, total: int, n_envs: int,
-                             params: dict[str, Any]) -> str | None:
+def on_policy_budget_warning(
+    algo_name: str, total: int, n_envs: int, params: dict[str, Any]
+) -> str | None:
     """The warning for an on-policy budget smaller than one rollout (None when it fits)."""
     n_steps = _hyperparam(algo_name, params, "n_steps")
     if not isinstance(n_steps, int):
@@ -159,14 +178,17 @@ def on_policy_budget_warning(algo_name: str, total: int, n_envs: int,
     rollout = n_steps * n_envs
     if total >= rollout:
         return None
-    return (f"total_timesteps={total} is smaller than one {algo_name} rollout (n_steps x "
-            f"env.n_envs = {n_steps} x {n_envs} = {rollout} steps): SB3 always collects whole "
-            f"rollouts, so the run trains for {rollout} steps (one rollout, one policy "
-            f"update), not {total}. Raise total_timesteps or lower n_steps / env.n_envs.")
+    return (
+        f"total_timesteps={total} is smaller than one {algo_name} rollout (n_steps x "
+        f"env.n_envs = {n_steps} x {n_envs} = {rollout} steps): SB3 always collects whole "
+        f"rollouts, so the run trains for {rollout} steps (one rollout, one policy "
+        f"update), not {total}. Raise total_timesteps or lower n_steps / env.n_envs."
+    )
 
 
-def off_policy_budget_warning(algo_name: str, total: int, n_envs: int,
-                              params: dict[str, Any]) -> str | None:
+def off_policy_budget_warning(
+    algo_name: str, total: int, n_envs: int, params: dict[str, Any]
+) -> str | None:
     """The warning for an off-policy budget that never passes ``learning_starts``."""
     starts = _hyperparam(algo_name, params, "learning_starts")
     if not isinstance(starts, int):
@@ -175,25 +197,30 @@ def off_policy_budget_warning(algo_name: str, total: int, n_envs: int,
     if total > starts:
         return None
     freq, unit = check_train_freq(_hyperparam(algo_name, params, "train_freq"))
-    head = (f"total_timesteps={total} <= learning_starts={starts} ({algo_name}): SB3 takes "
-            f"gradient steps only once more than {starts} steps have been collected")
+    head = (
+        f"total_timesteps={total} <= learning_starts={starts} ({algo_name}): SB3 takes "
+        f"gradient steps only once more than {starts} steps have been collected"
+    )
     if unit == "step":
         chunk = freq * n_envs
         collected = math.ceil(total / chunk) * chunk
         if collected > starts:
             steps = _hyperparam(algo_name, params, "gradient_steps")
-            return (f"{head}; collection goes in rounds of train_freq x env.n_envs = {freq} x "
-                    f"{n_envs} = {chunk} steps, so only the last round (ending at {collected} "
-                    f"steps) passes it and one round of gradient_steps={steps} updates is all "
-                    "the training this run does. Raise total_timesteps or lower "
-                    "learning_starts.")
-    return (f"{head}, so no gradient step will be taken: the run only fills the replay buffer "
-            "and the policy stays at its initial (random) weights. Raise total_timesteps or "
-            "lower learning_starts.")
+            return (
+                f"{head}; collection goes in rounds of train_freq x env.n_envs = {freq} x "
+                f"{n_envs} = {chunk} steps, so only the last round (ending at {collected} "
+                f"steps) passes it and one round of gradient_steps={steps} updates is all "
+                "the training this run does. Raise total_timesteps or lower "
+                "learning_starts."
+            )
+    return (
+        f"{head}, so no gradient step will be taken: the run only fills the replay buffer "
+        "and the policy stays at its initial (random) weights. Raise total_timesteps or "
+        "lower learning_starts."
+    )
 
 
-def warn_small_budget(cfg: DictConfig, algo: AlgoSpec | str,
-                      params: dict[str, Any]) -> str | None:
+def warn_small_budget(cfg: DictConfig, algo: AlgoSpec | str, params: dict[str, Any]) -> str | None:
     """Log (warning) what happens when the budget is below one rollout or ``learning_starts``.
 
     Returns the message (None when the budget is fine).
@@ -213,9 +240,10 @@ def warn_small_budget(cfg: DictConfig, algo: AlgoSpec | str,
 
 def check_config(cfg: DictConfig) -> CheckedConfig:
     """Validate the whole config (cheap: builds one env to read its spaces); return findings."""
-    require("algo" in cfg and cfg.algo.get("name") is not None,
-            "Invalid config: no algorithm selected; pick one with algo=<name> "
-            f"({', '.join(ALGOS)}).")
+    require(
+        "algo" in cfg and cfg.algo.get("name") is not None,
+        f"Invalid config: no algorithm selected; pick one with algo=<name> ({', '.join(ALGOS)}).",
+    )
     algo = get_algo(cfg.algo.name)
     check_known_keys(cfg, "rl", rl_nodes(cfg))
     policy = cfg.algo.get("policy", "MlpPolicy")
@@ -228,8 +256,15 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
     policy_kwargs = build_policy_kwargs(cfg, algo)  # checks net.* and algo.optimizer
     params = check_hyperparams(algo, cfg.algo.get("hyperparams"))
     warn_small_budget(cfg, algo, params)
-    return CheckedConfig(algo=algo, env_id=env_id, vectorization=vectorization,
-                         observation_space=observation_space, action_space=action_space,
-                         reward_threshold=reward_threshold(cfg.env), policy=str(policy),
-                         hyperparams=params, policy_kwargs=policy_kwargs,
-                         callbacks=build_user_callbacks(cfg.get("callbacks")))
+    return CheckedConfig(
+        algo=algo,
+        env_id=env_id,
+        vectorization=vectorization,
+        observation_space=observation_space,
+        action_space=action_space,
+        reward_threshold=reward_threshold(cfg.env),
+        policy=str(policy),
+        hyperparams=params,
+        policy_kwargs=policy_kwargs,
+        callbacks=build_user_callbacks(cfg.get("callbacks")),
+    )

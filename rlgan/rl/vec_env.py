@@ -211,7 +211,8 @@ class VectorEnvAdapter(VecEnv):
             )
         self._actions: np.ndarray | None = None
         super().__init__(
-            vector_env.num_envs, vector_env.single_observation_space,
+            vector_env.num_envs,
+            vector_env.single_observation_space,
             vector_env.single_action_space,
         )
         self.seed(seed)
@@ -266,8 +267,11 @@ class VectorEnvAdapter(VecEnv):
         """Infos of a same-step env: finished ones get their final info and observation."""
         final_obs = info.get("final_obs")
         final_info = info.get("final_info")
-        rest = {k: v for k, v in info.items() if k not in ("final_obs", "_final_obs",
-                                                            "final_info", "_final_info")}
+        rest = {
+            k: v
+            for k, v in info.items()
+            if k not in ("final_obs", "_final_obs", "final_info", "_final_info")
+        }
         infos = _split_infos(rest, self.num_envs)
         finals = _split_infos(final_info, self.num_envs) if final_info else None
         for i in np.flatnonzero(dones):
@@ -318,7 +322,10 @@ class VectorEnvAdapter(VecEnv):
         setattr(self.vector_env, attr_name, value)
 
     def env_method(
-        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
+        self,
+        method_name: str,
+        *method_args: Any,
+        indices: VecEnvIndices = None,
         **method_kwargs: Any,
     ) -> list[Any]:
         """Call a method of the vector environment once; repeat its result per index."""
@@ -367,7 +374,9 @@ class NativeVecEnv(VectorEnvAdapter):
                 "env.vectorization=subproc instead."
             )
         vector_env = gym.make_vec(
-            env_id, num_envs=int(n_envs), vectorization_mode="vector_entry_point",
+            env_id,
+            num_envs=int(n_envs),
+            vectorization_mode="vector_entry_point",
             **dict(env_kwargs or {}),
         )
         super().__init__(vector_env, seed=seed)
@@ -377,7 +386,8 @@ def native_vector_ids(ids: Iterable[str] | None = None) -> list[str]:
     """Registered ids (or those in ``ids``) that :class:`NativeVecEnv` can run."""
     candidates = sorted(gym.registry) if ids is None else list(ids)
     return [
-        env_id for env_id in candidates
+        env_id
+        for env_id in candidates
         if gym.registry.get(env_id) is not None
         and gym.registry[env_id].vector_entry_point is not None
         and has_native_vector(env_id)

@@ -39,8 +39,9 @@ def run_curve(run: Run, column: str) -> tuple[np.ndarray, np.ndarray] | None:
     return steps, np.asarray([points[s] for s in steps], dtype=float)
 
 
-def aligned_curve(runs: Sequence[Run], column: str,
-                  points: int = GRID_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def aligned_curve(
+    runs: Sequence[Run], column: str, points: int = GRID_POINTS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(grid, mean, std)`` of ``column`` over ``runs`` on a common step grid, or ``None``."""
     curves = [c for c in (run_curve(run, column) for run in runs) if c is not None]
     if not curves:
@@ -58,6 +59,6 @@ def aligned_curve(runs: Sequence[Run], column: str,
     grid, stacked, counts = grid[keep], stacked[:, keep], counts[keep]
     mean = np.nansum(stacked, axis=0) / counts
     centred = np.where(np.isnan(stacked), 0.0, stacked - mean)
-    std = np.sqrt((centred ** 2).sum(axis=0) / np.maximum(counts - 1, 1))
+    std = np.sqrt((centred**2).sum(axis=0) / np.maximum(counts - 1, 1))
     std[counts < 2] = 0.0
     return grid, mean, std

@@ -103,8 +103,10 @@ def resolve_direction(metric: str, records: Iterable[Any] = ()) -> Direction:
         note = None
         if others:
             shown = ", ".join(f"{n} {d}" for d, n in counts.most_common())
-            note = (f"runs disagree on the direction of {metric} ({shown} in metrics.json); "
-                    f"using {direction}")
+            note = (
+                f"runs disagree on the direction of {metric} ({shown} in metrics.json); "
+                f"using {direction}"
+            )
         return Direction(metric, direction, FROM_RUNS, note)
     declared = declared_direction(metric)
     if declared is not None:

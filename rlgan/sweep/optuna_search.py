@@ -74,8 +74,9 @@ def _make_sampler(settings: SearchSettings) -> Any:
 
     if settings.sampler == "random":
         return optuna.samplers.RandomSampler(seed=settings.seed)
-    return optuna.samplers.TPESampler(seed=settings.seed,
-                                      n_startup_trials=settings.n_startup_trials)
+    return optuna.samplers.TPESampler(
+        seed=settings.seed, n_startup_trials=settings.n_startup_trials
+    )
 
 
 def _job_objective(job_return: Any) -> float:
@@ -107,21 +108,38 @@ def resolve_search_direction(direction: str | None, objective: str | None) -> st
         if declared is not None:
             log.info("search direction: %s, from the declaration of %s", declared, objective)
             return declared
-        what = (f"the objective {objective!r} is not declared" if objective else
-                "the job config has no objective")
-        log.warning("hydra.sweeper.direction is not set and %s: maximizing. Set "
-                    "hydra.sweeper.direction=maximize|minimize.", what)
+        what = (
+            f"the objective {objective!r} is not declared"
+            if objective
+            else "the job config has no objective"
+        )
+        log.warning(
+            "hydra.sweeper.direction is not set and %s: maximizing. Set "
+            "hydra.sweeper.direction=maximize|minimize.",
+            what,
+        )
         return "maximize"
     if declared is not None and declared != direction:
-        log.warning("hydra.sweeper.direction=%s contradicts the declaration of %s (%s): "
-                    "searching with %s as asked; drop hydra.sweeper.direction to use the "
-                    "declared direction.", direction, objective, declared, direction)
+        log.warning(
+            "hydra.sweeper.direction=%s contradicts the declaration of %s (%s): "
+            "searching with %s as asked; drop hydra.sweeper.direction to use the "
+            "declared direction.",
+            direction,
+            objective,
+            declared,
+            direction,
+        )
     return direction
 
 
-def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: Sequence[str],
-               launch: LaunchFn, sweep_dir: str | Path,
-               objective: str | None = None) -> dict[str, Any]:
+def run_search(
+    settings: SearchSettings,
+    params: Mapping[str, str],
+    arguments: Sequence[str],
+    launch: LaunchFn,
+    sweep_dir: str | Path,
+    objective: str | None = None,
+) -> dict[str, Any]:
     """Run the search; write and return the results (see :data:`RESULTS_FILE`).
 
     ``params`` are the config's ``hydra.sweeper.params`` (``key: "interval(...)"``), and
@@ -133,28 +151,43 @@ def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: S
 
     settings.validate()
     settings = dataclasses.replace(
-        settings, direction=resolve_search_direction(settings.direction, objective))
+        settings, direction=resolve_search_direction(settings.direction, objective)
+    )
     space: SearchSpace = build_search_space(
-        [f"{key}={value}" for key, value in params.items()] + list(arguments))
+        [f"{key}={value}" for key, value in params.items()] + list(arguments)
+    )
     if not space.distributions:
-        raise ConfigError("The Bayesian search has no parameters to tune: give some in "
-                          "hydra.sweeper.params or on the command line, e.g. "
-                          "'algo.learning_rate=tag(log, interval(1e-4, 1e-2))'.")
+        raise ConfigError(
+            "The Bayesian search has no parameters to tune: give some in "
+            "hydra.sweeper.params or on the command line, e.g. "
+            "'algo.learning_rate=tag(log, interval(1e-4, 1e-2))'."
+        )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction=settings.direction, sampler=_make_sampler(settings),
-                                study_name=settings.study_name, storage=settings.storage,
-                                load_if_exists=settings.storage is not None)
+    study = optuna.create_study(
+        direction=settings.direction,
+        sampler=_make_sampler(settings),
+        study_name=settings.study_name,
+        storage=settings.storage,
+        load_if_exists=settings.storage is not None,
+    )
     sweep_dir = Path(sweep_dir)
-    log.info("Bayesian search: %d trials, %d at a time, %s %s over %s", settings.n_trials,
-             settings.n_jobs, settings.sampler, settings.direction,
-             ", ".join(space.distributions))
+    log.info(
+        "Bayesian search: %d trials, %d at a time, %s %s over %s",
+        settings.n_trials,
+        settings.n_jobs,
+        settings.sampler,
+        settings.direction,
+        ", ".join(space.distributions),
+    )
     job_idx = 0
     trials_record: list[dict[str, Any]] = []
     while job_idx < settings.n_trials:
         batch_size = min(settings.n_jobs, settings.n_trials - job_idx)
         trials = [study.ask(space.distributions) for _ in range(batch_size)]
-        batch = [space.fixed + [f"{key}={value}" for key, value in trial.params.items()]
-                 for trial in trials]
+        batch = [
+            space.fixed + [f"{key}={value}" for key, value in trial.params.items()]
+            for trial in trials
+        ]
         returns = launch(batch, job_idx)
         for offset, (trial, job_return) in enumerate(zip(trials, returns, strict=True)):
             value = _job_objective(job_return)
@@ -164,9 +197,14 @@ def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: S
             else:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 state = "failed"
-            trials_record.append({"number": job_idx + offset, "params": dict(trial.params),
-                                  "value": value if math.isfinite(value) else None,
-                                  "state": state})
+            trials_record.append(
+                {
+                    "number": job_idx + offset,
+                    "params": dict(trial.params),
+                    "value": value if math.isfinite(value) else None,
+                    "state": state,
+                }
+            )
             log.info("trial %d: %s -> %s", job_idx + offset, trial.params, value)
         job_idx += batch_size
     results = _results(study, settings, trials_record, objective)
@@ -179,8 +217,9 @@ def run_search(settings: SearchSettings, params: Mapping[str, str], arguments: S
     return results
 
 
-def _results(study: Any, settings: SearchSettings, trials: list[dict[str, Any]],
-             objective: str | None = None) -> dict[str, Any]:
+def _results(
+    study: Any, settings: SearchSettings, trials: list[dict[str, Any]], objective: str | None = None
+) -> dict[str, Any]:
     """The content of :data:`RESULTS_FILE`: the released Optuna sweeper's keys, and more.
 
     Added: the objective's name and every trial.
@@ -190,7 +229,13 @@ def _results(study: Any, settings: SearchSettings, trials: list[dict[str, Any]],
     best_value: float | None = None
     if completed:
         best_params, best_value = dict(study.best_params), float(study.best_value)
-    return {"name": "rlgan_optuna", "objective": objective, "direction": settings.direction,
-            "best_params": best_params, "best_value": best_value,
-            "n_trials": len(trials), "n_failed": len(trials) - len(completed),
-            "trials": trials}
+    return {
+        "name": "rlgan_optuna",
+        "objective": objective,
+        "direction": settings.direction,
+        "best_params": best_params,
+        "best_value": best_value,
+        "n_trials": len(trials),
+        "n_failed": len(trials) - len(completed),
+        "trials": trials,
+    }

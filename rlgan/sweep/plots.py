@@ -43,8 +43,9 @@ def group_label(rank: int, group: Group, limit: int = MAX_LABEL) -> str:
     return short_label(f"#{rank} " + (" ".join(parts) or "(defaults)"), limit)
 
 
-def plot_learning_curves(path: str | os.PathLike, groups: Sequence[Group], column: str,
-                         title: str) -> Path | None:
+def plot_learning_curves(
+    path: str | os.PathLike, groups: Sequence[Group], column: str, title: str
+) -> Path | None:
     """Mean ± std of ``column`` against step for the first :data:`MAX_CURVES` groups.
 
     Returns ``None`` (no file) when no run of these groups logged ``column``.
@@ -59,20 +60,27 @@ def plot_learning_curves(path: str | os.PathLike, groups: Sequence[Group], colum
     return plot_curves(path, curves, xlabel="step", ylabel=column, title=title)
 
 
-def plot_final_bars(path: str | os.PathLike, groups: Sequence[Group], metric: str,
-                    title: str) -> Path | None:
+def plot_final_bars(
+    path: str | os.PathLike, groups: Sequence[Group], metric: str, title: str
+) -> Path | None:
     """Bars of each group's mean final ``metric`` with std error bars (``None`` if no data)."""
     chosen = [(rank, g) for rank, g in enumerate(groups, start=1) if g.stat(metric).count]
     if not chosen:
         return None
     stats = [g.stat(metric) for _, g in chosen]
-    return plot_bars(path, [group_label(rank, g, 40) for rank, g in chosen],
-                     [s.mean for s in stats], [s.std for s in stats], ylabel=metric,
-                     title=title)
+    return plot_bars(
+        path,
+        [group_label(rank, g, 40) for rank, g in chosen],
+        [s.mean for s in stats],
+        [s.std for s in stats],
+        ylabel=metric,
+        title=title,
+    )
 
 
-def plot_search_history(path: str | os.PathLike, results: Mapping[str, Any],
-                        title: str) -> Path | None:
+def plot_search_history(
+    path: str | os.PathLike, results: Mapping[str, Any], title: str
+) -> Path | None:
     """Objective of each trial and the best so far, from ``optimization_results.yaml``.
 
     The best so far follows ``results["direction"]``; without one (direction unknown) it is the
@@ -92,8 +100,10 @@ def plot_search_history(path: str | os.PathLike, results: Mapping[str, Any],
         best, label = np.maximum.accumulate(values), "highest so far (direction unknown)"
     curves = {"trial objective": (steps, values, None), label: (steps, best, None)}
     best_value = results.get("best_value")
-    hline = float(best_value) if isinstance(best_value, (int, float)) and math.isfinite(
-        float(best_value)) else None
-    out = plot_curves(path, curves, xlabel="trial", ylabel="objective", title=title,
-                      hline=hline)
+    hline = (
+        float(best_value)
+        if isinstance(best_value, (int, float)) and math.isfinite(float(best_value))
+        else None
+    )
+    out = plot_curves(path, curves, xlabel="trial", ylabel="objective", title=title, hline=hline)
     return out

@@ -41,9 +41,12 @@ SORT_CHOICES = ("auto", "asc", "desc")
 #: Keys of metrics.json that are not metrics.
 _NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id", "directions"}
 #: How the sort order was chosen, as the report's titles say it.
-_SORT_SOURCES = {"metrics.json": "direction from metrics.json",
-                 "declaration": "declared direction", "unknown": "direction unknown",
-                 "--sort": "--sort"}
+_SORT_SOURCES = {
+    "metrics.json": "direction from metrics.json",
+    "declaration": "declared direction",
+    "unknown": "direction unknown",
+    "--sort": "--sort",
+}
 
 
 @dataclass
@@ -75,18 +78,32 @@ class Report:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface of ``rlgan-report``."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Summarise rlgan runs: a table of mean ± std per configuration "
-        "(seeds pooled), report.csv, report.md and plots.")
+        prog=PROG,
+        description="Summarise rlgan runs: a table of mean ± std per configuration "
+        "(seeds pooled), report.csv, report.md and plots.",
+    )
     parser.add_argument("paths", nargs="+", help="a multirun folder, or run folders")
-    parser.add_argument("--metric", action="append", default=None, metavar="NAME",
-                        help="metric to show (repeatable); the first one sorts the table "
-                        "(default: each app's objective, e.g. eval/mean_reward)")
-    parser.add_argument("--out", default=None, help="output folder (default: PATH/report "
-                        "for one folder, ./report for several)")
-    parser.add_argument("--sort", default="auto", choices=SORT_CHOICES,
-                        help="order of the first metric; auto: best first, as the runs' "
-                        "metrics.json or the metric's declaration says (descending, with a "
-                        "note, when neither knows it)")
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="metric to show (repeatable); the first one sorts the table "
+        "(default: each app's objective, e.g. eval/mean_reward)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: PATH/report for one folder, ./report for several)",
+    )
+    parser.add_argument(
+        "--sort",
+        default="auto",
+        choices=SORT_CHOICES,
+        help="order of the first metric; auto: best first, as the runs' "
+        "metrics.json or the metric's declaration says (descending, with a "
+        "note, when neither knows it)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     return parser
 
@@ -98,17 +115,25 @@ def _objective(runs: Sequence[Run]) -> str:
         return named.most_common(1)[0][0]
     for run in runs:
         for key, value in run.metrics.items():
-            if key not in _NOT_METRICS and isinstance(value, (int, float)) \
-                    and not isinstance(value, bool):
+            if (
+                key not in _NOT_METRICS
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+            ):
                 return key
     return "objective"
 
 
 def _metrics_found(runs: Sequence[Run]) -> set[str]:
     """Names of the numeric metrics in the runs' ``metrics.json``."""
-    return {key for run in runs for key, value in run.metrics.items()
-            if key not in _NOT_METRICS and isinstance(value, (int, float))
-            and not isinstance(value, bool)}
+    return {
+        key
+        for run in runs
+        for key, value in run.metrics.items()
+        if key not in _NOT_METRICS
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    }
 
 
 def _logged_columns(runs: Sequence[Run]) -> set[str]:
@@ -132,13 +157,14 @@ def check_metrics(runs: Sequence[Run], metrics: Sequence[str] | None) -> None:
         return
     names = ", ".join(repr(m) for m in missing)
     listed = ", ".join(sorted(found)) or "none"
-    raise ConfigError(f"Invalid --metric {names}: no run recorded "
-                      f"{'it' if len(missing) == 1 else 'them'}. Metrics found in the "
-                      f"{len(runs)} runs' metrics.json: {listed}.")
+    raise ConfigError(
+        f"Invalid --metric {names}: no run recorded "
+        f"{'it' if len(missing) == 1 else 'them'}. Metrics found in the "
+        f"{len(runs)} runs' metrics.json: {listed}."
+    )
 
 
-def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
-             sort: str) -> AppSection:
+def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None, sort: str) -> AppSection:
     """Group and sort one app's runs (``sort``: ``auto``, ``asc`` or ``desc``)."""
     from rlgan.sweep.grouping import group_runs, sort_groups
 
@@ -155,14 +181,23 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None,
         if resolved.note:
             notes.append(resolved.note)
         if not resolved.known:
-            notes.append(f"{chosen[0]}: direction unknown, sorted descending; pass "
-                         f"--sort asc|desc ({UNKNOWN_HINT})")
+            notes.append(
+                f"{chosen[0]}: direction unknown, sorted descending; pass "
+                f"--sort asc|desc ({UNKNOWN_HINT})"
+            )
     else:
         descending, source = sort == "desc", "--sort"
     groups = sort_groups(group_runs(runs), chosen[0], descending)
     failed = [r for r in runs if r.status == "failed"]
-    return AppSection(app=app, metrics=chosen, descending=descending, groups=groups,
-                      failed=failed, sort_source=source, notes=notes)
+    return AppSection(
+        app=app,
+        metrics=chosen,
+        descending=descending,
+        groups=groups,
+        failed=failed,
+        sort_source=source,
+        notes=notes,
+    )
 
 
 def _direction(metric: str, runs: Sequence[Run]) -> Direction:
@@ -189,8 +224,10 @@ def _load_search(sweep_dir: Path, runs: Sequence[Run]) -> dict[str, Any]:
     mine = sorted((r for r in runs if r.path.parent == sweep_dir), key=lambda r: r.job_num or 0)
     objective = str(results.get("objective") or _objective(mine))
     if not results.get("trials"):
-        results["trials"] = [{"number": r.job_num, "value": r.metric(objective)
-                              if r.status == "ok" else None} for r in mine]
+        results["trials"] = [
+            {"number": r.job_num, "value": r.metric(objective) if r.status == "ok" else None}
+            for r in mine
+        ]
     if results.get("direction") not in DIRECTIONS:
         resolved = _direction(objective, mine)
         if resolved.known:
@@ -203,9 +240,14 @@ def _default_out(paths: Sequence[str]) -> Path:
     return Path(paths[0]) / "report" if len(paths) == 1 else Path("report")
 
 
-def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
-                out: str | Path | None = None, sort: str = "auto", plots: bool = True,
-                console: Any = None) -> Report:
+def make_report(
+    paths: Sequence[str],
+    metrics: Sequence[str] | None = None,
+    out: str | Path | None = None,
+    sort: str = "auto",
+    plots: bool = True,
+    console: Any = None,
+) -> Report:
     """Scan ``paths``, print the tables and write report.csv, report.md and plots.
 
     Raises :class:`ConfigError` when a path is missing or holds no runs, or when no run
@@ -223,9 +265,11 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         raise ConfigError(f"Invalid --sort={sort!r}: valid choices are {', '.join(SORT_CHOICES)}.")
     runs = find_runs(paths)
     if not runs:
-        raise ConfigError(f"No runs found in {', '.join(map(str, paths))}: a run folder holds "
-                          "metrics.json or .hydra/config.yaml. Pass a multirun folder (e.g. "
-                          "multirun/rl/<date>/<time>) or run folders (outputs/rl/<date>/<time>).")
+        raise ConfigError(
+            f"No runs found in {', '.join(map(str, paths))}: a run folder holds "
+            "metrics.json or .hydra/config.yaml. Pass a multirun folder (e.g. "
+            "multirun/rl/<date>/<time>) or run folders (outputs/rl/<date>/<time>)."
+        )
     check_metrics(runs, metrics)
     console = console or Console()
     out_dir = Path(out) if out is not None else _default_out(list(map(str, paths)))
@@ -238,46 +282,65 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         section = _section(app, [r for r in runs if r.app == app], metrics, sort)
         report.sections.append(section)
         header, cells = display_rows(section.groups, section.metrics)
-        order = ("descending" if section.descending else "ascending") + ", " \
+        order = (
+            ("descending" if section.descending else "ascending")
+            + ", "
             + _SORT_SOURCES.get(section.sort_source, section.sort_source)
+        )
         title = f"{app}: {len(section.groups)} groups, sorted by {section.metrics[0]} ({order})"
         console.print(rich_table(title, header, cells))
         for note in section.notes:
             console.print(f"note: {note}", markup=False, highlight=False, style="yellow")
         common = section.groups[0].common
         if common:
-            console.print(f"{app}: overrides shared by every group: {' '.join(common)}",
-                          markup=False, highlight=False)
+            console.print(
+                f"{app}: overrides shared by every group: {' '.join(common)}",
+                markup=False,
+                highlight=False,
+            )
         shared = f"Shared by every group: `{' '.join(common)}`.\n\n" if common else ""
         notes = "".join(f"> **Note**: {note}.\n\n" for note in section.notes)
-        md.append(f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
-                  f"finished runs (seeds pooled). {shared}\n\n{notes}"
-                  + markdown_table(header, cells))
+        md.append(
+            f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
+            f"finished runs (seeds pooled). {shared}\n\n{notes}" + markdown_table(header, cells)
+        )
         for group in section.groups:
             mixed = mixed_versions(group.runs)
             if mixed:
                 shown = "; ".join(f"{name} {' / '.join(v)}" for name, v in mixed.items())
-                warning = (f"warning: {app} group {group.label} mixes package versions "
-                           f"({shown}): its runs may not be comparable.")
+                warning = (
+                    f"warning: {app} group {group.label} mixes package versions "
+                    f"({shown}): its runs may not be comparable."
+                )
                 console.print(warning, markup=False, highlight=False, style="yellow")
-                md.append(f"> **Warning**: group `{group.label}` mixes package versions "
-                          f"({shown}).")
+                md.append(f"> **Warning**: group `{group.label}` mixes package versions ({shown}).")
         if section.failed:
             console.print(f"[bold red]{len(section.failed)} failed {app} run(s):[/]")
             lines = []
             for run in section.failed:
-                console.print(f"  {run.path}: {run.error or 'no error recorded'}",
-                              markup=False, highlight=False)
+                console.print(
+                    f"  {run.path}: {run.error or 'no error recorded'}",
+                    markup=False,
+                    highlight=False,
+                )
                 lines.append(f"- `{run.path}`: {run.error or 'no error recorded'}")
             md.append("### Failed runs\n\n" + "\n".join(lines))
         csv_rows.extend(table_rows(section.groups, section.metrics))
         if plots:
             metric = section.metrics[0]
             for made in (
-                plot_learning_curves(out_dir / "plots" / f"{app}_curves_{slug(metric)}.png",
-                                     section.groups, metric, f"{app}: {metric}"),
-                plot_final_bars(out_dir / "plots" / f"{app}_final_{slug(metric)}.png",
-                                section.groups, metric, f"{app}: final {metric}"),
+                plot_learning_curves(
+                    out_dir / "plots" / f"{app}_curves_{slug(metric)}.png",
+                    section.groups,
+                    metric,
+                    f"{app}: {metric}",
+                ),
+                plot_final_bars(
+                    out_dir / "plots" / f"{app}_final_{slug(metric)}.png",
+                    section.groups,
+                    metric,
+                    f"{app}: final {metric}",
+                ),
             ):
                 if made is not None:
                     section.plots.append(made)
@@ -286,14 +349,22 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
         results = _load_search(sweep_dir, runs)
         report.searches.append(results)
         best = results.get("best_params")
-        console.print(f"Bayesian search in {sweep_dir}: best value {results.get('best_value')} "
-                      f"with {best}", markup=False, highlight=False)
-        md.append(f"## Bayesian search `{sweep_dir}`\n\nBest value: "
-                  f"{results.get('best_value')}\n\nBest parameters:\n\n" +
-                  "\n".join(f"- `{k}`: {v}" for k, v in dict(best or {}).items()))
+        console.print(
+            f"Bayesian search in {sweep_dir}: best value {results.get('best_value')} with {best}",
+            markup=False,
+            highlight=False,
+        )
+        md.append(
+            f"## Bayesian search `{sweep_dir}`\n\nBest value: "
+            f"{results.get('best_value')}\n\nBest parameters:\n\n"
+            + "\n".join(f"- `{k}`: {v}" for k, v in dict(best or {}).items())
+        )
         if plots:
-            made = plot_search_history(out_dir / "plots" / f"search_history_{index}.png",
-                                       results, f"Bayesian search {index}: objective per trial")
+            made = plot_search_history(
+                out_dir / "plots" / f"search_history_{index}.png",
+                results,
+                f"Bayesian search {index}: objective per trial",
+            )
             if made is not None:
                 md.append(f"![search history](plots/{made.name})")
                 report.files.append(made)
@@ -301,9 +372,12 @@ def make_report(paths: Sequence[str], metrics: Sequence[str] | None = None,
     report.files.append(atomic_write_text(out_dir / "report.md", "\n\n".join(md) + "\n"))
     for section in report.sections:
         report.files.extend(section.plots)
-    console.print(f"Wrote {out_dir / 'report.csv'}, {out_dir / 'report.md'}"
-                  + (f" and {out_dir / 'plots'}/" if plots else ""), markup=False,
-                  highlight=False)
+    console.print(
+        f"Wrote {out_dir / 'report.csv'}, {out_dir / 'report.md'}"
+        + (f" and {out_dir / 'plots'}/" if plots else ""),
+        markup=False,
+        highlight=False,
+    )
     return report
 
 
@@ -311,8 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rlgan-report``; returns the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
     try:
-        make_report(args.paths, metrics=args.metric, out=args.out, sort=args.sort,
-                    plots=not args.no_plots)
+        make_report(
+            args.paths, metrics=args.metric, out=args.out, sort=args.sort, plots=not args.no_plots
+        )
     except ConfigError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

@@ -108,8 +108,16 @@ def load_run(path: str | os.PathLike) -> Run:
     status = metrics.get("status") or ("missing" if not metrics else "unknown")
     seed = metrics.get("seed", config.get("seed"))
     job_num = int(path.name) if path.name.isdigit() else None
-    return Run(path=path, app=str(app), status=str(status), seed=seed, overrides=overrides,
-               metrics=metrics, job_num=job_num, versions=_session_versions(path))
+    return Run(
+        path=path,
+        app=str(app),
+        status=str(status),
+        seed=seed,
+        overrides=overrides,
+        metrics=metrics,
+        job_num=job_num,
+        versions=_session_versions(path),
+    )
 
 
 def _session_versions(path: Path) -> list[dict[str, Any]]:
@@ -162,12 +170,13 @@ def find_runs(paths: Sequence[str | os.PathLike]) -> list[Run]:
     for given in paths:
         root = Path(given).expanduser()
         if not root.is_dir():
-            raise ConfigError(f"Invalid path {str(given)!r}: no such folder. Pass a multirun "
-                              "folder (multirun/<app>/<date>/<time>) or run folders.")
+            raise ConfigError(
+                f"Invalid path {str(given)!r}: no such folder. Pass a multirun "
+                "folder (multirun/<app>/<date>/<time>) or run folders."
+            )
         for run_path in _walk(root.resolve()):
             found.setdefault(run_path, load_run(run_path))
-    return sorted(found.values(), key=lambda r: (str(r.path.parent), r.job_num or 0,
-                                                 str(r.path)))
+    return sorted(found.values(), key=lambda r: (str(r.path.parent), r.job_num or 0, str(r.path)))
 
 
 def find_sweep_dirs(runs: Sequence[Run]) -> list[Path]:

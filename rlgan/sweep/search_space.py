@@ -42,8 +42,10 @@ def _range_distribution(key: str, sweep: Any) -> Any:
 
     start, stop, step = (_number(sweep.start), _number(sweep.stop), _number(sweep.step))
     if step <= 0 or stop <= start:
-        raise ConfigError(f"Invalid search range for {key!r}: range({start}, {stop}, {step}) "
-                          "is empty; it needs start < stop and a positive step.")
+        raise ConfigError(
+            f"Invalid search range for {key!r}: range({start}, {stop}, {step}) "
+            "is empty; it needs start < stop and a positive step."
+        )
     count = 0
     while start + step * count < stop - 1e-12 * abs(step):
         count += 1
@@ -59,11 +61,14 @@ def _interval_distribution(key: str, sweep: Any) -> Any:
     low, high = _number(sweep.start), _number(sweep.end)
     log = "log" in sweep.tags
     if high <= low:
-        raise ConfigError(f"Invalid search interval for {key!r}: interval({low}, {high}) needs "
-                          "low < high.")
+        raise ConfigError(
+            f"Invalid search interval for {key!r}: interval({low}, {high}) needs low < high."
+        )
     if log and low <= 0:
-        raise ConfigError(f"Invalid search interval for {key!r}: a log-scale interval needs "
-                          f"low > 0, got low={low}.")
+        raise ConfigError(
+            f"Invalid search interval for {key!r}: a log-scale interval needs "
+            f"low > 0, got low={low}."
+        )
     if "int" in sweep.tags:
         return IntDistribution(int(low), int(high), log=log)
     return FloatDistribution(float(low), float(high), log=log)
@@ -99,6 +104,8 @@ def build_search_space(overrides: Sequence[str]) -> SearchSpace:
         elif isinstance(value, IntervalSweep):
             space.distributions[key] = _interval_distribution(key, value)
         else:  # pragma: no cover - Hydra has no other sweep types today
-            raise ConfigError(f"Invalid search-space override {text!r}: unsupported sweep type "
-                              f"{type(value).__name__}; use choice, range or interval.")
+            raise ConfigError(
+                f"Invalid search-space override {text!r}: unsupported sweep type "
+                f"{type(value).__name__}; use choice, range or interval."
+            )
     return space

@@ -17,10 +17,15 @@ def table_rows(groups: Sequence[Group], metrics: Sequence[str]) -> list[dict[str
     """Flat rows (for report.csv): counts, then mean/std/n of each metric."""
     rows = []
     for group in groups:
-        row: dict[str, Any] = {"app": group.app, "group": group.label,
-                               "overrides": " ".join(group.overrides), "runs": len(group.runs),
-                               "ok": len(group.ok_runs), "failed": group.n_failed,
-                               "incomplete": group.n_incomplete}
+        row: dict[str, Any] = {
+            "app": group.app,
+            "group": group.label,
+            "overrides": " ".join(group.overrides),
+            "runs": len(group.runs),
+            "ok": len(group.ok_runs),
+            "failed": group.n_failed,
+            "incomplete": group.n_incomplete,
+        }
         for metric in metrics:
             stat = group.stat(metric)
             row[f"{metric} mean"] = stat.mean if stat.count else ""
@@ -43,8 +48,9 @@ def write_csv(path: str | os.PathLike, rows: Sequence[dict[str, Any]]) -> Path:
     return atomic_write_text(Path(path), buffer.getvalue())
 
 
-def display_rows(groups: Sequence[Group], metrics: Sequence[str]) -> tuple[list[str],
-                                                                             list[list[str]]]:
+def display_rows(
+    groups: Sequence[Group], metrics: Sequence[str]
+) -> tuple[list[str], list[list[str]]]:
     """Header and text cells of the human-readable table (``mean ± std`` per metric)."""
     header = ["#", "group", "runs", "failed"] + list(metrics)
     cells = []
@@ -52,8 +58,10 @@ def display_rows(groups: Sequence[Group], metrics: Sequence[str]) -> tuple[list[
         failed = str(group.n_failed)
         if group.n_incomplete:
             failed += f" (+{group.n_incomplete} incomplete)"
-        cells.append([str(rank), group.label, str(len(group.runs)), failed]
-                     + [group.stat(metric).text() for metric in metrics])
+        cells.append(
+            [str(rank), group.label, str(len(group.runs)), failed]
+            + [group.stat(metric).text() for metric in metrics]
+        )
     return header, cells
 
 
@@ -74,8 +82,7 @@ def rich_table(title: str, header: Sequence[str], cells: Sequence[Sequence[str]]
 
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 1 else "right",
-                         overflow="fold")
+        table.add_column(name, justify="left" if i == 1 else "right", overflow="fold")
     for row in cells:
         table.add_row(*row)
     return table

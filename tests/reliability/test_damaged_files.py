@@ -34,19 +34,50 @@ from rlgan.rl.model_io import (
 )
 from rlgan.rl.train import train as train_rl
 
-RL_FAST = ["total_timesteps=512", "checkpoint.freq=128", "checkpoint.keep=0", "eval.freq=0",
-           "eval.final_episodes=1", "eval.n_envs=1", "progress_bar=false",
-           "log.tensorboard=false"]
-PPO = ["algo=ppo", "algo.n_envs=2", "algo.hyperparams.n_steps=64",
-       "algo.hyperparams.batch_size=64", "algo.hyperparams.n_epochs=1", *RL_FAST]
-DQN = ["algo=dqn", "net=mlp", "algo.hyperparams.learning_starts=64",
-       "algo.hyperparams.buffer_size=1000", "algo.hyperparams.train_freq=64",
-       "algo.hyperparams.gradient_steps=2", "algo.hyperparams.batch_size=32", *RL_FAST]
-GAN = ["data=moons", "model=mlp", "model.g_hidden=[16,16]", "model.d_hidden=[16,16]",
-       "train.iterations=20", "checkpoint.freq=5", "checkpoint.keep=0",
-       "train.batch_size=32", "train.log_every=5", "eval.freq=10",
-       "train.sample_every=20", "eval.n_samples=200", "progress_bar=false",
-       "log.tensorboard=false"]
+RL_FAST = [
+    "total_timesteps=512",
+    "checkpoint.freq=128",
+    "checkpoint.keep=0",
+    "eval.freq=0",
+    "eval.final_episodes=1",
+    "eval.n_envs=1",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
+PPO = [
+    "algo=ppo",
+    "algo.n_envs=2",
+    "algo.hyperparams.n_steps=64",
+    "algo.hyperparams.batch_size=64",
+    "algo.hyperparams.n_epochs=1",
+    *RL_FAST,
+]
+DQN = [
+    "algo=dqn",
+    "net=mlp",
+    "algo.hyperparams.learning_starts=64",
+    "algo.hyperparams.buffer_size=1000",
+    "algo.hyperparams.train_freq=64",
+    "algo.hyperparams.gradient_steps=2",
+    "algo.hyperparams.batch_size=32",
+    *RL_FAST,
+]
+GAN = [
+    "data=moons",
+    "model=mlp",
+    "model.g_hidden=[16,16]",
+    "model.d_hidden=[16,16]",
+    "train.iterations=20",
+    "checkpoint.freq=5",
+    "checkpoint.keep=0",
+    "train.batch_size=32",
+    "train.log_every=5",
+    "eval.freq=10",
+    "train.sample_every=20",
+    "eval.n_samples=200",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +103,7 @@ def _zero_bytes(path: Path) -> None:
 
 
 def _truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
 def _garbage(path: Path) -> None:
@@ -80,23 +111,30 @@ def _garbage(path: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "zero_bytes": _zero_bytes, "truncated": _truncate, "garbage": _garbage}
+    "zero_bytes": _zero_bytes,
+    "truncated": _truncate,
+    "garbage": _garbage,
+}
 
 
-def _assert_warned(path: Path, capsys: pytest.CaptureFixture[str],
-                   caplog: pytest.LogCaptureFixture) -> None:
+def _assert_warned(
+    path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     """One stderr line and one log warning name the skipped file."""
     lines = [line for line in capsys.readouterr().err.splitlines() if "skipped" in line]
     assert len(lines) == 1 and str(path) in lines[0], lines
-    assert any(str(path) in r.getMessage() and r.levelno == logging.WARNING
-               for r in caplog.records)
+    assert any(str(path) in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
 
 
 # ---- RL checkpoints -------------------------------------------------------------------------
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_damaged_newest_rl_checkpoint_falls_back_to_the_older_one(
-        runs: dict[str, Path], tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    runs: dict[str, Path],
+    tmp_path: Path,
+    damage: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     run = _copy(runs, "ppo", tmp_path)
     newest, older = _steps(run, ".zip")[-1], _steps(run, ".zip")[-2]
     DAMAGE[damage](checkpoint_path(run, newest, ".zip"))
@@ -107,8 +145,11 @@ def test_damaged_newest_rl_checkpoint_falls_back_to_the_older_one(
 
 
 def test_checkpoint_of_another_algorithm_is_skipped(
-        runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    runs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     run = _copy(runs, "ppo", tmp_path)
     newest, older = _steps(run, ".zip")[-1], _steps(run, ".zip")[-2]
     dqn_zip = list_checkpoints(runs["dqn"], ".zip")[-1][1]
@@ -120,18 +161,22 @@ def test_checkpoint_of_another_algorithm_is_skipped(
     assert any("DQNPolicy" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("companion", ["replay_truncated", "replay_missing", "state_garbage",
-                                       "state_missing"])
+@pytest.mark.parametrize(
+    "companion", ["replay_truncated", "replay_missing", "state_garbage", "state_missing"]
+)
 def test_damaged_companion_makes_the_checkpoint_count_as_damaged(
-        runs: dict[str, Path], tmp_path: Path, companion: str,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    runs: dict[str, Path], tmp_path: Path, companion: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = _copy(runs, "dqn", tmp_path)
     newest, older = _steps(run, ".zip")[-1], _steps(run, ".zip")[-2]
     replay = checkpoint_path(run, newest, REPLAY_SUFFIX)
     state = checkpoint_path(run, newest, STATE_SUFFIX)
-    {"replay_truncated": lambda: _truncate(replay), "replay_missing": replay.unlink,
-     "state_garbage": lambda: state.write_text("{not json"),
-     "state_missing": state.unlink}[companion]()
+    {
+        "replay_truncated": lambda: _truncate(replay),
+        "replay_missing": replay.unlink,
+        "state_garbage": lambda: state.write_text("{not json"),
+        "state_missing": state.unlink,
+    }[companion]()
     model, _, path = load_checkpoint(run, "dqn", None)
     assert path == checkpoint_path(run, older, ".zip")
     assert model.replay_buffer.pos > 0 or model.replay_buffer.full  # resumed with its buffer
@@ -144,11 +189,12 @@ def test_replay_buffer_round_trips_exactly(runs: dict[str, Path]) -> None:
     assert path == list_checkpoints(runs["dqn"], ".zip")[-1][1]
     buffer = model.replay_buffer
     assert buffer.pos == 512 % buffer.buffer_size or buffer.full
-    assert buffer.observations[:buffer.pos].any() and buffer.rewards[:buffer.pos].all()
+    assert buffer.observations[: buffer.pos].any() and buffer.rewards[: buffer.pos].all()
 
 
-def test_all_rl_checkpoints_damaged_is_one_config_error(runs: dict[str, Path],
-                                                        tmp_path: Path) -> None:
+def test_all_rl_checkpoints_damaged_is_one_config_error(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     run = _copy(runs, "ppo", tmp_path)
     zips = [path for _, path in list_checkpoints(run, ".zip")]
     for path, damage in zip(zips, [_zero_bytes, _truncate, _garbage, _zero_bytes], strict=False):
@@ -169,8 +215,11 @@ def test_no_checkpoint_at_all_is_none(tmp_path: Path) -> None:
 
 # ---- RL run models --------------------------------------------------------------------------
 def test_damaged_best_model_falls_back_to_the_final_model(
-        runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    runs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     run = _copy(runs, "ppo", tmp_path)
     _truncate(run / "best_model.zip")
     loaded = load_run_model_with_path(run, which="best")
@@ -181,7 +230,8 @@ def test_damaged_best_model_falls_back_to_the_final_model(
 
 
 def test_damaged_best_and_final_fall_back_to_the_newest_checkpoint(
-        runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = _copy(runs, "dqn", tmp_path)
     _zero_bytes(run / "best_model.zip")
     _garbage(run / "model.zip")
@@ -192,7 +242,8 @@ def test_damaged_best_and_final_fall_back_to_the_newest_checkpoint(
 
 
 def test_evaluate_prints_the_model_file_actually_used(
-        runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = _copy(runs, "ppo", tmp_path)
     _garbage(run / "best_model.zip")
     evaluate_run(str(run), episodes=1, max_envs=1)
@@ -203,7 +254,8 @@ def test_evaluate_prints_the_model_file_actually_used(
 def test_no_loadable_model_lists_every_file(runs: dict[str, Path], tmp_path: Path) -> None:
     run = _copy(runs, "ppo", tmp_path)
     files = [run / "best_model.zip", run / "model.zip"] + [
-        path for _, path in list_checkpoints(run, ".zip")]
+        path for _, path in list_checkpoints(run, ".zip")
+    ]
     for path in files:
         _zero_bytes(path)
     with pytest.raises(ConfigError) as caught:
@@ -221,8 +273,12 @@ def _nan_weights(path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [*sorted(DAMAGE), "nan_weights"])
 def test_damaged_newest_gan_checkpoint_falls_back_to_the_older_one(
-        runs: dict[str, Path], tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    runs: dict[str, Path],
+    tmp_path: Path,
+    damage: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     run = _copy(runs, "gan", tmp_path)
     steps = _steps(run, ".pt")
     assert steps == [5, 10, 15, 20]
@@ -233,12 +289,12 @@ def test_damaged_newest_gan_checkpoint_falls_back_to_the_older_one(
     _assert_warned(newest, capsys, caplog)
 
 
-def test_all_gan_checkpoints_damaged_is_one_config_error(runs: dict[str, Path],
-                                                         tmp_path: Path) -> None:
+def test_all_gan_checkpoints_damaged_is_one_config_error(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     run = _copy(runs, "gan", tmp_path)
     paths = [path for _, path in list_checkpoints(run, ".pt")]
-    for path, damage in zip(paths, [_zero_bytes, _truncate, _garbage, _nan_weights],
-                            strict=True):
+    for path, damage in zip(paths, [_zero_bytes, _truncate, _garbage, _nan_weights], strict=True):
         damage(path)
     with pytest.raises(ConfigError) as caught:
         load_gan_checkpoint(run, "cpu")
@@ -253,8 +309,16 @@ def _tiny_trainer() -> GanTrainer:
     data = build_data(cfg.data)
     torch.manual_seed(0)
     generator, discriminator = build_models(cfg.model, data.shape)
-    return GanTrainer(generator, discriminator, data, cfg.train, cfg.loss,
-                      int(cfg.model.z_dim), torch.device("cpu"), seed=0)
+    return GanTrainer(
+        generator,
+        discriminator,
+        data,
+        cfg.train,
+        cfg.loss,
+        int(cfg.model.z_dim),
+        torch.device("cpu"),
+        seed=0,
+    )
 
 
 def test_gan_state_saves_weights_only_and_resumes_bit_for_bit(tmp_path: Path) -> None:

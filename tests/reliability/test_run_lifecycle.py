@@ -29,21 +29,46 @@ from rlgan.common.lifecycle import (
 )
 from rlgan.common.run_dir import read_metrics
 
-RL_TINY = ["algo.n_envs=2", "total_timesteps=512", "eval.freq=256", "eval.episodes=2",
-           "eval.final_episodes=2", "eval.n_envs=2", "checkpoint.freq=256", "checkpoint.keep=0",
-           "stop_on_solve=0", "progress_bar=false", "log.tensorboard=false",
-           "algo.hyperparams.n_steps=64", "algo.hyperparams.batch_size=64"]
-GAN_TINY = ["data=moons", "model=mlp", "model.g_hidden=[16]", "model.d_hidden=[16]",
-            "train.batch_size=32", "train.iterations=20", "train.log_every=5",
-            "eval.freq=10", "train.sample_every=20", "checkpoint.freq=5",
-            "checkpoint.keep=0", "eval.n_samples=200", "progress_bar=false",
-            "log.tensorboard=false"]
+RL_TINY = [
+    "algo.n_envs=2",
+    "total_timesteps=512",
+    "eval.freq=256",
+    "eval.episodes=2",
+    "eval.final_episodes=2",
+    "eval.n_envs=2",
+    "checkpoint.freq=256",
+    "checkpoint.keep=0",
+    "stop_on_solve=0",
+    "progress_bar=false",
+    "log.tensorboard=false",
+    "algo.hyperparams.n_steps=64",
+    "algo.hyperparams.batch_size=64",
+]
+GAN_TINY = [
+    "data=moons",
+    "model=mlp",
+    "model.g_hidden=[16]",
+    "model.d_hidden=[16]",
+    "train.batch_size=32",
+    "train.iterations=20",
+    "train.log_every=5",
+    "eval.freq=10",
+    "train.sample_every=20",
+    "checkpoint.freq=5",
+    "checkpoint.keep=0",
+    "eval.n_samples=200",
+    "progress_bar=false",
+    "log.tensorboard=false",
+]
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a run folder, by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +114,9 @@ def test_every_run_records_its_provenance(rl_run: Path, gan_run: Path) -> None:
 
 
 # ---- resume rules -------------------------------------------------------------------------
-def test_no_op_resume_of_a_finished_run_changes_nothing(rl_run: Path, gan_run: Path,
-                                                        capsys: pytest.CaptureFixture) -> None:
+def test_no_op_resume_of_a_finished_run_changes_nothing(
+    rl_run: Path, gan_run: Path, capsys: pytest.CaptureFixture
+) -> None:
     from rlgan.gan.train import train as train_gan
     from rlgan.rl.train import train as train_rl
 
@@ -104,8 +130,7 @@ def test_no_op_resume_of_a_finished_run_changes_nothing(rl_run: Path, gan_run: P
         assert value == pytest.approx(read_metrics(folder)[objective])
 
 
-def test_resume_with_a_larger_budget_continues_and_records_it(rl_run: Path,
-                                                              tmp_path: Path) -> None:
+def test_resume_with_a_larger_budget_continues_and_records_it(rl_run: Path, tmp_path: Path) -> None:
     from rlgan.rl.train import train
 
     folder = _copy(rl_run, tmp_path / "run")
@@ -126,8 +151,7 @@ def _assert_progress_consistent(folder: Path) -> None:
     rows = read_csv(folder / "progress.csv")
     steps = [int(float(row["step"])) for row in rows]
     assert steps == sorted(steps)
-    evals = [step for step, row in zip(steps, rows, strict=True)
-             if row.get("eval/mean_reward")]
+    evals = [step for step, row in zip(steps, rows, strict=True) if row.get("eval/mean_reward")]
     assert evals and len(evals) == len(set(evals))
 
 
@@ -142,15 +166,19 @@ def test_gan_resume_with_more_iterations_continues(gan_run: Path, tmp_path: Path
     assert steps == sorted(steps) and len(steps) == len(set(steps)) and steps[-1] == 30
 
 
-@pytest.mark.parametrize(("app", "override", "words"), [
-    ("rl", "seed=5", "seed=5"),
-    ("rl", "eval.freq=100", "eval.freq=100"),
-    ("rl", "total_timesteps=100", "already done 512"),
-    ("gan", "train.lr_g=0.5", "train.lr_g=0.5"),
-    ("gan", "train.iterations=10", "already done 20"),
-])
-def test_resume_refuses_overrides_it_cannot_honour(app: str, override: str, words: str,
-                                                   rl_run: Path, gan_run: Path) -> None:
+@pytest.mark.parametrize(
+    ("app", "override", "words"),
+    [
+        ("rl", "seed=5", "seed=5"),
+        ("rl", "eval.freq=100", "eval.freq=100"),
+        ("rl", "total_timesteps=100", "already done 512"),
+        ("gan", "train.lr_g=0.5", "train.lr_g=0.5"),
+        ("gan", "train.iterations=10", "already done 20"),
+    ],
+)
+def test_resume_refuses_overrides_it_cannot_honour(
+    app: str, override: str, words: str, rl_run: Path, gan_run: Path
+) -> None:
     from rlgan.gan.train import train as train_gan
     from rlgan.rl.train import train as train_rl
 
@@ -168,8 +196,7 @@ def test_evaluate_with_resume_is_refused(rl_run: Path) -> None:
         train(compose_config("rl", [f"resume={rl_run}", f"evaluate={rl_run}"]))
 
 
-def test_resume_of_another_apps_run_names_the_right_command(rl_run: Path,
-                                                            gan_run: Path) -> None:
+def test_resume_of_another_apps_run_names_the_right_command(rl_run: Path, gan_run: Path) -> None:
     from rlgan.gan.train import train as train_gan
     from rlgan.rl.train import train as train_rl
 
@@ -179,10 +206,12 @@ def test_resume_of_another_apps_run_names_the_right_command(rl_run: Path,
         train_gan(compose_config("gan", [f"resume={rl_run}"]))
 
 
-@pytest.mark.parametrize("damage", ["missing", "invalid_yaml", "not_a_mapping", "binary",
-                                    "newer_schema"])
-def test_damaged_saved_config_is_a_one_paragraph_error(damage: str, rl_run: Path,
-                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage", ["missing", "invalid_yaml", "not_a_mapping", "binary", "newer_schema"]
+)
+def test_damaged_saved_config_is_a_one_paragraph_error(
+    damage: str, rl_run: Path, tmp_path: Path
+) -> None:
     from rlgan.rl.train import train
 
     folder = _copy(rl_run, tmp_path / "run")
@@ -205,14 +234,19 @@ def test_damaged_saved_config_is_a_one_paragraph_error(damage: str, rl_run: Path
             train(compose_config("rl", [f"{knob}={folder}", "eval.final_episodes=1"]))
         message = str(caught.value)
         assert "\n" not in message and str(folder) in message
-        assert {"missing": "no .hydra/config.yaml", "invalid_yaml": "not valid YAML",
-                "not_a_mapping": "not an rlgan config", "binary": "config",
-                "newer_schema": "schema"}[damage] in message
+        assert {
+            "missing": "no .hydra/config.yaml",
+            "invalid_yaml": "not valid YAML",
+            "not_a_mapping": "not an rlgan config",
+            "binary": "config",
+            "newer_schema": "schema",
+        }[damage] in message
     assert _snapshot(folder) == before
 
 
-def test_all_checkpoints_damaged_leaves_a_finished_run_byte_identical(rl_run: Path,
-                                                                      tmp_path: Path) -> None:
+def test_all_checkpoints_damaged_leaves_a_finished_run_byte_identical(
+    rl_run: Path, tmp_path: Path
+) -> None:
     from rlgan.rl.train import train
 
     folder = _copy(rl_run, tmp_path / "run")
@@ -225,9 +259,9 @@ def test_all_checkpoints_damaged_leaves_a_finished_run_byte_identical(rl_run: Pa
 
 
 # ---- every exit path sets the status ------------------------------------------------------
-def test_an_unexpected_error_is_recorded_failed_in_both_apps(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
+def test_an_unexpected_error_is_recorded_failed_in_both_apps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rlgan.gan import train as gan_train
     from rlgan.gan.trainer import GanTrainer
     from rlgan.rl import train as rl_train
@@ -268,8 +302,7 @@ def test_lifecycle_statuses_on_each_exit_path(tmp_path: Path) -> None:
 
 
 # ---- after kill -9 ------------------------------------------------------------------------
-def test_resume_after_a_crash_cleans_temporary_files_and_cuts_progress(tmp_path: Path
-                                                                       ) -> None:
+def test_resume_after_a_crash_cleans_temporary_files_and_cuts_progress(tmp_path: Path) -> None:
     folder = tmp_path / "run"
     (folder / "checkpoints").mkdir(parents=True)
     orphan = folder / "checkpoints" / ".step_000000300.zip.abc123.tmp"
@@ -281,8 +314,7 @@ def test_resume_after_a_crash_cleans_temporary_files_and_cuts_progress(tmp_path:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume_loses_at_most_one_interval(tmp_path: Path
-                                                                          ) -> None:
+def test_sigkill_at_random_moments_then_resume_loses_at_most_one_interval(tmp_path: Path) -> None:
     """Kill a DQN run with SIGKILL five times at seeded random moments, resuming each time."""
     import random
 
@@ -291,19 +323,44 @@ def test_sigkill_at_random_moments_then_resume_loses_at_most_one_interval(tmp_pa
     rng = random.Random(1234)
     run = tmp_path / "run"
     freq = 500
-    first = [sys.executable, "-m", "rlgan.rl.cli", f"hydra.run.dir={run}", "algo=dqn",
-             "total_timesteps=1000000", f"checkpoint.freq={freq}", "checkpoint.keep=2",
-             "eval.freq=1000", "eval.episodes=2", "eval.final_episodes=2", "eval.n_envs=2",
-             "algo.hyperparams.learning_starts=200", "algo.hyperparams.train_freq=4",
-             "algo.hyperparams.gradient_steps=1", "algo.hyperparams.buffer_size=5000",
-             "stop_on_solve=0", "progress_bar=false", "log.tensorboard=false"]
-    resume = [sys.executable, "-m", "rlgan.rl.cli", f"hydra.run.dir={tmp_path / 'hydra'}",
-              f"resume={run}"]
+    first = [
+        sys.executable,
+        "-m",
+        "rlgan.rl.cli",
+        f"hydra.run.dir={run}",
+        "algo=dqn",
+        "total_timesteps=1000000",
+        f"checkpoint.freq={freq}",
+        "checkpoint.keep=2",
+        "eval.freq=1000",
+        "eval.episodes=2",
+        "eval.final_episodes=2",
+        "eval.n_envs=2",
+        "algo.hyperparams.learning_starts=200",
+        "algo.hyperparams.train_freq=4",
+        "algo.hyperparams.gradient_steps=1",
+        "algo.hyperparams.buffer_size=5000",
+        "stop_on_solve=0",
+        "progress_bar=false",
+        "log.tensorboard=false",
+    ]
+    resume = [
+        sys.executable,
+        "-m",
+        "rlgan.rl.cli",
+        f"hydra.run.dir={tmp_path / 'hydra'}",
+        f"resume={run}",
+    ]
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     done_before = 0
     for kill in range(5):
-        proc = subprocess.Popen(first if kill == 0 else resume, cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            first if kill == 0 else resume,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         _wait_for_progress(run, done_before, proc)
         time.sleep(rng.uniform(0.0, 1.5))
         proc.send_signal(signal.SIGKILL)
@@ -318,8 +375,14 @@ def test_sigkill_at_random_moments_then_resume_loses_at_most_one_interval(tmp_pa
         assert reached - step <= freq + 256, "at most one checkpoint interval is lost"
         done_before = step
     budget = done_before + 1000
-    final = subprocess.run([*resume, f"total_timesteps={budget}"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=300)
+    final = subprocess.run(
+        [*resume, f"total_timesteps={budget}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert final.returncode == 0, final.stderr[-2000:]
     metrics = read_metrics(run)
     assert metrics["status"] == "ok" and metrics["timesteps"] >= budget
@@ -330,8 +393,11 @@ def test_sigkill_at_random_moments_then_resume_loses_at_most_one_interval(tmp_pa
 def _progress_step(run: Path) -> int:
     """The largest step in ``progress.csv`` and the checkpoints (0 when none yet)."""
     steps = [int(float(row["step"])) for row in read_csv(run / "progress.csv") if row["step"]]
-    ckpts = [int(p.name[5:14]) for p in (run / "checkpoints").glob("step_*.zip")] \
-        if (run / "checkpoints").is_dir() else []
+    ckpts = (
+        [int(p.name[5:14]) for p in (run / "checkpoints").glob("step_*.zip")]
+        if (run / "checkpoints").is_dir()
+        else []
+    )
     return max(steps + ckpts + [0])
 
 
@@ -339,8 +405,11 @@ def _wait_for_progress(run: Path, after: int, proc: subprocess.Popen) -> None:
     """Wait until the run has checkpointed beyond ``after`` timesteps."""
     deadline = time.time() + 120
     while time.time() < deadline:
-        ckpts = [int(p.name[5:14]) for p in (run / "checkpoints").glob("step_*.zip")] \
-            if (run / "checkpoints").is_dir() else []
+        ckpts = (
+            [int(p.name[5:14]) for p in (run / "checkpoints").glob("step_*.zip")]
+            if (run / "checkpoints").is_dir()
+            else []
+        )
         if ckpts and max(ckpts) > after:
             return
         if proc.poll() is not None:
@@ -351,8 +420,7 @@ def _wait_for_progress(run: Path, after: int, proc: subprocess.Popen) -> None:
 
 
 # ---- unwritable output places, found before any work --------------------------------------
-def test_a_file_where_the_run_folder_must_go_is_refused_before_training(tmp_path: Path
-                                                                        ) -> None:
+def test_a_file_where_the_run_folder_must_go_is_refused_before_training(tmp_path: Path) -> None:
     from rlgan.gan.train import train as train_gan
     from rlgan.rl.train import train as train_rl
 
@@ -366,8 +434,7 @@ def test_a_file_where_the_run_folder_must_go_is_refused_before_training(tmp_path
     assert blocker.read_text() == "a file, not a folder"
 
 
-def test_report_out_and_watch_record_places_are_checked_first(rl_run: Path,
-                                                              tmp_path: Path) -> None:
+def test_report_out_and_watch_record_places_are_checked_first(rl_run: Path, tmp_path: Path) -> None:
     from rlgan.render.recorder import check_video_path
     from rlgan.sweep.report import make_report
 
@@ -386,14 +453,28 @@ def test_report_out_and_watch_record_places_are_checked_first(rl_run: Path,
 @pytest.mark.slow
 def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
-    command = [sys.executable, "-m", "rlgan.rl.cli", "-m", "seed=0,1",
-               f"hydra.sweep.dir={sweep}", "total_timesteps=6000", "eval.freq=1000",
-               "eval.episodes=2", "eval.final_episodes=2", "eval.n_envs=2",
-               "checkpoint.freq=500", "algo.n_envs=2", "stop_on_solve=0", "progress_bar=false",
-               "log.tensorboard=false"]
+    command = [
+        sys.executable,
+        "-m",
+        "rlgan.rl.cli",
+        "-m",
+        "seed=0,1",
+        f"hydra.sweep.dir={sweep}",
+        "total_timesteps=6000",
+        "eval.freq=1000",
+        "eval.episodes=2",
+        "eval.final_episodes=2",
+        "eval.n_envs=2",
+        "checkpoint.freq=500",
+        "algo.n_envs=2",
+        "stop_on_solve=0",
+        "progress_bar=false",
+        "log.tensorboard=false",
+    ]
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((sweep / "0").glob("checkpoints/step_*.zip")):
         time.sleep(0.05)
@@ -403,8 +484,9 @@ def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> 
     assert read_metrics(sweep / "0")["status"] == "interrupted"
     assert not (sweep / "1" / "metrics.json").exists(), "the sweep stopped at the interrupt"
 
-    rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=300)
+    rerun = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     for job in ("0", "1"):
         assert read_metrics(sweep / job)["status"] == "ok", job
@@ -414,37 +496,52 @@ def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> 
     _assert_progress_consistent(sweep / "0")
 
     before = {job: _snapshot(sweep / job) for job in ("0", "1")}
-    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=300)
+    again = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.count("already finished") == 2
     for job in ("0", "1"):  # Hydra rewrites its own .hydra files; the run's files stay
         after = _snapshot(sweep / job)
-        assert {k: v for k, v in after.items() if not k.startswith(".hydra")} == \
-            {k: v for k, v in before[job].items() if not k.startswith(".hydra")}
+        assert {k: v for k, v in after.items() if not k.startswith(".hydra")} == {
+            k: v for k, v in before[job].items() if not k.startswith(".hydra")
+        }
 
 
 # ---- refused commands leave no run folder; the divergence guard says what it kept ---------
-@pytest.mark.parametrize(("module", "args"), [
-    ("rlgan.rl.cli", ["total_timesteps=-5"]),
-    ("rlgan.rl.cli", ["evaluate=/nonexistent/run"]),
-    ("rlgan.gan.cli", ["train.batch_size=0"]),
-])
-def test_a_command_refused_before_work_leaves_no_run_folder(module: str, args: list[str],
-                                                            tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("rlgan.rl.cli", ["total_timesteps=-5"]),
+        ("rlgan.rl.cli", ["evaluate=/nonexistent/run"]),
+        ("rlgan.gan.cli", ["train.batch_size=0"]),
+    ],
+)
+def test_a_command_refused_before_work_leaves_no_run_folder(
+    module: str, args: list[str], tmp_path: Path
+) -> None:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
-    left = [p for p in (tmp_path / "outputs").rglob("*") if p.is_file()] \
-        if (tmp_path / "outputs").exists() else []
+    left = (
+        [p for p in (tmp_path / "outputs").rglob("*") if p.is_file()]
+        if (tmp_path / "outputs").exists()
+        else []
+    )
     assert left == [], left
 
 
 @pytest.mark.parametrize(("poison_at", "kept"), [(13, 10), (3, None)])
 def test_divergence_names_the_last_good_checkpoint_or_that_there_is_none(
-        poison_at: int, kept: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    poison_at: int, kept: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rlgan.gan.train import train
     from rlgan.gan.trainer import GanTrainer, TrainingDivergedError

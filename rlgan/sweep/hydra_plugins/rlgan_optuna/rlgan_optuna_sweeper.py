@@ -41,31 +41,47 @@ class RlganOptunaSweeperConf:
     params: Dict[str, str] = field(default_factory=dict)  # noqa: UP006
 
 
-ConfigStore.instance().store(group="hydra/sweeper", name="rlgan_optuna",
-                             node=RlganOptunaSweeperConf, provider="rlgan")
+ConfigStore.instance().store(
+    group="hydra/sweeper", name="rlgan_optuna", node=RlganOptunaSweeperConf, provider="rlgan"
+)
 
 
 class RlganOptunaSweeper(Sweeper):
     """Hydra sweeper running an Optuna (TPE or random) search through the configured launcher."""
 
-    def __init__(self, direction: str | None = None, n_trials: int = 20, n_jobs: int = 1,
-                 sampler: str = "tpe", seed: int | None = None, n_startup_trials: int = 5,
-                 study_name: str | None = None, storage: str | None = None,
-                 params: Any = None) -> None:
+    def __init__(
+        self,
+        direction: str | None = None,
+        n_trials: int = 20,
+        n_jobs: int = 1,
+        sampler: str = "tpe",
+        seed: int | None = None,
+        n_startup_trials: int = 5,
+        study_name: str | None = None,
+        storage: str | None = None,
+        params: Any = None,
+    ) -> None:
         from rlgan.sweep.optuna_search import SearchSettings
 
-        self.settings = SearchSettings(direction=direction, n_trials=n_trials, n_jobs=n_jobs,
-                                       sampler=sampler, seed=seed,
-                                       n_startup_trials=n_startup_trials,
-                                       study_name=study_name, storage=storage)
+        self.settings = SearchSettings(
+            direction=direction,
+            n_trials=n_trials,
+            n_jobs=n_jobs,
+            sampler=sampler,
+            seed=seed,
+            n_startup_trials=n_startup_trials,
+            study_name=study_name,
+            storage=storage,
+        )
         self.params = {str(k): str(v) for k, v in dict(params or {}).items()}
         self.config: DictConfig | None = None
         self.objective: str | None = None
         self.launcher: Any = None
         self.hydra_context: HydraContext | None = None
 
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
-              config: DictConfig) -> None:
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
         """Keep the config and its objective; build the launcher the trials will run on."""
         from hydra.core.plugins import Plugins
 
@@ -73,7 +89,8 @@ class RlganOptunaSweeper(Sweeper):
         self.config = config
         self.objective = config_objective(config)
         self.launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=hydra_context, task_function=task_function, config=config)
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
 
     def sweep(self, arguments: list[str]) -> Any:
         """Run the search; return its results (also written to optimization_results.yaml)."""
@@ -88,8 +105,9 @@ class RlganOptunaSweeper(Sweeper):
             self.validate_batch_is_legal(batch)
             return self.launcher.launch(batch, initial_job_idx=initial_job_idx)
 
-        return run_search(self.settings, self.params, arguments, launch, sweep_dir,
-                          objective=self.objective)
+        return run_search(
+            self.settings, self.params, arguments, launch, sweep_dir, objective=self.objective
+        )
 
 
 def config_objective(config: DictConfig) -> str | None:
@@ -98,6 +116,5 @@ def config_objective(config: DictConfig) -> str | None:
     The config is the one Hydra composed for the sweep, command-line overrides applied, so
     ``objective=...`` and presets count, and ``rlgan-gan``'s ``${data.objective}`` resolves.
     """
-    value = OmegaConf.select(config, "objective", default=None,
-                             throw_on_resolution_failure=False)
+    value = OmegaConf.select(config, "objective", default=None, throw_on_resolution_failure=False)
     return str(value) if isinstance(value, str) and value else None
