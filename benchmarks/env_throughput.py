@@ -11,7 +11,7 @@ before timing:
 The contenders are alternated within each repeat; the table shows medians over repeats and
 the ratio native64 / dummy64 (goal: >= 20x).
 
-    flock /tmp/rlgan-cpu.lock /work/venv/bin/python benchmarks/env_throughput.py [--quick]
+    .venv/bin/python benchmarks/env_throughput.py [--quick]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sample quality of the shipped GAN recipes over several seeds (median), against the
 published PacGAN/VEEGAN numbers (2-D mixtures) and the real-vs-real scale (digits).
 
-    flock /tmp/rlgan-cpu.lock python benchmarks/gan_quality.py --seeds 0 1 2 3 4
+    .venv/bin/python benchmarks/gan_quality.py --seeds 0 1 2 3 4
 
 Each (experiment, seed) is one `rlgan-gan +experiment=gan_<name> seed=<s>` run (through
 `train()`); per-run metrics and wall time are printed as they finish, then medians.

@@ -8,7 +8,7 @@ rlgan-gan runs with its default logging, samples and checkpoints, EMA off and a 
 the final evaluation). A third contender, the plain loop with rlgan's two trainer speed-ups
 (``foreach`` Adam, D frozen during the G step), separates the framework's own cost from them.
 
-    flock /tmp/rlgan-cpu.lock python benchmarks/gan_throughput.py --repeats 5
+    .venv/bin/python benchmarks/gan_throughput.py --repeats 5
 """
 
 from __future__ import annotations

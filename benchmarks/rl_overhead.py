@@ -7,7 +7,7 @@ evaluation and save the model. The runner additionally writes what a run folder 
 (``progress.csv``, TensorBoard, checkpoints, ``metrics.json``, the learning-curve plot) and
 validates its config. Early stopping is off on both sides. Runs alternate; medians over repeats.
 
-    flock /tmp/rlgan-cpu.lock /work/venv/bin/python benchmarks/rl_overhead.py [--quick]
+    .venv/bin/python benchmarks/rl_overhead.py [--quick]
 """
 
 from __future__ import annotations

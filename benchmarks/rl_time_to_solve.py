@@ -13,7 +13,7 @@ and reports, per contender, the wall-clock seconds and env steps until an evalua
 first reaches 475 (counted from the start of model construction), the total wall clock and the
 final evaluation (10 deterministic episodes), with medians over seeds.
 
-    flock /tmp/rlgan-cpu.lock /work/venv/bin/python benchmarks/rl_time_to_solve.py [--quick]
+    .venv/bin/python benchmarks/rl_time_to_solve.py [--quick]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ repeats) and each gets the median wall time of its repeats. The references: ``py
 ``watch``) whose task function does nothing. ``rlgan-report`` is plain argparse; it is compared
 with ``python -c pass``.
 
-    flock /tmp/rlgan-cpu.lock .venv/bin/python benchmarks/startup.py [--repeats 7] [--quick]
+    .venv/bin/python benchmarks/startup.py [--repeats 7] [--quick]
 """
 
 from __future__ import annotations

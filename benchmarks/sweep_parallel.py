@@ -1,7 +1,7 @@
 """The same 8 short rlgan-rl jobs as a multirun: basic launcher (one after the other) vs joblib
 with 2 workers, side by side, alternating, median wall clock over repeats.
 
-    flock /tmp/rlgan-cpu.lock python benchmarks/sweep_parallel.py --repeats 3
+    .venv/bin/python benchmarks/sweep_parallel.py --repeats 3
 
 Wall clock covers the whole ``rlgan-rl -m`` command (start-up included, the same for both).
 Prints the machine's load average before each measurement: the ratio means little on a busy

@@ -6,7 +6,7 @@ a fresh folder, and close the logger. SB3's ``TensorBoardOutputFormat`` writes o
 number and flushes every dump; ``rlgan.rl.run_logger.TensorBoardScalarsFormat`` writes one
 event per dump and flushes at most every 2 s. Sides alternate; medians over repeats.
 
-    flock /tmp/rlgan-cpu.lock /work/venv/bin/python benchmarks/tensorboard_rows.py
+    .venv/bin/python benchmarks/tensorboard_rows.py
 """
 
 from __future__ import annotations

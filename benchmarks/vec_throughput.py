@@ -4,7 +4,7 @@ Random actions (drawn before timing), the same number of env steps for every con
 contenders alternated within each repeat, medians over repeats. The raw Gymnasium native vector
 env (next-step autoreset, not usable by SB3 as it is) is shown too, to price the adapter.
 
-    flock /tmp/rlgan-cpu.lock /work/venv/bin/python benchmarks/vec_throughput.py [--quick]
+    .venv/bin/python benchmarks/vec_throughput.py [--quick]
 """
 
 from __future__ import annotations
