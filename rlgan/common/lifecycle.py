@@ -44,6 +44,9 @@ from rlgan.common.run_dir import (
     CONFIG_FILE,
     METRICS_FILE,
     PROGRESS_FILE,
+    current_run_dir,
+    is_multirun,
+    latest_checkpoint,
     read_metrics,
     write_metrics,
 )
@@ -645,9 +648,91 @@ class ExistingRun:
         return float(value) if isinstance(value, (int, float)) else float("nan")
 
 
-def announce_finished(command: str, run: ExistingRun, budget_key: str, steps: int) -> None:
-    """Say that a resume had nothing to do, and how to continue the run further."""
-    print(
-        f"{command}: {run.run_dir} already finished ({steps} steps, status ok); nothing to "
-        f"do. Pass a larger {budget_key}= with resume= to train it further."
-    )
+# ---- what each app tells the lifecycle -----------------------------------------------------
+@dataclass(frozen=True)
+class RunKind:
+    """What the lifecycle needs to know about an app's runs to plan a resume or a re-run.
+
+    ``budget_key`` is the knob a resume may raise (``total_timesteps``), ``step_key`` the
+    ``metrics.json`` field holding the steps done (``timesteps``), ``checkpoint_suffix`` the
+    suffix of the app's checkpoint files, ``resume_knobs`` the other knobs a resume may change.
+    """
+
+    app: str
+    budget_key: str
+    step_key: str
+    checkpoint_suffix: str
+    resume_knobs: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        """The command's name (``rlgan-rl``)."""
+        return APP_COMMANDS.get(self.app, f"rlgan-{self.app}")
+
+    def steps_done(self, run_dir: Path) -> int:
+        """Steps a run has completed: its newest checkpoint's, or its metrics' when later."""
+        latest = latest_checkpoint(run_dir, self.checkpoint_suffix)
+        done = latest[0] if latest else 0
+        recorded = read_metrics(run_dir).get(self.step_key)
+        return max(done, recorded) if isinstance(recorded, int) else done
+
+    def has_checkpoint(self, run_dir: Path) -> bool:
+        """Whether the run folder holds at least one checkpoint file."""
+        return latest_checkpoint(run_dir, self.checkpoint_suffix) is not None
+
+    def plan_resume(self, cfg: DictConfig) -> ResumePlan:
+        """``resume=<dir>`` checked (see :func:`plan_resume`); no checkpoint is an error."""
+        plan = plan_resume(
+            self.app,
+            cfg,
+            budget_key=self.budget_key,
+            done=self.steps_done,
+            applicable=self.resume_knobs,
+        )
+        if not plan.finished and not self.has_checkpoint(plan.run_dir):
+            raise ConfigError(
+                f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint to continue "
+                f"from (checkpoints/step_*{self.checkpoint_suffix}); start a new run instead."
+            )
+        return plan
+
+    def start(self, cfg: DictConfig, run_dir: str | os.PathLike | None) -> RunStart:
+        """Decide what this command does to which run folder (nothing is written).
+
+        A fresh run, a resume (``resume=``, or an interrupted job of a re-run multirun), or
+        nothing at all when the run already finished (a no-op resume, a finished sweep job):
+        then :attr:`RunStart.existing` holds it.
+        """
+        if cfg.get("resume"):
+            plan = self.plan_resume(cfg)
+            existing = ExistingRun(plan.run_dir, read_metrics(plan.run_dir))
+            return RunStart(plan.cfg, plan.run_dir, plan, existing if plan.finished else None)
+        if not is_multirun():
+            return RunStart(cfg, Path(run_dir) if run_dir is not None else None)
+        folder = current_run_dir(run_dir)
+        job = multirun_job_plan(self.app, cfg, folder)
+        if job == "skip":
+            return RunStart(cfg, folder, existing=ExistingRun(folder, read_metrics(folder)))
+        if job == "resume" and self.has_checkpoint(folder):
+            log.info("re-run sweep: resuming the interrupted job in %s", folder)
+            return RunStart(cfg, folder, ResumePlan(run_dir=folder, cfg=cfg, finished=False))
+        return RunStart(cfg, folder)
+
+    def announce(self, existing: ExistingRun) -> None:
+        """Say that a run had nothing to do, and how to train it further."""
+        steps = existing.metrics.get(self.step_key)
+        print(
+            f"{self.command}: {existing.run_dir} already finished "
+            f"({steps if isinstance(steps, int) else '?'} steps, status ok); nothing to do. "
+            f"Pass a larger {self.budget_key}= with resume= to train it further."
+        )
+
+
+@dataclass
+class RunStart:
+    """What a command does: the config and folder, a resume plan, or a finished run."""
+
+    cfg: DictConfig
+    run_dir: Path | None
+    resume: ResumePlan | None = None
+    existing: ExistingRun | None = None

@@ -24,26 +24,20 @@ from omegaconf import DictConfig
 
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import resolve_device, set_torch_threads
-from rlgan.common.errors import ConfigError, invalid_choice
+from rlgan.common.errors import invalid_choice
 from rlgan.common.lifecycle import (
-    ExistingRun,
-    ResumePlan,
     RunInterrupted,
+    RunKind,
     RunLifecycle,
     StopRequest,
-    announce_finished,
     clean_after_crash,
-    multirun_job_plan,
-    plan_resume,
 )
 from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
-    CHECKPOINT_DIR,
     PLOTS_DIR,
     PROGRESS_FILE,
     TB_DIR,
     current_run_dir,
-    is_multirun,
     latest_checkpoint,
     read_metrics,
 )
@@ -203,30 +197,14 @@ class GanRun:
             self.view.close()
 
 
-#: Knobs that ``resume=<run dir>`` may change besides ``train.iterations`` (applied, recorded).
-RESUME_KNOBS = ("progress_bar", "threads", "device", "render.live", "render.every", "trust")
-
-
-def iterations_done(run_dir: Path) -> int:
-    """Iterations a run has completed: its newest checkpoint's, or its metrics' when later."""
-    latest = latest_checkpoint(run_dir, CHECKPOINT_SUFFIX)
-    done = latest[0] if latest else 0
-    recorded = read_metrics(run_dir).get("step")
-    return max(done, recorded) if isinstance(recorded, int) else done
-
-
-def resume_plan(cfg: DictConfig) -> ResumePlan:
-    """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
-    plan = plan_resume(
-        "gan", cfg, budget_key="train.iterations", done=iterations_done, applicable=RESUME_KNOBS
-    )
-    if not plan.finished and latest_checkpoint(plan.run_dir, CHECKPOINT_SUFFIX) is None:
-        raise ConfigError(
-            f"Invalid resume={str(cfg.resume)!r}: the run has no checkpoint in "
-            f"{plan.run_dir / CHECKPOINT_DIR} to continue from; start a new "
-            "run instead."
-        )
-    return plan
+#: How the run lifecycle plans resumes and re-runs of rlgan-gan's runs.
+GAN_RUNS = RunKind(
+    "gan",
+    budget_key="train.iterations",
+    step_key="step",
+    checkpoint_suffix=CHECKPOINT_SUFFIX,
+    resume_knobs=("progress_bar", "threads", "device", "render.live", "render.every", "trust"),
+)
 
 
 def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
@@ -237,21 +215,12 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     ``KeyboardInterrupt``) propagates.
     """
     cfg = apply_renamed_knobs(cfg)
-    plan: ResumePlan | None = None
-    if cfg.get("resume"):
-        plan = resume_plan(cfg)
-        plan.cfg = apply_renamed_knobs(plan.cfg)  # a run saved with the old spellings
-        cfg, run_dir = plan.cfg, plan.run_dir
-        if plan.finished:
-            return _finished(plan.run_dir, cfg)
-    elif is_multirun():
-        run_dir = current_run_dir(run_dir)
-        job = multirun_job_plan("gan", cfg, run_dir)
-        if job == "skip":
-            return _finished(run_dir, cfg)
-        if job == "resume" and latest_checkpoint(run_dir, CHECKPOINT_SUFFIX) is not None:
-            log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
-            plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
+    start = GAN_RUNS.start(cfg, run_dir)
+    if start.existing is not None:  # a no-op resume or a finished sweep job
+        GAN_RUNS.announce(start.existing)
+        return start.existing.objective(str(start.cfg.objective))
+    plan = start.resume
+    cfg, run_dir = apply_renamed_knobs(start.cfg), start.run_dir  # a run saved with old names
     settings = validate(cfg)
     folder = require_writable_dir(
         run_dir if run_dir is not None else current_run_dir(None), "run dir"
@@ -321,17 +290,8 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
 def _load_checkpoint(folder: Path, device: torch.device, trust: bool) -> dict[str, Any]:
     """The newest loadable checkpoint's state (damaged ones are skipped with a warning)."""
     found = load_gan_checkpoint(folder, device, trust=trust)
-    assert found is not None, "resume_plan checked that a checkpoint exists"
+    assert found is not None, "GAN_RUNS.start checked that a checkpoint exists"
     return found[0]
-
-
-def _finished(run_dir: Path, cfg: DictConfig) -> float:
-    """A finished run asked to train again: say so, change nothing, return its objective."""
-    existing = ExistingRun(run_dir, read_metrics(run_dir))
-    announce_finished(
-        "rlgan-gan", existing, "train.iterations", int(existing.metrics.get("step") or 0)
-    )
-    return existing.objective(str(cfg.objective))
 
 
 def _train_and_finish(

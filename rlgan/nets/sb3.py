@@ -59,7 +59,6 @@ Image-only keys (``features_dim``, ``variant``) configure the :class:`ConvEncode
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -73,6 +72,7 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
 from rlgan.common.errors import ConfigError, close_match_hint, invalid_choice
+from rlgan.common.targets import locate
 from rlgan.nets.activations import ActivationSpec, make_activation
 from rlgan.nets.conv import ConvEncoder
 from rlgan.nets.init import check_init
@@ -252,29 +252,12 @@ def net_family(algo: Any) -> str:
     return str(family)
 
 
-def _locate(path: str) -> Any:
-    """The object at dotted ``path``: the longest importable module prefix, then attributes."""
-    parts = path.split(".")
-    for cut in range(len(parts), 0, -1):
-        name = ".".join(parts[:cut])
-        try:
-            found: Any = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name is not None and not name.startswith(err.name):
-                raise  # the module exists but one of its own imports is missing
-            continue
-        for attribute in parts[cut:]:
-            found = getattr(found, attribute)
-        return found
-    raise ImportError(f"No module named {parts[0]!r}")
-
-
 def resolve_net_target(target: Any, knob: str = "net._target_") -> Any:
     """The class or factory a ``_target_`` names (None for None); ConfigError if unusable."""
     if target is None:
         return None
     try:
-        found = _locate(str(target))
+        found = locate(str(target))
     except Exception as err:  # noqa: BLE001 - importing user code can raise anything
         reason = f"{type(err).__name__}: {err}".strip().splitlines()[0]
         raise ConfigError(

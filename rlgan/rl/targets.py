@@ -8,7 +8,6 @@ dotted path stops the run before any work, not with a traceback from inside Hydr
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -16,13 +15,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from rlgan.common.errors import ConfigError
-
-
-def _first_line(err: BaseException) -> str:
-    """``Type: first line`` of an exception (its cause, when Hydra wrapped it)."""
-    cause = err.__cause__ or err
-    text = str(cause).strip()
-    return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
+from rlgan.common.targets import first_line_of_cause, resolve_target
 
 
 def plain(value: Any) -> Any:
@@ -30,53 +23,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (DictConfig, ListConfig)):
         return OmegaConf.to_container(value, resolve=True)
     return value
-
-
-def locate(path: str) -> Any:
-    """The object at dotted ``path`` (``package.module.Name``, attributes allowed after it).
-
-    Imports the longest importable module prefix, then follows attributes; raises
-    ``ImportError`` or ``AttributeError`` (quietly: nothing is logged).
-    """
-    parts = path.split(".")
-    for cut in range(len(parts), 0, -1):
-        module_name = ".".join(parts[:cut])
-        try:
-            found: Any = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name is not None and not module_name.startswith(err.name):
-                raise  # the module exists but one of its own imports is missing
-            continue
-        for attribute in parts[cut:]:
-            found = getattr(found, attribute)
-        return found
-    raise ImportError(f"No module named {parts[0]!r}")
-
-
-def resolve_target(target: Any, knob: str, what: str) -> Any:
-    """The callable ``target`` names; a ConfigError naming ``knob`` when it is not one.
-
-    ``what`` says what the key expects, e.g. ``"a Gymnasium wrapper class"``.
-    """
-    if not isinstance(target, str) or not target:
-        raise ConfigError(
-            f"Invalid {knob}={target!r}: it must be the dotted path of {what}, "
-            "e.g. gymnasium.wrappers.FlattenObservation."
-        )
-    try:
-        found = locate(target)
-    except Exception as err:  # noqa: BLE001 - importing user code can raise anything
-        raise ConfigError(
-            f"Invalid {knob}={target!r}: it cannot be imported "
-            f"({_first_line(err)}). Give the dotted path of {what} that is "
-            "importable here (is its package installed, or its folder on "
-            "PYTHONPATH?)."
-        ) from None
-    if not callable(found):
-        raise ConfigError(
-            f"Invalid {knob}={target!r}: it names a {type(found).__name__}, not {what}."
-        )
-    return found
 
 
 def target_partial(spec: Any, knob: str, what: str) -> partial:
@@ -99,7 +45,7 @@ def target_partial(spec: Any, knob: str, what: str) -> partial:
     except Exception as err:  # noqa: BLE001 - InstantiationException wraps the cause
         raise ConfigError(
             f"Invalid {knob}: Hydra could not prepare {spec['_target_']} "
-            f"({_first_line(err)}). Check its keyword arguments."
+            f"({first_line_of_cause(err)}). Check its keyword arguments."
         ) from None
     assert isinstance(built, partial)
     # A plain partial (Hydra returns a subclass of its own, which would travel in pickles).
@@ -135,6 +81,6 @@ def call_target(built: partial, knob: str, *args: Any) -> Any:
     except Exception as err:  # noqa: BLE001 - any failure of the user's class is bad input
         raise ConfigError(
             f"Invalid {knob}: calling {built.func.__module__}."
-            f"{built.func.__qualname__} failed ({_first_line(err)}). Check its "
+            f"{built.func.__qualname__} failed ({first_line_of_cause(err)}). Check its "
             "keyword arguments."
         ) from None

@@ -26,22 +26,16 @@ from stable_baselines3.common.vec_env import VecEnv
 from rlgan.common.device import resolve_device, set_torch_threads
 from rlgan.common.errors import ConfigError
 from rlgan.common.lifecycle import (
-    ExistingRun,
     ResumePlan,
     RunInterrupted,
+    RunKind,
     RunLifecycle,
     StopRequest,
-    announce_finished,
     clean_after_crash,
-    multirun_job_plan,
-    plan_resume,
 )
 from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     current_run_dir,
-    is_multirun,
-    latest_checkpoint,
-    read_metrics,
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.writable import require_writable_dir
@@ -81,34 +75,14 @@ def choose_device(cfg: DictConfig) -> str:
     return str(device)
 
 
-#: Knobs that ``resume=<run dir>`` may change besides the budget (applied and recorded).
-RESUME_KNOBS = ("progress_bar", "threads", "device", "log.stdout", "trust")
-
-
-def steps_done(run_dir: Path) -> int:
-    """Timesteps a run has completed: its newest checkpoint's, or its metrics' when later."""
-    latest = latest_checkpoint(run_dir, MODEL_SUFFIX)
-    done = latest[0] if latest else 0
-    recorded = read_metrics(run_dir).get("timesteps")
-    return max(done, recorded) if isinstance(recorded, int) else done
-
-
-def resume_plan(cfg: DictConfig) -> ResumePlan:
-    """Check ``resume=<run dir>`` (nothing is written); see :func:`plan_resume`."""
-    plan = plan_resume(
-        "rl", cfg, budget_key="total_timesteps", done=steps_done, applicable=RESUME_KNOBS
-    )
-    if "algo" not in plan.cfg:
-        raise ConfigError(
-            f"Invalid resume={cfg.resume!r}: its saved config has no algo "
-            "section; the run folder is damaged."
-        )
-    if not plan.finished and latest_checkpoint(plan.run_dir, MODEL_SUFFIX) is None:
-        raise ConfigError(
-            f"Invalid resume={cfg.resume!r}: the run has no checkpoint to "
-            "continue from (checkpoints/step_*.zip); start a new run instead."
-        )
-    return plan
+#: How the run lifecycle plans resumes and re-runs of rlgan-rl's runs.
+RL_RUNS = RunKind(
+    "rl",
+    budget_key="total_timesteps",
+    step_key="timesteps",
+    checkpoint_suffix=MODEL_SUFFIX,
+    resume_knobs=("progress_bar", "threads", "device", "log.stdout", "trust"),
+)
 
 
 def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: str) -> BaseAlgorithm:
@@ -154,7 +128,7 @@ def train(
     """
     if cfg.get("evaluate"):
         if cfg.get("resume"):
-            plan_resume("rl", cfg, budget_key="total_timesteps", done=steps_done)
+            RL_RUNS.plan_resume(cfg)  # refuses resume= with evaluate=
         return evaluate_run(
             str(cfg.evaluate),
             episodes=int(cfg.eval.final_episodes or cfg.eval.episodes),
@@ -162,20 +136,16 @@ def train(
             seed=int(cfg.seed),
             trust=bool(cfg.get("trust", False)),
         )
-    plan: ResumePlan | None = None
-    if cfg.get("resume"):
-        plan = resume_plan(cfg)
-        cfg, run_dir = plan.cfg, plan.run_dir
-        if plan.finished:
-            return _finished(plan.run_dir, cfg)
-    elif is_multirun():
-        run_dir = current_run_dir(run_dir)
-        job = multirun_job_plan("rl", cfg, run_dir)
-        if job == "skip":
-            return _finished(run_dir, cfg)
-        if job == "resume" and latest_checkpoint(run_dir, MODEL_SUFFIX) is not None:
-            log.info("re-run sweep: resuming the interrupted job in %s", run_dir)
-            plan = ResumePlan(run_dir=run_dir, cfg=cfg, finished=False)
+    start = RL_RUNS.start(cfg, run_dir)
+    if start.existing is not None:  # a no-op resume or a finished sweep job
+        RL_RUNS.announce(start.existing)
+        return objective_value(start.existing.metrics, str(start.cfg.objective))
+    cfg, run_dir, plan = start.cfg, start.run_dir, start.resume
+    if plan is not None and "algo" not in cfg:
+        raise ConfigError(
+            f"Invalid resume={str(plan.run_dir)!r}: its saved config has no algo section; the "
+            "run folder is damaged."
+        )
     checked = check_config(cfg)
     device = choose_device(cfg)
     run_dir = require_writable_dir(
@@ -183,15 +153,6 @@ def train(
     ).resolve()
     set_torch_threads(cfg.get("threads", 1))
     return _Run(cfg, checked, run_dir, device, plan).execute(callbacks or [])
-
-
-def _finished(run_dir: Path, cfg: DictConfig) -> float:
-    """A finished run asked to train again: say so, change nothing, return its objective."""
-    existing = ExistingRun(run_dir, read_metrics(run_dir))
-    announce_finished(
-        "rlgan-rl", existing, "total_timesteps", int(existing.metrics.get("timesteps") or 0)
-    )
-    return objective_value(existing.metrics, str(cfg.objective))
 
 
 def _close_quietly(env: VecEnv) -> None:
@@ -290,7 +251,7 @@ class _Run:
             self.device,
             trust=bool(self.cfg.get("trust", False)),
         )
-        assert loaded is not None, "resume_plan checked that a checkpoint exists"
+        assert loaded is not None, "RL_RUNS.start checked that a checkpoint exists"
         model, state = loaded[0], loaded[1]
         self.state = RunState.from_dict(state)
         log.info(
