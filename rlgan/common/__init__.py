@@ -16,8 +16,9 @@ imports :mod:`~rlgan.common.errors` only, not torch.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rlgan.common.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from rlgan.common.atomic import atomic_torch_save, atomic_write_bytes, atomic_write_json
@@ -44,17 +45,4 @@ __all__ = [
     "seed_everything",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import a re-exported name's module on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the lazy re-exports included."""
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -18,8 +18,9 @@ this package (e.g. for ``rlgan-watch --help``) does not import pygame.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rlgan.common.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from rlgan.render.live import LiveGANView
@@ -40,17 +41,4 @@ _LAZY = {
 
 __all__ = ["BarChart", "FrameRecorder", "LiveGANView", "Panel", "Sparkline", "TextPanel", "Viewer"]
 
-
-def __getattr__(name: str) -> Any:
-    """Import a re-exported name's module on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the lazy re-exports included."""
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_runs import dqn, ppo
 
 from rlgan.common.app import compose_config
 from rlgan.common.errors import ConfigError
@@ -34,34 +35,8 @@ from rlgan.rl.model_io import (
 )
 from rlgan.rl.train import train as train_rl
 
-RL_FAST = [
-    "total_timesteps=512",
-    "checkpoint.freq=128",
-    "checkpoint.keep=0",
-    "eval.freq=0",
-    "eval.final_episodes=1",
-    "eval.n_envs=1",
-    "progress_bar=false",
-    "log.tensorboard=false",
-]
-PPO = [
-    "algo=ppo",
-    "algo.n_envs=2",
-    "algo.hyperparams.n_steps=64",
-    "algo.hyperparams.batch_size=64",
-    "algo.hyperparams.n_epochs=1",
-    *RL_FAST,
-]
-DQN = [
-    "algo=dqn",
-    "net=mlp",
-    "algo.hyperparams.learning_starts=64",
-    "algo.hyperparams.buffer_size=1000",
-    "algo.hyperparams.train_freq=64",
-    "algo.hyperparams.gradient_steps=2",
-    "algo.hyperparams.batch_size=32",
-    *RL_FAST,
-]
+PPO = ppo(512)
+DQN = dqn(512)
 GAN = [
     "data=moons",
     "model=mlp",
