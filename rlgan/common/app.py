@@ -22,7 +22,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from rlgan.common.errors import ConfigError
-from rlgan.common.lifecycle import interrupt_exit_code
+from rlgan.common.lifecycle import ForeignRunFolderError, interrupt_exit_code
 from rlgan.common.run_dir import current_run_dir, is_multirun, read_metrics, write_metrics
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ def run_app(app: str, train: Callable[[DictConfig], float], cfg: DictConfig) -> 
             raise
         if is_multirun():
             log.error("%s: %s", app, err)
-            _record_failure(str(err))
+            if not isinstance(err, ForeignRunFolderError):  # that folder is another run's
+                _record_failure(str(err))
             return float("nan")
         print(f"{app}: error: {err}", file=sys.stderr)
         _remove_unused_output_dir()

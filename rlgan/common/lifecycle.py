@@ -319,6 +319,10 @@ def _check_schema(folder: Path, shown: str) -> None:
         )
 
 
+class ForeignRunFolderError(ConfigError):
+    """A job folder of a multirun already holds another run, which must stay as it is."""
+
+
 # ---- resuming -----------------------------------------------------------------------------
 @dataclass
 class ResumePlan:
@@ -406,7 +410,11 @@ def plan_resume(
     run_dir = Path(resume).expanduser().resolve()
     overrides = user_overrides(cfg, app)
     allowed = {budget_key, *applicable}
-    refused = sorted(key for key in overrides if key not in allowed)
+    refused = sorted(
+        key
+        for key in overrides
+        if key not in allowed and OmegaConf.select(stored, key, default=None) != overrides[key]
+    )
     if refused:
         shown = " ".join(f"{key}={overrides[key]!r}" for key in refused)
         raise ConfigError(
@@ -451,7 +459,7 @@ def multirun_job_plan(app: str, cfg: DictConfig, run_dir: Path) -> str:
     if not metrics_path.is_file() or provenance is None:
         return "new"
     if provenance.get("app") != app or provenance.get("config_digest") != config_digest(cfg):
-        raise ConfigError(
+        raise ForeignRunFolderError(
             f"Invalid sweep folder: job folder {run_dir} already holds a "
             "different run (another config). Re-run a sweep with exactly its "
             "first command line to continue it, or give a new "

@@ -62,6 +62,15 @@ GAN_TINY = [
 ]
 
 
+def _runs_own_files(folder: Path) -> dict[str, bytes]:
+    """A run folder's files without Hydra's own (``.hydra/`` and the job's log)."""
+    return {
+        k: v
+        for k, v in _snapshot(folder).items()
+        if not k.startswith(".hydra") and not k.endswith(".log")
+    }
+
+
 def _snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a run folder, by relative path."""
     return {
@@ -495,17 +504,14 @@ def test_interrupted_sweep_exits_143_and_a_rerun_finishes_it(tmp_path: Path) -> 
     assert len(sessions) == 2 and sessions[1]["resumed_from_step"] > 0
     _assert_progress_consistent(sweep / "0")
 
-    before = {job: _snapshot(sweep / job) for job in ("0", "1")}
+    before = {job: _runs_own_files(sweep / job) for job in ("0", "1")}
     again = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.count("already finished") == 2
-    for job in ("0", "1"):  # Hydra rewrites its own .hydra files; the run's files stay
-        after = _snapshot(sweep / job)
-        assert {k: v for k, v in after.items() if not k.startswith(".hydra")} == {
-            k: v for k, v in before[job].items() if not k.startswith(".hydra")
-        }
+    for job in ("0", "1"):  # Hydra rewrites its own files; the run's files stay
+        assert _runs_own_files(sweep / job) == before[job]
 
 
 # ---- refused commands leave no run folder; the divergence guard says what it kept ---------
@@ -566,3 +572,37 @@ def test_divergence_names_the_last_good_checkpoint_or_that_there_is_none(
         assert "No good checkpoint exists" in str(caught.value)
     else:
         assert f"step_{kept:09d}.pt (iteration {kept})" in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_new_sweep_into_an_old_sweep_folder_leaves_the_old_runs_alone(tmp_path: Path) -> None:
+    sweep = tmp_path / "sweep"
+    base = [
+        sys.executable,
+        "-m",
+        "rlgan.rl.cli",
+        "-m",
+        f"hydra.sweep.dir={sweep}",
+        "total_timesteps=256",
+        "eval.freq=0",
+        "eval.final_episodes=1",
+        "eval.n_envs=1",
+        "checkpoint.freq=0",
+        "algo.n_envs=2",
+        "progress_bar=false",
+        "log.tensorboard=false",
+    ]
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    first = subprocess.run(
+        [*base, "seed=0"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = _snapshot(sweep / "0")
+    other = subprocess.run(
+        [*base, "seed=5"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "already holds a different run" in other.stdout + other.stderr
+    assert _runs_own_files(sweep / "0") == {
+        k: v for k, v in before.items() if not k.startswith(".hydra") and not k.endswith(".log")
+    }
+    assert read_metrics(sweep / "0")["status"] == "ok"
