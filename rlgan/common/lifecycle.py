@@ -439,7 +439,9 @@ def plan_resume(
             f"{steps_done} to continue it."
         )
     status = read_metrics(run_dir).get("status") if (run_dir / METRICS_FILE).is_file() else None
-    finished = status == "ok" and isinstance(budget, int) and steps_done >= budget
+    # A run that ended ok is finished (also one that stopped early, solved) unless this
+    # resume raises its budget: then it trains on to the new budget.
+    finished = status == "ok" and budget_key not in applied
     for key in INVOCATION_KEYS:
         if key in stored:
             stored[key] = None

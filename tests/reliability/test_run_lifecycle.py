@@ -606,3 +606,19 @@ def test_a_new_sweep_into_an_old_sweep_folder_leaves_the_old_runs_alone(tmp_path
         k: v for k, v in before.items() if not k.startswith(".hydra") and not k.endswith(".log")
     }
     assert read_metrics(sweep / "0")["status"] == "ok"
+
+
+def test_a_run_that_stopped_early_solved_is_finished(
+    rl_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from rlgan.rl.train import train
+
+    folder = _copy(rl_run, tmp_path / "run")
+    config = folder / ".hydra" / "config.yaml"
+    saved = yaml.safe_load(config.read_text())
+    saved["total_timesteps"] = 4096  # its budget; it stopped (solved) at 512 with status ok
+    config.write_text(yaml.safe_dump(saved))
+    before = _snapshot(folder)
+    train(compose_config("rl", [f"resume={folder}"]))
+    assert "already finished" in capsys.readouterr().out
+    assert _snapshot(folder) == before
