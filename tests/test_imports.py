@@ -108,3 +108,48 @@ def test_registration_waits_for_gymnasium_submodule_imports() -> None:
 def test_import_rlgan_envs_registers() -> None:
     statement = "import rlgan.envs\nimport gymnasium\nassert 'rlgan/Maze-v0' in gymnasium.registry"
     assert _imported_after(statement, ()) == []
+
+
+def test_a_command_refused_by_rlgan_rls_own_checks_imports_no_runner() -> None:
+    """``rlgan-rl total_timesteps=-5`` is refused before torch, SB3 or Gymnasium load."""
+    code = (
+        "import sys\n"
+        "from rlgan.common.app import compose_config\n"
+        "from rlgan.common.errors import ConfigError\n"
+        "from rlgan.rl.cli import checked_train\n"
+        "cfg = compose_config('rl', ['total_timesteps=-5'])\n"
+        "try:\n"
+        "    checked_train(cfg)\n"
+        "except ConfigError as err:\n"
+        "    assert 'total_timesteps=-5' in str(err), err\n"
+        "else:\n"
+        "    raise SystemExit('not refused')\n"
+        "heavy = [m for m in ('torch', 'stable_baselines3', 'gymnasium') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_command_refused_by_rlgan_gans_own_checks_imports_no_torch() -> None:
+    """``rlgan-gan train.batch_size=0`` is refused before torch loads."""
+    code = (
+        "import sys\n"
+        "from rlgan.common.app import compose_config\n"
+        "from rlgan.common.errors import ConfigError\n"
+        "from rlgan.gan.cli import checked_train\n"
+        "cfg = compose_config('gan', ['train.batch_size=0'])\n"
+        "try:\n"
+        "    checked_train(cfg)\n"
+        "except ConfigError as err:\n"
+        "    assert 'train.batch_size=0' in str(err), err\n"
+        "else:\n"
+        "    raise SystemExit('not refused')\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

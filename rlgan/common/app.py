@@ -93,6 +93,10 @@ def _remove_unused_output_dir() -> None:
         entry.name == ".hydra" or (entry.is_file() and entry.suffix == ".log") for entry in entries
     ):
         shutil.rmtree(folder, ignore_errors=True)
+        for parent in folder.parents:  # outputs/rl/<date>/ left empty by it
+            if parent == cwd or cwd not in parent.parents or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def _record_interrupt() -> None:

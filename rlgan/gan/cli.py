@@ -15,13 +15,23 @@ from rlgan.common.hydra_cli import hydra_command
 CONFIG_PATH = "pkg://rlgan.conf"
 
 
+def checked_train(cfg: DictConfig) -> float:
+    """Refuse bad settings cheaply (no torch import), then import the runner and train."""
+    if not cfg.get("resume"):
+        from rlgan.gan.settings import check_run_settings
+
+        check_run_settings(cfg)
+    from rlgan.gan.train import train
+
+    return train(cfg)
+
+
 @hydra_command(config_path=CONFIG_PATH, config_name="gan")
 def main(cfg: DictConfig) -> float:
     """Train a GAN (``rlgan-gan data=grid25 model=mlp loss=hinge ...``); return its objective."""
     from rlgan.common.app import run_app
-    from rlgan.gan.train import train
 
-    return run_app("rlgan-gan", train, cfg)
+    return run_app("rlgan-gan", checked_train, cfg)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,17 @@ and the run take instead of raw mappings.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from omegaconf import DictConfig, OmegaConf
+
 from rlgan.common.errors import invalid_choice, require, require_int, require_positive
+from rlgan.common.progress import check_progress
+
+log = logging.getLogger(__name__)
 
 SCHEDULES = ("constant", "linear")
 
@@ -136,3 +142,74 @@ class EvalSettings:
             inception_weights=None if weights in (None, "") else str(weights),
             kid_subset_size=int(values.get("kid_subset_size", 1000)),
         )
+
+
+_MISSING = object()
+
+#: Knobs renamed to match rlgan-rl: old spelling -> new one. The old spellings still work
+#: (with a warning), and run folders saved with them still resume.
+RENAMED_KNOBS: dict[str, str] = {
+    "train.eval_every": "eval.freq",
+    "train.checkpoint_every": "checkpoint.freq",
+    "train.keep_checkpoints": "checkpoint.keep",
+    "train.tensorboard": "log.tensorboard",
+}
+#: ``(new knob, minimum, meaning, field of TrainSettings)`` of the run's cadence knobs.
+CADENCE_KNOBS: tuple[tuple[str, int, str, str], ...] = (
+    ("eval.freq", 1, "iterations between evaluations", "eval_every"),
+    ("checkpoint.freq", 1, "iterations between checkpoints", "checkpoint_every"),
+    ("checkpoint.keep", 0, "newest checkpoints kept; 0: all", "keep_checkpoints"),
+)
+
+
+def apply_renamed_knobs(cfg: DictConfig) -> DictConfig:
+    """A copy of ``cfg`` with values given under deprecated spellings moved to their new keys.
+
+    ``eval.freq=100`` becomes ``eval.freq=100`` with a one-line warning, and the old key
+    is set to null, so that the saved config holds each value once.
+    """
+    moved = [old for old in RENAMED_KNOBS if OmegaConf.select(cfg, old, default=None) is not None]
+    if not moved:
+        return cfg
+    cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+    assert isinstance(cfg, DictConfig)
+    for old in moved:
+        new, value = RENAMED_KNOBS[old], OmegaConf.select(cfg, old)
+        log.warning(
+            "%s is deprecated (the knob is now named as in rlgan-rl): using %s=%r", old, new, value
+        )
+        OmegaConf.update(cfg, new, value, force_add=True)
+        OmegaConf.update(cfg, old, None, force_add=True)
+    return cfg
+
+
+def train_node(cfg: DictConfig) -> dict[str, Any]:
+    """``cfg.train`` with the cadence knobs that now live in ``eval``/``checkpoint``/``log``."""
+    node = {
+        k: v
+        for k, v in OmegaConf.to_container(cfg.train).items()
+        if f"train.{k}" not in RENAMED_KNOBS
+    }
+    for knob, minimum, meaning, field in CADENCE_KNOBS:
+        value = OmegaConf.select(cfg, knob, default=_MISSING)
+        if value is _MISSING:
+            continue
+        require_int(knob, value, minimum, meaning=meaning)
+        node[field] = value
+    tensorboard = OmegaConf.select(cfg, "log.tensorboard", default=None)
+    if tensorboard is not None:
+        node["tensorboard"] = bool(tensorboard)
+    return node
+
+
+def check_run_settings(cfg: DictConfig) -> None:
+    """The cheap checks of a GAN config (counts, rates, schedules, evaluation, progress bar).
+
+    They need no torch, so ``rlgan-gan train.batch_size=0`` is refused before the runner is
+    imported (:mod:`rlgan.gan.cli`); :func:`rlgan.gan.validate.validate` checks them again
+    with everything else.
+    """
+    cfg = apply_renamed_knobs(cfg)
+    TrainSettings.from_config(train_node(cfg))
+    EvalSettings.from_config(cfg.eval)
+    check_progress(cfg.get("progress_bar", "auto"))

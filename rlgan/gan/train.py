@@ -51,9 +51,9 @@ from rlgan.gan.data import GanDataSet, build_data
 from rlgan.gan.evaluators import Evaluator
 from rlgan.gan.losses import LOSS_METRIC_NAMES, GanLoss
 from rlgan.gan.models import build_models
-from rlgan.gan.settings import TrainSettings
+from rlgan.gan.settings import TrainSettings, apply_renamed_knobs
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
-from rlgan.gan.validate import apply_renamed_knobs, validate, warn_batch_vs_data
+from rlgan.gan.validate import validate, warn_batch_vs_data
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from rlgan.gan import inception_metrics
 from rlgan.gan.building import build_object
 from rlgan.gan.data import data_class
 from rlgan.gan.losses import GanLoss
-from rlgan.gan.settings import EvalSettings, TrainSettings
+from rlgan.gan.settings import EvalSettings, TrainSettings, train_node
 from rlgan.nets.mlp import check_sizes
 
 log = logging.getLogger(__name__)
@@ -44,61 +44,6 @@ GAN_NODES: tuple[ClosedNode, ...] = (
 )
 
 _ABSENT = object()
-
-#: Knobs renamed to match rlgan-rl: old spelling -> new one. The old spellings still work
-#: (with a warning), and run folders saved with them still resume.
-RENAMED_KNOBS: dict[str, str] = {
-    "train.eval_every": "eval.freq",
-    "train.checkpoint_every": "checkpoint.freq",
-    "train.keep_checkpoints": "checkpoint.keep",
-    "train.tensorboard": "log.tensorboard",
-}
-#: ``(new knob, minimum, meaning, field of TrainSettings)`` of the run's cadence knobs.
-CADENCE_KNOBS: tuple[tuple[str, int, str, str], ...] = (
-    ("eval.freq", 1, "iterations between evaluations", "eval_every"),
-    ("checkpoint.freq", 1, "iterations between checkpoints", "checkpoint_every"),
-    ("checkpoint.keep", 0, "newest checkpoints kept; 0: all", "keep_checkpoints"),
-)
-
-
-def apply_renamed_knobs(cfg: DictConfig) -> DictConfig:
-    """A copy of ``cfg`` with values given under deprecated spellings moved to their new keys.
-
-    ``eval.freq=100`` becomes ``eval.freq=100`` with a one-line warning, and the old key
-    is set to null, so that the saved config holds each value once.
-    """
-    moved = [old for old in RENAMED_KNOBS if OmegaConf.select(cfg, old, default=None) is not None]
-    if not moved:
-        return cfg
-    cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
-    assert isinstance(cfg, DictConfig)
-    for old in moved:
-        new, value = RENAMED_KNOBS[old], OmegaConf.select(cfg, old)
-        log.warning(
-            "%s is deprecated (the knob is now named as in rlgan-rl): using %s=%r", old, new, value
-        )
-        OmegaConf.update(cfg, new, value, force_add=True)
-        OmegaConf.update(cfg, old, None, force_add=True)
-    return cfg
-
-
-def _train_node(cfg: DictConfig) -> dict[str, Any]:
-    """``cfg.train`` with the cadence knobs that now live in ``eval``/``checkpoint``/``log``."""
-    node = {
-        k: v
-        for k, v in OmegaConf.to_container(cfg.train).items()
-        if f"train.{k}" not in RENAMED_KNOBS
-    }
-    for knob, minimum, meaning, field in CADENCE_KNOBS:
-        value = OmegaConf.select(cfg, knob, default=_ABSENT)
-        if value is _ABSENT:
-            continue
-        require_int(knob, value, minimum, meaning=meaning)
-        node[field] = value
-    tensorboard = OmegaConf.select(cfg, "log.tensorboard", default=None)
-    if tensorboard is not None:
-        node["tensorboard"] = bool(tensorboard)
-    return node
 
 
 @dataclass(frozen=True)
@@ -188,7 +133,7 @@ def validate(cfg: DictConfig) -> RunSettings:
     check_known_keys(cfg, "gan", GAN_NODES)
     check_counts(cfg)
     settings = RunSettings(
-        train=TrainSettings.from_config(_train_node(cfg)), eval=EvalSettings.from_config(cfg.eval)
+        train=TrainSettings.from_config(train_node(cfg)), eval=EvalSettings.from_config(cfg.eval)
     )
     check_progress(cfg.get("progress_bar", "auto"))
     build_object(cfg.loss, "loss", GanLoss)

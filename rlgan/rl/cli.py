@@ -15,13 +15,23 @@ from rlgan.common.hydra_cli import hydra_command
 CONFIG_PATH = "pkg://rlgan.conf"
 
 
+def checked_train(cfg: DictConfig) -> float:
+    """Refuse bad run knobs cheaply (no torch/SB3 import), then import the runner and train."""
+    if not cfg.get("resume") and not cfg.get("evaluate"):
+        from rlgan.rl.knobs import check_run_knobs
+
+        check_run_knobs(cfg)
+    from rlgan.rl.train import train
+
+    return train(cfg)
+
+
 @hydra_command(config_path=CONFIG_PATH, config_name="rl")
 def main(cfg: DictConfig) -> float:
     """Train (or resume / evaluate) as configured; return the objective for sweepers."""
     from rlgan.common.app import run_app
-    from rlgan.rl.train import train
 
-    return run_app("rlgan-rl", train, cfg)
+    return run_app("rlgan-rl", checked_train, cfg)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from stable_baselines3.common.callbacks import BaseCallback
 from rlgan.common.config_keys import ClosedNode, check_known_keys
 from rlgan.common.device import resolve_device
 from rlgan.common.errors import invalid_choice, require, require_int
-from rlgan.common.progress import check_progress
 from rlgan.rl.algos import ALGOS, AlgoSpec, check_action_space, get_algo
 from rlgan.rl.callbacks import build_user_callbacks
 from rlgan.rl.env_factory import (
@@ -32,7 +31,7 @@ from rlgan.rl.env_factory import (
     wrapper_partials,
 )
 from rlgan.rl.hyperparams import check_hyperparams, check_train_freq
-from rlgan.rl.metrics import OBJECTIVES
+from rlgan.rl.knobs import check_run_knobs
 from rlgan.rl.policy import build_policy_kwargs, has_custom_net
 
 log = logging.getLogger(__name__)
@@ -84,53 +83,6 @@ class CheckedConfig:
     def algo_name(self) -> str:
         """The algorithm's name (``algo.name``, canonical)."""
         return self.algo.name
-
-
-#: Integer knobs of the run: (knob, minimum, what it counts).
-RUN_COUNTS: tuple[tuple[str, int, str], ...] = (
-    ("seed", 0, "the run's random seed"),
-    ("threads", 1, "torch CPU threads"),
-    ("stop_on_solve", 0, "consecutive solved evaluations before stopping; 0: never stop"),
-    ("eval.freq", 0, "timesteps between evaluations; 0: only the final one"),
-    ("eval.episodes", 1, "episodes per periodic evaluation"),
-    ("eval.final_episodes", 0, "episodes of the final evaluation; 0: skip it"),
-    ("eval.n_envs", 1, "evaluation envs run side by side"),
-    ("checkpoint.freq", 0, "timesteps between checkpoints; 0: only at the end"),
-    ("checkpoint.keep", 0, "newest checkpoints kept; 0: all"),
-    ("algo.n_envs", 1, "the algorithm's default for env.n_envs"),
-)
-_DEFAULTS = {"threads": 1, "stop_on_solve": 0, "algo.n_envs": 1}
-
-
-def _select(cfg: DictConfig, knob: str) -> Any:
-    """The value at a dotted ``knob`` (e.g. ``eval.freq``), or its default when absent."""
-    node: Any = cfg
-    for part in knob.split("."):
-        if node is None or part not in node:
-            return _DEFAULTS.get(knob)
-        node = node[part]
-    return node
-
-
-def check_run_knobs(cfg: DictConfig) -> None:
-    """Check the top-level knobs (timesteps, seeds, threads, eval, checkpoint, objective)."""
-    require_int(
-        "total_timesteps",
-        cfg.get("total_timesteps"),
-        1,
-        meaning="a positive number of environment steps to train for, e.g. total_timesteps=100000",
-    )
-    for knob, minimum, meaning in RUN_COUNTS:
-        require_int(knob, _select(cfg, knob), minimum, meaning=meaning)
-    if cfg.get("objective") not in OBJECTIVES:
-        raise invalid_choice(
-            "objective",
-            cfg.get("objective"),
-            OBJECTIVES,
-            "It names the metric the run returns to a Hydra sweeper.",
-        )
-    check_progress(cfg.get("progress_bar", "auto"))
-    resolve_device(cfg.get("device", "auto"))
 
 
 def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
@@ -250,6 +202,7 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
     if policy not in algo.policies():
         raise invalid_choice(f"algo.policy (for {algo.name})", policy, algo.policies())
     check_run_knobs(cfg)
+    resolve_device(cfg.get("device", "auto"))
     env_id, vectorization = check_env_knobs(cfg)
     observation_space, action_space = probe_spaces(cfg.env)
     check_action_space(algo, action_space, env_id)
