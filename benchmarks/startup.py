@@ -50,6 +50,8 @@ APPS: dict[str, tuple[str, str] | None] = {
 
 #: Hydra-level refusals: a bad group option, refused before the task function starts.
 REFUSED = {"rlgan-rl": ["algo=nope"], "rlgan-gan": ["data=nope"], "rlgan-watch": ["nope=1"]}
+#: Refusals by rlgan's own checks (a ConfigError, exit 2), after Hydra composed the config.
+OWN_CHECK = {"rlgan-rl": ["total_timesteps=-5"], "rlgan-gan": ["train.batch_size=0"]}
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def _cases(bare: Path) -> list[Case]:
         if hydra_cfg is not None:
             modes["--cfg job"] = ["--cfg", "job"]
             modes[" ".join(REFUSED[app])] = REFUSED[app]
+            if app in OWN_CHECK:
+                modes[" ".join(OWN_CHECK[app])] = OWN_CHECK[app]
         for mode, args in modes.items():
             refused = mode not in ("--help", "--cfg job")
             twin = "python -c pass"

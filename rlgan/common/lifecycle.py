@@ -652,11 +652,6 @@ class ExistingRun:
     run_dir: Path
     metrics: dict[str, Any]
 
-    def objective(self, name: str) -> float:
-        """The stored value of metric ``name`` (NaN when missing or not a number)."""
-        value = self.metrics.get(name)
-        return float(value) if isinstance(value, (int, float)) else float("nan")
-
 
 # ---- what each app tells the lifecycle -----------------------------------------------------
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ Example, in the module that computes the metric::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _REGISTRY: dict[str, MetricSpec] = {}
 
@@ -61,3 +63,10 @@ def higher_is_better(name: str, default: bool = True) -> bool:
     """Whether a larger value of ``name`` is better (``default`` for undeclared names)."""
     spec = _REGISTRY.get(name)
     return spec.higher_is_better if spec is not None else default
+
+
+def metric_value(metrics: Mapping[str, Any], name: str) -> float:
+    """The value of metric ``name`` in a run's metrics, as a float (NaN when missing)."""
+    value = metrics.get(name)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else float("nan")

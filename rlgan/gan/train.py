@@ -32,6 +32,7 @@ from rlgan.common.lifecycle import (
     StopRequest,
     clean_after_crash,
 )
+from rlgan.common.metrics import metric_value
 from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
     PLOTS_DIR,
@@ -218,7 +219,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     start = GAN_RUNS.start(cfg, run_dir)
     if start.existing is not None:  # a no-op resume or a finished sweep job
         GAN_RUNS.announce(start.existing)
-        return start.existing.objective(str(start.cfg.objective))
+        return metric_value(start.existing.metrics, str(start.cfg.objective))
     plan = start.resume
     cfg, run_dir = apply_renamed_knobs(start.cfg), start.run_dir  # a run saved with old names
     settings = validate(cfg)
@@ -342,15 +343,9 @@ def _train_and_finish(
     life.finish(
         {**run.last_metrics, **run.final_losses(), "step": trainer.step, "wall_time_s": elapsed}
     )
-    value = objective_value(life.metrics, objective)
+    value = metric_value(life.metrics, objective)
     log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)
     return value
-
-
-def objective_value(metrics: Mapping[str, Any], name: str) -> float:
-    """The final value of metric ``name`` (NaN when it is missing or not a number)."""
-    value = metrics.get(name)
-    return float(value) if isinstance(value, (int, float)) else math.nan
 
 
 def _loop(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgan.common.csv_log import read_csv
+from rlgan.common.metrics import metric_value
 from rlgan.common.plotting import plot_curves
 from rlgan.common.run_dir import PLOTS_DIR, PROGRESS_FILE
 from rlgan.rl.metrics import SOLVED_AT_TIMESTEPS, TIMESTEPS
@@ -64,10 +65,9 @@ def objective_value(metrics: dict[str, Any], objective: str) -> float:
     number of timesteps the run trained ("not solved within N steps"), which ranks after every
     run that solved within N, so a sweep on it gets a number from every finished trial.
     """
-    value = metrics.get(objective)
-    if value is None and objective == SOLVED_AT_TIMESTEPS.name:
-        value = metrics.get(TIMESTEPS.name)
-    return float("nan") if value is None else float(value)
+    if metrics.get(objective) is None and objective == SOLVED_AT_TIMESTEPS.name:
+        return metric_value(metrics, TIMESTEPS.name)
+    return metric_value(metrics, objective)
 
 
 def summary_line(metrics: dict[str, Any], run_dir: str | os.PathLike) -> str:
