@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rlgan.sweep.numbers import format_number
 from rlgan.sweep.runs import Run
+from rlgan.sweep.stats import SeedStats, seed_stats
 
 
 @dataclass
@@ -24,8 +26,8 @@ class Stat:
         if self.count == 0:
             return "-"
         if self.count == 1:
-            return f"{self.mean:.{digits}g}"
-        return f"{self.mean:.{digits}g} ± {self.std:.{digits}g}"
+            return format_number(self.mean, digits)
+        return f"{format_number(self.mean, digits)} ± {format_number(self.std, digits)}"
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Group:
     runs: list[Run] = field(default_factory=list)
     #: Overrides every group of the app shares; left out of :attr:`label`.
     common: tuple[str, ...] = ()
+    #: :meth:`seed_stats` results by metric (bootstraps are computed once).
+    _robust: dict[str, SeedStats] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -59,9 +63,19 @@ class Group:
         """Runs neither ok nor failed (running, interrupted, or without metrics.json)."""
         return len(self.runs) - len(self.ok_runs) - self.n_failed
 
+    def values(self, metric: str) -> list[float]:
+        """``metric`` of each finished run that recorded a finite value (one per seed)."""
+        return [v for v in (run.metric(metric) for run in self.ok_runs) if math.isfinite(v)]
+
+    def seed_stats(self, metric: str) -> SeedStats:
+        """Mean, std and, with enough seeds, IQM with its bootstrap CI (computed once)."""
+        if metric not in self._robust:
+            self._robust[metric] = seed_stats(self.values(metric))
+        return self._robust[metric]
+
     def stat(self, metric: str) -> Stat:
         """Summary of ``metric`` over the finished runs with a finite value."""
-        values = [v for v in (run.metric(metric) for run in self.ok_runs) if math.isfinite(v)]
+        values = self.values(metric)
         if not values:
             return Stat(math.nan, math.nan, 0)
         arr = np.asarray(values, dtype=float)

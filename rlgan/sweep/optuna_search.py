@@ -208,6 +208,10 @@ def run_search(
             log.info("trial %d: %s -> %s", job_idx + offset, trial.params, value)
         job_idx += batch_size
     results = _results(study, settings, trials_record, objective)
+    results["distributions"] = {
+        name: optuna.distributions.distribution_to_json(dist)
+        for name, dist in space.distributions.items()
+    }
     sweep_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(sweep_dir / RESULTS_FILE, OmegaConf.to_yaml(OmegaConf.create(results)))
     if results["best_value"] is not None:
@@ -222,7 +226,9 @@ def _results(
 ) -> dict[str, Any]:
     """The content of :data:`RESULTS_FILE`: the released Optuna sweeper's keys, and more.
 
-    Added: the objective's name and every trial.
+    Added: the objective's name and every trial (and, by :func:`run_search`, each parameter's
+    Optuna distribution as JSON, from which ``rlgan-report`` rebuilds the study to rank the
+    parameters' importance).
     """
     completed = [t for t in trials if t["state"] == "complete"]
     best_params: dict[str, Any] | None = None

@@ -6,12 +6,15 @@ Example::
     rlgan-report outputs/rl/*/* --metric eval/mean_reward --metric wall_time_s --sort desc
 
 Runs are grouped by app and by their overrides with the seed removed; each group gets
-mean ± std of the chosen metrics, its run count and failed runs, sorted by the first metric:
+mean ± std of the chosen metrics (and, with at least 5 seeds, the interquartile mean with a 95%
+stratified-bootstrap confidence interval, from rliable), its run count and failed runs, sorted
+by the mean of the first metric:
 best first, in the direction the runs recorded in their ``metrics.json`` (``"directions"``),
 else the metric's declaration (:mod:`rlgan.sweep.directions`); an unknown direction sorts
 descending with a note, and ``--sort asc|desc`` overrides all of them.
 Writes ``report.csv``, ``report.md`` and ``plots/`` into ``--out`` (default: ``report/`` inside
-the folder given, or ``./report`` for several folders). See docs/sweeps.md.
+the folder given, or ``./report`` for several folders), and for a Bayesian search its best trial
+as ``best_preset.yaml`` and a parameter-importance plot. See docs/sweeps.md.
 
 ``--metric`` names that no run recorded are refused (exit 2) with the metrics that were found.
 Importing this module is cheap (``rlgan-report --help``): numpy, omegaconf, rich and matplotlib
@@ -63,6 +66,10 @@ class AppSection:
     notes: list[str] = field(default_factory=list)
     failed: list[Run] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    #: Why some groups show mean ± std without an IQM (too few seeds).
+    footnotes: list[str] = field(default_factory=list)
+    #: Whether higher is better for the first metric (None: unknown), for the plots' labels.
+    higher_is_better: bool | None = None
 
 
 @dataclass
@@ -80,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Summarise rlgan runs: a table of mean ± std per configuration "
-        "(seeds pooled), report.csv, report.md and plots.",
+        "(seeds pooled; IQM with a 95%% bootstrap CI from 5 seeds), report.csv, report.md, "
+        "plots, and for a Bayesian search best_preset.yaml and parameter importances.",
     )
     parser.add_argument("paths", nargs="+", help="a multirun folder, or run folders")
     parser.add_argument(
@@ -175,8 +183,8 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None, sort:
         if any("wall_time_s" in r.metrics for r in runs):
             chosen.append("wall_time_s")
     notes: list[str] = []
+    resolved = _direction(chosen[0], runs)
     if sort == "auto":
-        resolved = _direction(chosen[0], runs)
         descending, source = resolved.descending, resolved.source
         if resolved.note:
             notes.append(resolved.note)
@@ -197,6 +205,7 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None, sort:
         failed=failed,
         sort_source=source,
         notes=notes,
+        higher_is_better=resolved.descending if resolved.known else None,
     )
 
 
@@ -257,9 +266,15 @@ def make_report(
 
     from rlgan.common.atomic import atomic_write_text
     from rlgan.common.writable import require_writable_dir
-    from rlgan.sweep.plots import plot_final_bars, plot_learning_curves, plot_search_history, slug
     from rlgan.sweep.runs import find_runs, find_sweep_dirs, mixed_versions
-    from rlgan.sweep.tables import display_rows, markdown_table, rich_table, table_rows, write_csv
+    from rlgan.sweep.tables import (
+        display_rows,
+        footnotes,
+        markdown_table,
+        rich_table,
+        table_rows,
+        write_csv,
+    )
 
     if sort not in SORT_CHOICES:
         raise ConfigError(f"Invalid --sort={sort!r}: valid choices are {', '.join(SORT_CHOICES)}.")
@@ -288,7 +303,12 @@ def make_report(
             + _SORT_SOURCES.get(section.sort_source, section.sort_source)
         )
         title = f"{app}: {len(section.groups)} groups, sorted by {section.metrics[0]} ({order})"
-        console.print(rich_table(title, header, cells))
+        _print_table(
+            console, rich_table(title, *display_rows(section.groups, section.metrics, True))
+        )
+        section.footnotes = footnotes(section.groups, section.metrics)
+        for line in section.footnotes:
+            console.print(line, markup=False, highlight=False)
         for note in section.notes:
             console.print(f"note: {note}", markup=False, highlight=False, style="yellow")
         common = section.groups[0].common
@@ -300,9 +320,12 @@ def make_report(
             )
         shared = f"Shared by every group: `{' '.join(common)}`.\n\n" if common else ""
         notes = "".join(f"> **Note**: {note}.\n\n" for note in section.notes)
+        below = "".join(f"\n\n{line}" for line in section.footnotes)
         md.append(
-            f"## {app}\n\nSorted by `{section.metrics[0]}` ({order}); mean ± std over "
-            f"finished runs (seeds pooled). {shared}\n\n{notes}" + markdown_table(header, cells)
+            f"## {app}\n\nSorted by the mean of `{section.metrics[0]}` ({order}); mean ± std "
+            f"(sample std) over finished runs, seeds pooled; with at least 5 seeds also the "
+            f"interquartile mean (IQM) with its 95% stratified-bootstrap CI (rliable). "
+            f"{shared}\n\n{notes}" + markdown_table(header, cells) + below
         )
         for group in section.groups:
             mixed = mixed_versions(group.runs)
@@ -327,47 +350,17 @@ def make_report(
             md.append("### Failed runs\n\n" + "\n".join(lines))
         csv_rows.extend(table_rows(section.groups, section.metrics))
         if plots:
-            metric = section.metrics[0]
-            for made in (
-                plot_learning_curves(
-                    out_dir / "plots" / f"{app}_curves_{slug(metric)}.png",
-                    section.groups,
-                    metric,
-                    f"{app}: {metric}",
-                ),
-                plot_final_bars(
-                    out_dir / "plots" / f"{app}_final_{slug(metric)}.png",
-                    section.groups,
-                    metric,
-                    f"{app}: final {metric}",
-                ),
-            ):
-                if made is not None:
-                    section.plots.append(made)
+            section.plots.extend(_section_plots(section, out_dir / "plots"))
             md.extend(f"![{p.stem}](plots/{p.name})" for p in section.plots)
+            if not any("aggregate" in p.name for p in section.plots):
+                md.append(
+                    f"No aggregate-metrics figure or performance profile: no group has "
+                    f"{_min_seeds()} finished seeds."
+                )
     for index, sweep_dir in enumerate(find_sweep_dirs(runs)):
         results = _load_search(sweep_dir, runs)
         report.searches.append(results)
-        best = results.get("best_params")
-        console.print(
-            f"Bayesian search in {sweep_dir}: best value {results.get('best_value')} with {best}",
-            markup=False,
-            highlight=False,
-        )
-        md.append(
-            f"## Bayesian search `{sweep_dir}`\n\nBest value: "
-            f"{results.get('best_value')}\n\nBest parameters:\n\n"
-            + "\n".join(f"- `{k}`: {v}" for k, v in dict(best or {}).items())
-        )
-        if plots:
-            made = plot_search_history(
-                out_dir / "plots" / f"search_history_{index}.png",
-                results,
-                f"Bayesian search {index}: objective per trial",
-            )
-            if made is not None:
-                md.append(f"![search history](plots/{made.name})")
-                report.files.append(made)
+        md.append(_search_section(index, sweep_dir, results, runs, out_dir, plots, report, console))
     report.files.append(write_csv(out_dir / "report.csv", csv_rows))
     report.files.append(atomic_write_text(out_dir / "report.md", "\n\n".join(md) + "\n"))
     for section in report.sections:
@@ -379,6 +372,131 @@ def make_report(
         highlight=False,
     )
     return report
+
+
+def _print_table(console: Any, table: Any) -> None:
+    """Print a rich table, as wide as it needs when the output is not a terminal.
+
+    Rich gives a log or a pipe 80 columns; a wider table would be cut there.
+    """
+    if not console.is_terminal:
+        needed = console.measure(table, options=console.options.update_width(10_000)).maximum
+        if needed > console.width:
+            console.width = needed
+    console.print(table)
+
+
+def _min_seeds() -> int:
+    """Fewest seeds for an IQM with a CI (:data:`rlgan.sweep.stats.MIN_SEEDS`)."""
+    from rlgan.sweep.stats import MIN_SEEDS
+
+    return MIN_SEEDS
+
+
+def _section_plots(section: AppSection, folder: Path) -> list[Path]:
+    """Draw and save one app's figures for its first metric; return the files written."""
+    from rlgan.sweep.plots import (
+        STEP_UNITS,
+        aggregate_figure,
+        final_values_figure,
+        learning_curves_figure,
+        profile_figure,
+        save_figure,
+        slug,
+    )
+
+    metric, app, better = section.metrics[0], section.app, section.higher_is_better
+    figures = {
+        "curves": learning_curves_figure(
+            section.groups, metric, f"{app}: {metric}", STEP_UNITS.get(app, "step"), better
+        ),
+        "final": final_values_figure(section.groups, metric, f"{app}: final {metric}", better),
+        "aggregate": aggregate_figure(
+            section.groups, metric, f"{app}: {metric}, aggregates over seeds", better
+        ),
+        "profile": profile_figure(
+            section.groups, metric, f"{app}: {metric}, performance profile", better
+        ),
+    }
+    return [
+        save_figure(figure, folder / f"{app}_{kind}_{slug(metric)}.png")
+        for kind, figure in figures.items()
+        if figure is not None
+    ]
+
+
+def _shown(value: Any) -> str:
+    """A parameter or objective value as the report prints it (numbers to 4 digits)."""
+    from rlgan.sweep.numbers import format_number
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value) if isinstance(value, int) else format_number(value)
+    return str(value)
+
+
+def _search_section(
+    index: int,
+    sweep_dir: Path,
+    results: dict[str, Any],
+    runs: Sequence[Run],
+    out_dir: Path,
+    plots: bool,
+    report: Report,
+    console: Any,
+) -> str:
+    """Report one Bayesian search: best trial, best_preset.yaml, history and importance plots.
+
+    Returns its Markdown section.
+    """
+    from rlgan.sweep.importance import param_importances
+    from rlgan.sweep.plots import importance_figure, save_figure, search_history_figure
+    from rlgan.sweep.presets_out import PRESET_FILE, write_best_preset
+
+    best = dict(results.get("best_params") or {})
+    shown = " ".join(f"{k}={_shown(v)}" for k, v in best.items())
+    console.print(
+        f"Bayesian search in {sweep_dir}: best value {_shown(results.get('best_value'))}"
+        + (f" with {shown}" if shown else ""),
+        markup=False,
+        highlight=False,
+    )
+    md = [
+        f"## Bayesian search `{sweep_dir}`\n\nBest value: {_shown(results.get('best_value'))}"
+        "\n\nBest parameters:\n\n" + "\n".join(f"- `{k}`: {v}" for k, v in best.items())
+    ]
+    name = PRESET_FILE if index == 0 else PRESET_FILE.replace(".yaml", f"_{index}.yaml")
+    preset = write_best_preset(out_dir / name, results, runs)
+    if preset is not None:
+        report.files.append(preset)
+        console.print(f"Best trial as a preset: {preset}", markup=False, highlight=False)
+        md.append(
+            f"The best trial as a preset: [`{name}`]({name}); copy it into the `experiment/` "
+            "folder of a config folder on Hydra's search path and select it with "
+            "`+experiment=<file name>` (docs/sweeps.md)."
+        )
+    importances = param_importances(results)
+    if importances:
+        md.append(
+            "Parameter importance (Optuna's fANOVA, share of the objective's variance):\n\n"
+            + "\n".join(f"- `{k}`: {v:.2f}" for k, v in importances.items())
+        )
+    if plots:
+        figures = {
+            f"search_history_{index}.png": search_history_figure(
+                results, f"Bayesian search {index}: objective per trial"
+            ),
+            f"search_importance_{index}.png": importance_figure(
+                importances,
+                f"Bayesian search {index}: parameter importance "
+                f"({sum(t.get('value') is not None for t in results['trials'])} trials)",
+            ),
+        }
+        for file_name, figure in figures.items():
+            if figure is not None:
+                made = save_figure(figure, out_dir / "plots" / file_name)
+                md.append(f"![{made.stem}](plots/{made.name})")
+                report.files.append(made)
+    return "\n\n".join(md)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -86,7 +86,7 @@ def is_run_dir(path: Path) -> bool:
     return (path / METRICS_FILE).is_file() or (path / CONFIG_FILE).is_file()
 
 
-def _load_yaml(path: Path) -> Any:
+def load_yaml(path: Path) -> Any:
     """Load a YAML file as plain Python data (``None`` when absent or unreadable)."""
     if not path.is_file():
         return None
@@ -100,9 +100,9 @@ def load_run(path: str | os.PathLike) -> Run:
     """Read one run folder."""
     path = Path(path)
     metrics = read_metrics(path)
-    config = _load_yaml(path / CONFIG_FILE)
+    config = load_yaml(path / CONFIG_FILE)
     config = config if isinstance(config, dict) else {}
-    overrides = _load_yaml(path / OVERRIDES_FILE)
+    overrides = load_yaml(path / OVERRIDES_FILE)
     overrides = [str(o) for o in overrides] if isinstance(overrides, list) else []
     app = metrics.get("app") or config.get("app") or "unknown"
     status = metrics.get("status") or ("missing" if not metrics else "unknown")
