@@ -11,6 +11,10 @@ Sub-packages:
 - :mod:`rlgan.render`: the pygame renderer and ``rlgan-watch``.
 - :mod:`rlgan.sweep`: sweep helpers and ``rlgan-report``.
 
+In a notebook, ``rlgan.train("rl", ["algo=dqn", "env.id=Acrobot-v1"])`` trains as
+``rlgan-rl`` would and returns the run (:mod:`rlgan.notebook`, docs/notebook.md);
+``rlgan.load_run(folder)`` opens a run written earlier.
+
 ``import rlgan`` registers our environments with Gymnasium, without importing Gymnasium: when
 Gymnasium is imported already, they are registered at once; otherwise as soon as it is
 (:func:`register_when_gymnasium_is_imported`). Either way, ``gymnasium.make("rlgan/Maze-v0")``
@@ -27,7 +31,14 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
+from rlgan.common.lazy import lazy_exports
+
 __version__ = "0.1.0"
+
+#: The notebook API, imported on first use (``rlgan.train``, ``rlgan.load_run``).
+__getattr__, __dir__ = lazy_exports(
+    __name__, globals(), {"train": "rlgan.notebook", "load_run": "rlgan.notebook"}
+)
 
 
 def _map_top_level_folders() -> None:

@@ -24,6 +24,7 @@ from rlgan.nets import (
     seed_everything,
     summary,
 )
+from rlgan.nets.conv import POOL_GRID, small_strides
 
 ACTIVATION_TYPES = {
     "relu": nn.ReLU,
@@ -203,6 +204,42 @@ def test_conv_encoder_shapes_and_auto_variant(size, channels):
     assert enc.variant == ("nature" if size >= 36 else "small")
     assert enc.out_features == 8
     assert enc(torch.rand(2, channels, size, size)).shape == (2, 8)
+
+
+def test_conv_encoder_parameters_do_not_grow_as_the_image_shrinks():
+    # The projection sees at most POOL_GRID x POOL_GRID maps: before the pooling a 32 px image
+    # (small stack, 8x8 maps) and a 96 px one (Nature, 8x8) had 2.1M projection weights,
+    # four times the 64 px encoder's.
+    counts = {size: count_parameters(ConvEncoder((3, size, size))) for size in (32, 64, 96)}
+    projection = {
+        size: count_parameters(ConvEncoder((3, size, size)).project) for size in (32, 64, 96)
+    }
+    bound = 64 * POOL_GRID * POOL_GRID * 512 + 512
+    assert all(value <= bound for value in projection.values()), projection
+    assert counts[32] <= counts[64] and counts[96] == counts[64], counts
+    assert counts[64] < 700_000, counts
+    sizes = (8, 16, 24, 32, 40, 64, 96, 128)
+    bigger = [count_parameters(ConvEncoder((3, s, s)).project) for s in sizes]
+    assert max(bigger) <= bound
+
+
+def test_conv_encoder_small_stack_strides_keep_small_images_cheap():
+    assert small_strides(8) == (1, 1, 2)
+    assert small_strides(16) == (1, 2, 2)
+    assert small_strides(32) == (2, 2, 2)
+    assert ConvEncoder((3, 32, 32)).grid == (POOL_GRID, POOL_GRID)
+
+    # a 32 px image's convolutions cost fewer multiply-adds than Nature-CNN's at 64 px
+    def conv_macs(size: int) -> int:
+        enc, x, total = ConvEncoder((3, size, size)), torch.zeros(1, 3, size, size), 0
+        for layer in enc.conv:
+            y = layer(x)
+            if isinstance(layer, nn.Conv2d):
+                total += y.numel() * layer.in_channels * layer.kernel_size[0] ** 2
+            x = y
+        return total
+
+    assert conv_macs(32) < conv_macs(64) < conv_macs(96)
 
 
 def test_conv_encoder_scales_uint8_like_float_in_unit_range():

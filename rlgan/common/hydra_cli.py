@@ -6,12 +6,19 @@ an unknown ``--config-name``) in one paragraph and exits 1. rlgan's own bad-inpu
 Hydra's exit 1 into 2 when it comes from such an error raised before the task function started.
 A failure once the task function has run (an unexpected exception while training, a sweep
 whose later batch fails) keeps Hydra's status 1 and its traceback.
+
+Some config nodes take keys the config files cannot list in full, such as ``env.kwargs``
+(every constructor knob of the env). Hydra's struct mode would refuse ``env.kwargs.foo=1``
+unless written ``+env.kwargs.foo=1``; a command names such nodes (``open_nodes``) and
+:func:`open_node_overrides` turns their plain overrides into Hydra's add-or-override form
+(``++env.kwargs.foo=1``), so the app itself checks the key (with a close-match hint).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import hydra
@@ -35,8 +42,28 @@ def is_bad_input(error: BaseException | None) -> bool:
     return isinstance(error, (CompactHydraException, OmegaConfBaseException, ConfigError))
 
 
+def open_node_overrides(overrides: Sequence[str], open_nodes: Sequence[str]) -> list[str]:
+    """``overrides`` with each plain ``<node>.<key>=<value>`` of an open node made ``++``.
+
+    ``open_nodes`` are dotted config paths (``env.kwargs``) whose keys the app checks itself.
+    Overrides with a prefix of their own (``+``, ``++``, ``~``), command-line flags and
+    overrides of other keys are returned unchanged, in order.
+    """
+    result = []
+    for text in overrides:
+        key, equals, _ = text.partition("=")
+        if (
+            equals
+            and not text.startswith(("+", "~", "-"))
+            and any(key.startswith(f"{node}.") and len(key) > len(node) + 1 for node in open_nodes)
+        ):
+            text = f"++{text}"
+        result.append(text)
+    return result
+
+
 def hydra_command(
-    config_path: str, config_name: str
+    config_path: str, config_name: str, open_nodes: Sequence[str] = ()
 ) -> Callable[[Callable[[DictConfig], Any]], Callable[..., Any]]:
     """Decorator like ``hydra.main(version_base="1.3", ...)`` whose bad input exits 2.
 
@@ -44,6 +71,8 @@ def hydra_command(
     ``main(cfg)`` calls the task directly). Hydra's exit 1 becomes
     :data:`BAD_INPUT_STATUS` only when the error it reported is bad input (see
     :func:`is_bad_input`) and the task function has not started in this process.
+    ``open_nodes`` are config nodes whose new keys need no ``+`` (see
+    :func:`open_node_overrides`).
     """
 
     def decorate(task: Callable[[DictConfig], Any]) -> Callable[..., Any]:
@@ -61,6 +90,8 @@ def hydra_command(
         @functools.wraps(task)
         def main(cfg_passthrough: DictConfig | None = None) -> Any:
             started.clear()
+            if open_nodes and cfg_passthrough is None:
+                sys.argv[1:] = open_node_overrides(sys.argv[1:], open_nodes)
             try:
                 return hydra_main(cfg_passthrough)
             except SystemExit as exit_:

@@ -240,6 +240,19 @@ def read_provenance(run_dir: str | os.PathLike) -> dict[str, Any] | None:
 
 
 # ---- reading an existing run --------------------------------------------------------------
+def run_folder_layout(app: str | None = None) -> str:
+    """Where ``app``'s run folders are (both apps' when ``app`` is None), for error hints.
+
+    The layout is ``conf/hydra/default.yaml``'s: ``outputs/<app>/<date>/<time>`` for a single
+    run and ``multirun/<app>/<date>/<time>/<job>`` for one job of a sweep.
+    """
+    apps = [app] if app in ("rl", "gan") else ["rl", "gan"]
+    single = " or ".join(f"outputs/{name}/<date>/<time>" for name in apps)
+    jobs = " or ".join(f"multirun/{name}/<date>/<time>/<job>" for name in apps)
+    example = f"outputs/{apps[0]}/2026-01-31/12-00-00"
+    return f"a single run is in {single} (e.g. {example}), a sweep's job in {jobs}"
+
+
 def read_run_config(run_dir: str | os.PathLike, knob: str, app: str | None = None) -> DictConfig:
     """The saved config of the run folder named by ``knob=<run_dir>``, checked.
 
@@ -248,19 +261,19 @@ def read_run_config(run_dir: str | os.PathLike, knob: str, app: str | None = Non
     another app (when ``app`` is given) or by a newer rlgan whose layout this one cannot read.
     """
     folder = Path(run_dir).expanduser()
-    command = APP_COMMANDS.get(app or "", "an rlgan command")
+    command = APP_COMMANDS.get(app or "", "rlgan-rl or rlgan-gan")
     shown = f"{knob}={str(run_dir)!r}"
     if not folder.is_dir():
         raise ConfigError(
             f"Invalid {shown}: no such folder. Pass the output folder of an "
-            f"earlier {command} run (it holds {CONFIG_FILE})."
+            f"earlier {command} run (it holds {CONFIG_FILE}): {run_folder_layout(app)}."
         )
     path = folder / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(
             f"Invalid {shown}: this folder is not an rlgan run (it has no "
             f"{CONFIG_FILE}). Pass the output folder of an earlier {command} "
-            "run, e.g. outputs/<app>/<date>/<time>."
+            f"run: {run_folder_layout(app)}."
         )
     cfg = _load_yaml_config(path, shown)
     written_by = cfg.get("app")

@@ -7,6 +7,8 @@ a command line Hydra refuses (exit 2, see :mod:`rlgan.common.hydra_cli`) stay fa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from omegaconf import DictConfig
 
 from rlgan.common.hydra_cli import hydra_command
@@ -15,15 +17,18 @@ from rlgan.common.hydra_cli import hydra_command
 CONFIG_PATH = "pkg://rlgan.conf"
 
 
-def checked_train(cfg: DictConfig) -> float:
-    """Refuse bad settings cheaply (no torch import), then import the runner and train."""
+def checked_train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
+    """Refuse bad settings cheaply (no torch import), then import the runner and train.
+
+    ``run_dir`` is the run folder (default: Hydra's output folder, as ``train`` chooses).
+    """
     if not cfg.get("resume"):
         from rlgan.gan.settings import check_run_settings
 
         check_run_settings(cfg)
     from rlgan.gan.train import train
 
-    return train(cfg)
+    return train(cfg, run_dir=run_dir)
 
 
 @hydra_command(config_path=CONFIG_PATH, config_name="gan")

@@ -43,6 +43,7 @@ from rlgan.common.run_dir import (
     read_metrics,
 )
 from rlgan.common.seeding import seed_everything
+from rlgan.common.summary import RunSummary, format_value
 from rlgan.common.tensorboard import write_scalars
 from rlgan.common.writable import require_writable_dir
 from rlgan.gan import visuals
@@ -333,6 +334,7 @@ def _train_and_finish(
         log.warning(
             "interrupted at iteration %d; continue with resume=%s", trainer.step, run.run_dir
         )
+        print(summary_line(life.metrics, run.run_dir))
         print(
             f"rlgan-gan: interrupted at iteration {trainer.step}; continue with: "
             f"rlgan-gan resume={run.run_dir}"
@@ -345,7 +347,39 @@ def _train_and_finish(
     )
     value = metric_value(life.metrics, objective)
     log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)
+    print(summary_line(life.metrics, run.run_dir))
     return value
+
+
+#: Metrics the summary line shows besides the objective (at most this many).
+SUMMARY_METRICS = 3
+
+
+def summary_line(metrics: dict[str, Any], run_dir: str | Path) -> str:
+    """The run's one line, in :class:`~rlgan.common.summary.RunSummary`'s shared format."""
+    objective = str(metrics.get("objective"))
+    shown = [
+        f"{name} {format_value(value)}"
+        for name, value in metrics.items()
+        if name.startswith("eval/") and name != objective and isinstance(value, (int, float))
+    ][:SUMMARY_METRICS]
+    losses = [
+        f"{name} {format_value(metrics[name])}"
+        for name in ("loss/d", "loss/g")
+        if isinstance(metrics.get(name), (int, float))
+    ]
+    return RunSummary(
+        command="rlgan-gan",
+        status=str(metrics.get("status")),
+        what=(f"{metrics.get('model')} GAN ({metrics.get('loss')} loss) on {metrics.get('data')}"),
+        done=metrics.get("step"),
+        unit="iterations",
+        wall_time_s=metrics.get("wall_time_s"),
+        details=(*shown, *losses) or ("no evaluation",),
+        objective=objective,
+        value=metric_value(metrics, objective),
+        run_dir=run_dir,
+    ).line()
 
 
 def _loop(

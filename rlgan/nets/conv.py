@@ -20,12 +20,41 @@ CONV_VARIANTS: tuple[str, ...] = ("auto", "nature", "small")
 NATURE_MIN_SIZE = 36
 #: Smallest side (pixels) the small stack accepts.
 SMALL_MIN_SIZE = 4
+#: Largest side of the feature maps the projection sees: bigger maps are average-pooled down
+#: to this grid, so the projection has at most 64 * POOL_GRID**2 * features_dim weights
+#: whatever the image size (Nature-CNN's maps at 64 px are 4x4 already: unchanged there).
+POOL_GRID = 4
 
 # (out_channels, kernel, stride, padding) per conv layer.
-_STACKS: dict[str, tuple[tuple[int, int, int, int], ...]] = {
-    "nature": ((32, 8, 4, 0), (64, 4, 2, 0), (64, 3, 1, 0)),
-    "small": ((32, 3, 1, 1), (64, 3, 2, 1), (64, 3, 2, 1)),
-}
+_NATURE = ((32, 8, 4, 0), (64, 4, 2, 0), (64, 3, 1, 0))
+#: The small stack's (out_channels, kernel, padding); strides come from :func:`small_strides`.
+_SMALL = ((32, 3, 1), (64, 3, 1), (64, 3, 1))
+
+
+def small_strides(side: int) -> tuple[int, int, int]:
+    """Strides of the small stack's three convolutions for images of ``side`` pixels.
+
+    Just enough stride-2 layers (the last ones) to bring the maps down to about
+    :data:`POOL_GRID` pixels: 8 px gives (1, 1, 2), 16 px (1, 2, 2), 24-35 px (2, 2, 2). A
+    smaller image thus never costs more compute than a larger one, and the early layers keep
+    full resolution when the image is small.
+    """
+    halvings, reach = 0, side
+    while reach > POOL_GRID and halvings < len(_SMALL):
+        reach = (reach + 1) // 2
+        halvings += 1
+    return tuple(2 if i >= len(_SMALL) - halvings else 1 for i in range(len(_SMALL)))  # type: ignore[return-value]
+
+
+def conv_stack(variant: str, side: int) -> tuple[tuple[int, int, int, int], ...]:
+    """``(out_channels, kernel, stride, padding)`` per layer of a resolved ``variant``."""
+    if variant == "nature":
+        return _NATURE
+    strides = small_strides(side)
+    return tuple(
+        (channels, kernel, stride, padding)
+        for (channels, kernel, padding), stride in zip(_SMALL, strides, strict=True)
+    )
 
 
 def check_image_shape(in_shape: Sequence[int], knob: str = "in_shape") -> tuple[int, int, int]:
@@ -73,9 +102,13 @@ class ConvEncoder(nn.Module):
 
     ``variant="nature"`` is the Nature-DQN stack (8x8/4, 4x4/2, 3x3/1 convolutions; for
     images of 36 px and more, typically 64-84 px); ``"small"`` is three 3x3 convolutions
-    (strides 1, 2, 2) for 4-35 px images (typically 8-32 px); ``"auto"`` picks by the smaller
+    for 4-35 px images (typically 8-32 px), whose last one, two or three have stride 2 as the
+    image needs (:func:`small_strides`: 32 px maps end 4x4); ``"auto"`` picks by the smaller
     side. The flattened maps go through ``Linear -> activation`` to ``features_dim`` and then
     through an optional head :class:`~rlgan.nets.MLP` (``hidden_sizes``; empty means none).
+    Maps larger than :data:`POOL_GRID` x :data:`POOL_GRID` are average-pooled to that grid
+    first (``nn.AdaptiveAvgPool2d``), so the projection's size is bounded: a 32 px image (small
+    stack, 8x8 maps) or a 96 px one (Nature, 8x8) costs no more parameters than 64 px (4x4).
 
     Inputs may be uint8 (scaled by 1/255) or float (used as they are), shape ``(B, C, H, W)``.
     ``norm`` (``batch``, ``layer``, ``instance`` or ``None``) follows each convolution and
@@ -83,6 +116,7 @@ class ConvEncoder(nn.Module):
 
     Attributes:
         variant: the resolved stack (``nature`` or ``small``).
+        grid: the ``(height, width)`` of the feature maps the projection sees.
         out_features: the size of the output vectors.
 
     """
@@ -110,7 +144,7 @@ class ConvEncoder(nn.Module):
 
         layers: list[nn.Module] = []
         in_channels, out_h, out_w = channels, height, width
-        for out_channels, kernel, stride, padding in _STACKS[self.variant]:
+        for out_channels, kernel, stride, padding in conv_stack(self.variant, min(height, width)):
             layers.append(nn.Conv2d(in_channels, out_channels, kernel, stride, padding))
             out_h = (out_h + 2 * padding - kernel) // stride + 1
             out_w = (out_w + 2 * padding - kernel) // stride + 1
@@ -118,9 +152,12 @@ class ConvEncoder(nn.Module):
                 layers.append(make_norm(norm, out_channels, image=True))
             layers.append(make_activation(activation))
             in_channels = out_channels
+        self.grid = (min(out_h, POOL_GRID), min(out_w, POOL_GRID))
+        if self.grid != (out_h, out_w):
+            layers.append(nn.AdaptiveAvgPool2d(self.grid))
         layers.append(nn.Flatten())
         self.conv = nn.Sequential(*layers)
-        n_flat = in_channels * out_h * out_w
+        n_flat = in_channels * self.grid[0] * self.grid[1]
         self.project = nn.Sequential(nn.Linear(n_flat, features_dim), make_activation(activation))
         init_weights(self, init, gain=activation_gain(activation))
         self.head = MLP(

@@ -1,7 +1,9 @@
 """Build the environments a run trains and evaluates on, from the ``env`` config group.
 
 ``env`` config keys: ``id`` (any registered Gymnasium id), ``n_envs``, ``vectorization``
-(``auto | dummy | subproc | native``), ``kwargs`` (passed to ``gymnasium.make``),
+(``auto | dummy | subproc | native``), ``kwargs`` (passed to ``gymnasium.make``; any
+constructor knob, ``env.kwargs.<knob>=...`` on the command line, checked by
+:func:`rlgan.rl.knobs.check_env_kwargs`),
 ``max_episode_steps`` and ``reward_threshold`` (``null``: the Gymnasium spec's values),
 ``wrappers`` (Gymnasium wrappers, each ``{_target_: <dotted path>, <kwargs>}``) and, to bring
 your own environment without registering it, ``_target_`` (a ``gymnasium.Env`` class or a
@@ -32,6 +34,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv,
 
 from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.mp_start import reset_loky_start_method
+from rlgan.rl.knobs import check_env_kwargs
 from rlgan.rl.targets import call_target, resolve_target, target_entries, target_partial
 
 log = logging.getLogger(__name__)
@@ -270,8 +273,11 @@ def make_vec_env(
 def probe_spaces(env_cfg: Mapping[str, Any] | DictConfig) -> tuple[gym.Space, gym.Space]:
     """``(observation_space, action_space)`` of the env (wrappers applied), from one instance.
 
-    A bad ``env.kwargs`` argument or an env (or wrapper) that fails to build is a ConfigError.
+    A bad ``env.kwargs`` argument (checked against the env's constructor first, with close
+    matches: :func:`rlgan.rl.knobs.check_env_kwargs`) or an env (or wrapper) that fails to
+    build is a ConfigError.
     """
+    check_env_kwargs(env_cfg)
     try:
         env = make_env(env_cfg, seed=0)
     except ConfigError:

@@ -1,17 +1,26 @@
-"""The run's own knobs of ``rlgan-rl``, checked without importing torch, SB3 or Gymnasium.
+"""The run's own knobs of ``rlgan-rl``, checked before the runner (torch, SB3) is imported.
 
 ``rlgan-rl total_timesteps=-5`` is refused by :func:`check_run_knobs` before the runner is
 imported (:mod:`rlgan.rl.cli`), so a refused command costs Hydra's start-up only; the full
 check (:func:`rlgan.rl.validate.check_config`) calls it again with everything else.
+
+:func:`check_env_kwargs` checks ``env.kwargs`` against the env's constructor, found through
+its Gymnasium registry entry point; it imports Gymnasium (and the env's module), never torch or
+SB3, and only when ``env.kwargs`` is not empty.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import inspect
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from omegaconf import DictConfig
 
-from rlgan.common.errors import invalid_choice, require_int
+from rlgan.common.errors import ConfigError, invalid_choice, require_int
 from rlgan.common.progress import check_progress
 from rlgan.rl.metrics import OBJECTIVES
 
@@ -62,3 +71,92 @@ def check_run_knobs(cfg: DictConfig) -> None:
             "It names the metric the run returns to a Hydra sweeper.",
         )
     check_progress(cfg.get("progress_bar", "auto"))
+
+
+#: ``gymnasium.make`` arguments the runner sets itself: not knobs of ``env.kwargs``.
+RUNNER_SET = {"render_mode": "the command chooses it (rlgan-watch renders the env)"}
+
+
+def _params_fields(creator: Callable[..., Any]) -> set[str] | None:
+    """The knobs of a constructor that takes ``**knobs``: its parameter dataclass's fields.
+
+    The dataclass is the class's ``params_class`` attribute, else ``<Name>Params`` next to a
+    ``<Name>Env`` class in its module (``PursuitEnv`` and ``PursuitParams``); None when neither
+    exists (the constructor then accepts any keyword, and nothing is checked).
+    """
+    params = getattr(creator, "params_class", None)
+    name = getattr(creator, "__name__", "")
+    if params is None and name.endswith("Env"):
+        module = sys.modules.get(getattr(creator, "__module__", ""))
+        params = getattr(module, f"{name.removesuffix('Env')}Params", None)
+    if params is None or not dataclasses.is_dataclass(params):
+        return None
+    return {f.name for f in dataclasses.fields(params)}
+
+
+def constructor_knobs(env_id: str) -> set[str] | None:
+    """Every keyword ``gymnasium.make(env_id, **kwargs)`` accepts, or None when unknowable.
+
+    Read from the signature of the registry entry point's constructor (a ``**knobs`` catch-all
+    is resolved through the env's parameter dataclass, see :func:`_params_fields`), plus
+    ``gymnasium.make``'s own keywords and the spec's preset ``kwargs``. None when the id is not
+    registered or its entry point cannot be loaded or inspected: the env then reports.
+    """
+    import gymnasium
+    from gymnasium.envs.registration import load_env_creator
+
+    if env_id not in gymnasium.registry:
+        return None
+    spec = gymnasium.spec(env_id)
+    try:
+        entry = spec.entry_point
+        creator = load_env_creator(entry) if isinstance(entry, str) else entry
+        signature = inspect.signature(creator)
+    except Exception:  # noqa: BLE001 - a broken entry point is reported when the env is built
+        return None
+    names = set(spec.kwargs)
+    catch_all = False
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            catch_all = True
+        elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
+            names.add(parameter.name)
+    if catch_all:
+        fields = _params_fields(creator)
+        if fields is None:
+            return None
+        names |= fields
+    make_keywords = inspect.signature(gymnasium.make).parameters
+    names |= {name for name, p in make_keywords.items() if p.kind is p.POSITIONAL_OR_KEYWORD}
+    names.discard("id")
+    return names - set(RUNNER_SET)
+
+
+def check_env_kwargs(env_cfg: Mapping[str, Any] | DictConfig) -> None:
+    """Refuse an ``env.kwargs`` key the env's constructor does not take, with close matches.
+
+    Registered ids only (``env._target_`` envs report a bad argument when they are built);
+    nothing is imported when ``env.kwargs`` is empty.
+    """
+    kwargs = env_cfg.get("kwargs") or {}
+    env_id = env_cfg.get("id")
+    if not kwargs or env_cfg.get("_target_") is not None or not isinstance(env_id, str):
+        return
+    knobs = constructor_knobs(env_id)
+    if knobs is None:
+        return
+    for name in kwargs:
+        if name in RUNNER_SET:
+            raise ConfigError(
+                f"Invalid env.kwargs.{name}={kwargs[name]!r}: {name} is not a knob of "
+                f"{env_id}: {RUNNER_SET[name]}. Remove it from env.kwargs."
+            )
+        if name in knobs:
+            continue
+        close = difflib.get_close_matches(str(name), sorted(knobs), n=3, cutoff=0.75)
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        raise ConfigError(
+            f"Invalid env.kwargs.{name}={kwargs[name]!r}: {env_id} has no knob {name!r}.{hint} "
+            f"Its knobs: {', '.join(sorted(knobs - {'disable_env_checker'}))}. Set any with "
+            "env.kwargs.<knob>=<value> (docs/envs.md lists the knobs of our environments)."
+        )

@@ -11,6 +11,7 @@ from rlgan.common.csv_log import read_csv
 from rlgan.common.metrics import metric_value
 from rlgan.common.plotting import plot_curves
 from rlgan.common.run_dir import PLOTS_DIR, PROGRESS_FILE
+from rlgan.common.summary import RunSummary
 from rlgan.rl.metrics import SOLVED_AT_TIMESTEPS, TIMESTEPS
 
 LEARNING_CURVE = "learning_curve.png"
@@ -71,7 +72,7 @@ def objective_value(metrics: dict[str, Any], objective: str) -> float:
 
 
 def summary_line(metrics: dict[str, Any], run_dir: str | os.PathLike) -> str:
-    """One human line: what ran, how long, how well, and where its files are."""
+    """One human line: what ran, how long, how well, the objective and where its files are."""
     mean, std = metrics.get("eval/mean_reward"), metrics.get("eval/std_reward")
     score = (
         "no evaluation"
@@ -87,8 +88,16 @@ def summary_line(metrics: dict[str, Any], run_dir: str | os.PathLike) -> str:
         if metrics.get("reward_threshold") is not None
         else "no reward threshold"
     )
-    return (
-        f"rlgan-rl: {metrics['status']}: {metrics['algo'].upper()} on {metrics['env_id']}, "
-        f"{metrics['timesteps']:,} steps in {metrics['wall_time_s']:.1f} s, {score}, "
-        f"{solved_text}; run folder {run_dir}"
-    )
+    objective = str(metrics.get("objective") or "eval/mean_reward")
+    return RunSummary(
+        command="rlgan-rl",
+        status=str(metrics.get("status")),
+        what=f"{str(metrics.get('algo')).upper()} on {metrics.get('env_id')}",
+        done=metrics.get("timesteps"),
+        unit="steps",
+        wall_time_s=metrics.get("wall_time_s"),
+        details=(score, solved_text),
+        objective=objective,
+        value=objective_value(metrics, objective),
+        run_dir=run_dir,
+    ).line()
