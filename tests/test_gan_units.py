@@ -327,3 +327,18 @@ def test_a_stored_config_without_targets_still_builds() -> None:
     assert gen(torch.randn(3, 2)).shape == (3, 2)
     with pytest.raises(ConfigError, match="data=grid26.*no _target_.*grid25"):
         build_data({"name": "grid26", "objective": "eval/sliced_w1"})
+
+
+def test_timeline_gif_shows_each_grid_for_its_duration(tmp_path) -> None:
+    """Pillow's GIF writer takes milliseconds: half a second per frame is 500 ms, not 0."""
+    from PIL import Image
+
+    from rlgan.gan.visuals import save_timeline
+
+    for step, value in ((100, 0), (200, 255)):
+        Image.new("RGB", (8, 8), (value, value, value)).save(tmp_path / f"step_{step:06d}.png")
+    path = save_timeline(tmp_path, tmp_path / "timeline.gif", seconds_per_frame=0.5)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 2
+        gif.seek(1)
+        assert gif.info["duration"] == 500

@@ -71,7 +71,9 @@ def save_timeline(
     shape = frames[-1].shape
     frames = [f for f in frames if f.shape == shape]
     buffer = io.BytesIO()
-    imageio.mimsave(buffer, frames, format="gif", duration=seconds_per_frame, loop=0)
+    # imageio's GIF writer (Pillow) takes each frame's duration in milliseconds.
+    duration_ms = round(1000 * seconds_per_frame)
+    imageio.mimsave(buffer, frames, format="gif", duration=duration_ms, loop=0)
     return atomic_write_bytes(path, buffer.getvalue())
 
 
