@@ -4,7 +4,8 @@ The maze has ``size`` x ``size`` cells laid on a ``(2 size + 1)``-square grid of
 floor; every reset carves a new perfect maze (randomised depth-first search, in Python per
 sub-environment, only on reset) with the env's random generator. The agent starts in the
 top-left cell and must reach the exit in the bottom-right cell with four actions (0 up,
-1 right, 2 down, 3 left; moving into a wall stays).
+1 right, 2 down, 3 left; moving into a wall stays). ``action_masks()`` (single and vector env)
+says which moves are open, for sb3-contrib's MaskablePPO.
 
 Observation ``obs_type="grid"``: one-hot channels (wall, agent, exit) of the full grid
 (``view="full"``, ``3 x G x G`` values) or of the ``view_size`` square around the agent
@@ -186,6 +187,17 @@ class MazeCore(BatchedCore):
             self.walls[i, h : h + g, h : h + g] = walls
         self.pos[idx] = 1
 
+    def action_masks(self) -> np.ndarray:
+        """``(N, 4)`` bools: True for each move that does not run into a wall.
+
+        A perfect maze always leaves at least one move open, so no row is all False.
+        """
+        targets = self.pos[:, None, :] + MOVES[None]  # (N, 4, 2)
+        walls = self.walls[
+            self._rows[:, None], targets[..., 0] + self.half, targets[..., 1] + self.half
+        ]
+        return ~walls
+
     def _wall_at(self, pos: np.ndarray) -> np.ndarray:
         """Whether grid squares ``pos`` (N, 2) are walls."""
         return self.walls[self._rows, pos[:, 0] + self.half, pos[:, 1] + self.half]
@@ -265,6 +277,10 @@ class MazeEnv(CoreEnv):
         steps = default_max_steps(params.size) if max_episode_steps is None else max_episode_steps
         super().__init__(MazeCore(1, params), steps, render_mode)
 
+    def action_masks(self) -> np.ndarray:
+        """``(4,)`` bools: the moves that do not run into a wall (for sb3-contrib's MaskablePPO)."""
+        return self.core.action_masks()[0]
+
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """Arrow keys -> moves (``gymnasium.utils.play``)."""
         pygame = import_pygame()  # only when someone plays
@@ -288,6 +304,15 @@ class MazeVectorEnv(CoreVectorEnv):
         params = make_params(knobs)
         steps = default_max_steps(params.size) if max_episode_steps is None else max_episode_steps
         super().__init__(MazeCore(num_envs, params), steps, render_mode)
+
+    def action_masks(self) -> np.ndarray:
+        """``(num_envs, 4)`` bools: each maze's moves that do not run into a wall.
+
+        Between a sub-environment's last step and its next-step autoreset this is the final
+        position's mask (``rlgan.rl.vec_env.NativeVecEnv`` resets in the same step, so SB3
+        always sees the new episode's).
+        """
+        return self.core.action_masks()
 
 
 def make_params(knobs: dict[str, object]) -> MazeParams:

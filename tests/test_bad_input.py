@@ -18,6 +18,7 @@ from rlgan.common.app import compose_config
 from rlgan.common.config_keys import group_options
 from rlgan.common.errors import ConfigError, require_int, unknown_key
 from rlgan.gan.validate import batch_vs_data_warning, validate, warn_batch_vs_data
+from rlgan.rl.algos import ALGOS
 from rlgan.rl.hyperparams import check_hyperparams
 from rlgan.rl.validate import check_config
 
@@ -266,8 +267,9 @@ def _rl_option_configs() -> list[list[str]]:
         presets.remove("ppo_lunarlander")
     configs = [[f"+experiment={p}"] for p in presets]
     for algo in sorted(group_options("algo")):
-        env = "pendulum" if algo in ("sac", "td3") else "cartpole"
-        configs.append([f"algo={algo}", f"env={env}"])
+        row = ALGOS[algo]
+        env = "cartpole" if "discrete" in row.action_kinds else "pendulum"
+        configs.append([f"algo={algo}", f"env={'maze' if row.action_masks else env}"])
     for env in sorted(group_options("env")):
         if env != "lunarlander" or find_spec("Box2D") is not None:
             configs.append(["algo=ppo", f"env={env}"])

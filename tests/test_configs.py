@@ -14,6 +14,7 @@ import pytest
 
 from rlgan.common.app import compose_config
 from rlgan.common.config_keys import group_options
+from rlgan.rl.algos import ALGOS
 
 
 def _presets(app: str) -> list[str]:
@@ -28,12 +29,17 @@ def _needs_box2d(overrides: list[str]) -> bool:
     return any("lunarlander" in o for o in overrides) and find_spec("Box2D") is None
 
 
+def _env_for(algo: str) -> str:
+    """An env of ours that the algorithm's row can act in (masks need the maze)."""
+    row = ALGOS[algo]
+    if row.action_masks:
+        return "maze"
+    return "cartpole" if "discrete" in row.action_kinds else "pendulum"
+
+
 RL_CASES = (
     [[f"+experiment={p}"] for p in _presets("rl")]
-    + [
-        [f"algo={a}", "env=pendulum" if a in ("sac", "td3") else "env=cartpole"]
-        for a in sorted(group_options("algo"))
-    ]
+    + [[f"algo={a}", f"env={_env_for(a)}"] for a in sorted(group_options("algo"))]
     + [["algo=ppo", f"env={e}"] for e in sorted(group_options("env"))]
     + [["algo=ppo", f"net={n}"] for n in sorted(group_options("net")) if n != "cnn"]
     + [["algo=ppo", "env=maze", "env.kwargs.obs_type=pixels", "net=cnn", "algo.policy=CnnPolicy"]]

@@ -154,3 +154,57 @@ def test_bad_knobs_raise_config_error_naming_the_knob(kwargs: dict[str, Any], kn
     with pytest.raises(ConfigError, match=knob) as caught:
         MazeEnv(**kwargs)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"view": "local", "view_size": 3}])
+def test_action_masks_are_the_moves_that_do_not_hit_a_wall(kwargs: dict[str, Any]) -> None:
+    """Along a random walk, a move is masked exactly when taking it leaves the agent in place."""
+    env = gym.make("rlgan/Maze-v0", size=4, **kwargs)
+    env.reset(seed=2)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        masks = env.unwrapped.action_masks()
+        assert masks.dtype == bool and masks.shape == (4,) and masks.any()
+        for action in range(4):
+            probe = MazeEnv(size=4, **kwargs)
+            probe.reset(seed=2)
+            for name in ("walls", "dist", "pos"):  # the same maze, agent at the same square
+                getattr(probe.core, name)[...] = getattr(env.unwrapped.core, name)
+            probe.step(action)
+            moved = not (probe.core.pos[0] == env.unwrapped.core.pos[0]).all()
+            assert masks[action] == moved, action
+        _, _, term, trunc, _ = env.step(int(rng.choice(np.flatnonzero(masks))))
+        if term or trunc:
+            env.reset()
+    assert env.get_wrapper_attr("action_masks")().shape == (4,)  # through the wrappers
+
+
+def test_vector_env_masks_match_the_single_envs_and_reach_maskable_ppo() -> None:
+    """The native batch's rows are the single envs' masks, also through SB3's env_method."""
+    from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    from rlgan.rl.vec_env import NativeVecEnv
+
+    singles = [MazeEnv(size=4) for _ in range(3)]
+    for i, env in enumerate(singles):
+        env.reset(seed=7 + i)
+    vec = VecMonitor(NativeVecEnv("rlgan/Maze-v0", 3, 7, env_kwargs={"size": 4}))
+    vec.reset()
+    rng = np.random.default_rng(1)
+    assert is_masking_supported(vec)
+    for _ in range(30):
+        masks = get_action_masks(vec)
+        expected = np.stack([env.action_masks() for env in singles])
+        np.testing.assert_array_equal(masks, expected)
+        assert [m.tolist() for m in vec.env_method("action_masks", indices=[2])] == [
+            expected[2].tolist()
+        ]
+        actions = np.array([rng.choice(np.flatnonzero(row)) for row in masks])
+        _, _, dones, _ = vec.step(actions)
+        for env, action, done in zip(singles, actions, dones, strict=True):
+            _, _, term, trunc, _ = env.step(int(action))
+            assert done == (term or trunc)
+            if done:
+                env.reset()
+    vec.close()

@@ -22,6 +22,8 @@ SHORT = [
     "checkpoint.freq=200",
     "algo.n_envs=2",
 ]
+#: A small network and batch for the newer off-policy algorithms (the smoke run checks wiring).
+SMALL_NET = ["net.hidden_sizes=[32,32]", "algo.hyperparams.batch_size=32"]
 
 
 @pytest.mark.parametrize(
@@ -39,6 +41,12 @@ SHORT = [
         ),
         ("sac", "pendulum", []),
         ("td3", "pendulum", []),
+        ("ddpg", "pendulum", ["algo.hyperparams.learning_starts=100", *SMALL_NET]),
+        ("tqc", "pendulum", SMALL_NET),
+        ("crossq", "pendulum", SMALL_NET),
+        ("trpo", "cartpole", ["algo.hyperparams.n_steps=128", "algo.hyperparams.batch_size=128"]),
+        ("ars", "cartpole", []),
+        ("ars", "pendulum", ["algo.policy=MlpPolicy", "net.hidden_sizes=[16]"]),
     ],
 )
 def test_algo_config_smoke_run(tmp_path, algo, env, extra):
@@ -63,13 +71,24 @@ def test_algo_config_smoke_run(tmp_path, algo, env, extra):
     assert any(row.get("eval/mean_reward") for row in rows)
     checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").glob("step_*.zip"))
     assert checkpoints
-    if algo in ("qrdqn", "sac", "td3"):  # off-policy: the replay buffer travels with it
+    if ALGOS[algo].off_policy:  # the replay buffer travels with the checkpoint
         assert (tmp_path / "checkpoints" / checkpoints[-1].replace(".zip", ".replay.npz")).is_file()
 
 
 def test_algos_registry_has_the_issue_algorithms():
-    assert {"ppo", "dqn", "a2c", "sac", "td3", "qrdqn"} <= set(ALGOS)
-    assert ALGOS["qrdqn"].algo_class.__module__.startswith("sb3_contrib")
+    assert {"ppo", "dqn", "a2c", "sac", "td3", "qrdqn", "ddpg"} <= set(ALGOS)
+    contrib = {"qrdqn", "trpo", "ars", "tqc", "crossq", "recurrent_ppo", "maskable_ppo"}
+    assert contrib <= set(ALGOS)
+    for name in contrib:
+        assert ALGOS[name].algo_class.__module__.startswith("sb3_contrib"), name
+    assert [name for name, row in ALGOS.items() if row.recurrent] == ["recurrent_ppo"]
+    assert [name for name, row in ALGOS.items() if row.action_masks] == ["maskable_ppo"]
+
+
+@pytest.mark.parametrize("name", sorted(ALGOS))
+def test_every_algorithm_has_a_config_that_names_a_policy_it_accepts(name):
+    cfg = compose_config("rl", [f"algo={name}"])
+    assert cfg.algo.name == name and cfg.algo.policy in ALGOS[name].policies()
 
 
 def test_the_table_rows_agree_with_the_sb3_classes():
@@ -84,7 +103,8 @@ def test_the_table_rows_agree_with_the_sb3_classes():
         cls = row.algo_class
         assert row.on_policy == issubclass(cls, OnPolicyAlgorithm), name
         assert row.off_policy == issubclass(cls, OffPolicyAlgorithm), name
-        assert "MlpPolicy" in row.policies()
+        assert {"MlpPolicy", "MlpLstmPolicy"} & set(row.policies()), name
+        assert row.recurrent == ("MlpLstmPolicy" in row.policies()), name
         assert {"discrete", "continuous"} & set(row.action_kinds)
 
 

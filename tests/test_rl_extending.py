@@ -18,7 +18,7 @@ from rlgan.common.errors import ConfigError
 from rlgan.common.metrics import metric_spec
 from rlgan.common.run_dir import read_metrics
 from rlgan.common.safe_pickle import UnsafeFileError
-from rlgan.nets.sb3 import NET_FAMILIES, NetsFeaturesExtractor, sb3_policy_kwargs
+from rlgan.nets.sb3 import EXTRACTOR_FAMILIES, NetsFeaturesExtractor, sb3_policy_kwargs
 from rlgan.rl import algos
 from rlgan.rl.algos import ACTOR_CRITIC, ON_POLICY, AlgoSpec
 from rlgan.rl.env_factory import make_vec_env
@@ -44,12 +44,12 @@ CORRIDOR = [
     "+env.kwargs.length=3",
     "env.reward_threshold=0.9",
 ]
-TRPO_YAML = """\
-# TRPO (sb3-contrib): the yaml half of adding an algorithm (docs/extending.md).
+MY_PPO_YAML = """\
+# A user's own algorithm class: the yaml half of adding an algorithm (docs/extending.md).
 defaults:
   - /net@_global_.net: mlp
 
-name: trpo
+name: my_ppo
 policy: MlpPolicy
 n_envs: 4
 hyperparams:
@@ -72,31 +72,33 @@ def _refused(overrides: list[str], expected: list[str]) -> str:
 
 # ---- one table row + one yaml ----------------------------------------------------------------
 def test_a_new_algorithm_is_one_table_row_and_one_yaml(tmp_path: Path, monkeypatch) -> None:
-    """sb3-contrib's TRPO, added at run time, validates, builds our net and trains."""
+    """A user's own algorithm class, added at run time, validates, builds our net and trains."""
     monkeypatch.setitem(
         algos.ALGOS,
-        "trpo",
-        AlgoSpec("trpo", "sb3_contrib.TRPO", ("discrete", "continuous"), ACTOR_CRITIC, ON_POLICY),
+        "my_ppo",
+        AlgoSpec(
+            "my_ppo", "helpers_extending.MyPPO", ("discrete", "continuous"), ACTOR_CRITIC, ON_POLICY
+        ),
     )
     (tmp_path / "conf" / "algo").mkdir(parents=True)
-    (tmp_path / "conf" / "algo" / "trpo.yaml").write_text(TRPO_YAML)
+    (tmp_path / "conf" / "algo" / "my_ppo.yaml").write_text(MY_PPO_YAML)
     search = f"hydra.searchpath=[pkg://rlgan.rl.presets,file://{tmp_path / 'conf'}]"
-    cfg = compose_config("rl", [search, "algo=trpo", "net.activation=relu", *TINY])
+    cfg = compose_config("rl", [search, "algo=my_ppo", "net.activation=relu", *TINY])
     checked = check_config(cfg)
-    assert checked.algo.algo_class.__name__ == "TRPO" and checked.env_id == "CartPole-v1"
+    assert checked.algo.algo_class.__name__ == "MyPPO" and checked.env_id == "CartPole-v1"
     train(cfg, run_dir=tmp_path / "run")
     metrics = read_metrics(tmp_path / "run")
-    assert metrics["status"] == "ok" and metrics["algo"] == "trpo"
+    assert metrics["status"] == "ok" and metrics["algo"] == "my_ppo"
     assert metrics["timesteps"] >= 256
 
 
 def test_unknown_algorithm_lists_the_table() -> None:
-    _refused(["algo.name=trpo"], ["algo.name='trpo'", "ppo, a2c, dqn, qrdqn, sac, td3"])
+    _refused(["algo.name=impala"], ["algo.name='impala'", "ppo, a2c, dqn, qrdqn, sac, td3"])
 
 
 def test_sb3_policy_kwargs_takes_a_row_or_a_family() -> None:
     net = {"hidden_sizes": [8], "activation": "tanh"}
-    for family in NET_FAMILIES:
+    for family in EXTRACTOR_FAMILIES:
         assert sb3_policy_kwargs(net, family)["features_extractor_class"] is NetsFeaturesExtractor
     assert sb3_policy_kwargs(net, algos.ALGOS["dqn"]) == sb3_policy_kwargs(net, "q_network")
     with pytest.raises(ConfigError, match="ALGOS"):

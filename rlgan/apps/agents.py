@@ -15,6 +15,7 @@ import torch
 from gymnasium import spaces
 
 from rlgan.render.panels import BarChart
+from rlgan.rl.evaluate import takes_action_masks
 
 
 @dataclass
@@ -49,7 +50,7 @@ class RandomAgent:
         self.action_space = action_space
         self.action_space.seed(seed)
 
-    def decide(self, obs: Any, deterministic: bool) -> Decision:
+    def decide(self, obs: Any, deterministic: bool, env: Any = None) -> Decision:
         """A random action; the panel shows the uniform probabilities of Discrete spaces."""
         action = self.action_space.sample()
         if isinstance(self.action_space, spaces.Discrete):
@@ -57,25 +58,77 @@ class RandomAgent:
             return Decision(action, np.full(n, 1.0 / n), "probabilities")
         return Decision(action)
 
+    def reset(self) -> None:
+        """A new episode: a random agent has nothing to forget."""
+
 
 class PolicyAgent:
-    """A trained SB3 model; reads its action distribution or Q-values for the panel."""
+    """A trained SB3 model; reads its action distribution or Q-values for the panel.
+
+    Recurrent policies carry their hidden state across steps: the state after an observation
+    is kept until :meth:`decide` is called with the next observation (asking again about the
+    same observation, e.g. after switching to stochastic actions, recomputes from the same
+    state), and :meth:`reset` starts the next episode from a zero state.
+    """
 
     def __init__(self, model: Any, label: str = "trained agent") -> None:
         self.model = model
         self.label = label
+        self.masked = takes_action_masks(model)
+        self._state: Any = None  # the hidden state before the current observation
+        self._episode_start = True
+        self._pending: tuple[Any, Any, Any] | None = None  # (obs, its copy, state after it)
 
-    def decide(self, obs: Any, deterministic: bool) -> Decision:
-        """The model's action (``deterministic`` or sampled) and its values."""
-        action, _ = self.model.predict(obs, deterministic=deterministic)
+    @property
+    def recurrent(self) -> bool:
+        """True when the policy carries a hidden state (RecurrentPPO)."""
+        return hasattr(self.model.policy, "lstm_hidden_state_shape")
+
+    def reset(self) -> None:
+        """Start a new episode: forget the hidden state."""
+        self._state, self._episode_start, self._pending = None, True, None
+
+    def _advance(self, obs: Any) -> None:
+        """Move on to the state after the previous observation when ``obs`` is a new one."""
+        if self._pending is None:
+            return
+        previous, copy, state = self._pending
+        if obs is previous and _same(obs, copy):
+            return  # the same step asked again
+        self._state, self._episode_start, self._pending = state, False, None
+
+    def decide(self, obs: Any, deterministic: bool, env: Any = None) -> Decision:
+        """The model's action (``deterministic`` or sampled) and its values.
+
+        ``env`` (the environment ``obs`` came from) supplies the action masks of a maskable
+        model; without it such a model acts unmasked.
+        """
+        self._advance(obs)
+        masks = self._masks(env)
+        extra = {} if masks is None else {"action_masks": masks}
+        starts = np.array([self._episode_start])
+        action, state = self.model.predict(
+            obs, state=self._state, episode_start=starts, deterministic=deterministic, **extra
+        )
+        self._pending = (obs, _copy(obs), state)
         if isinstance(self.model.action_space, spaces.Discrete):
             action = int(np.asarray(action).item())
-        values, kind = self._values(obs)
+        values, kind = self._values(obs, masks)
         if values is None and isinstance(self.model.action_space, spaces.Box):
             values, kind = np.asarray(action, dtype=np.float64).ravel(), "action"
         return Decision(action, values, kind)
 
-    def _values(self, obs: Any) -> tuple[np.ndarray | None, str]:
+    def _masks(self, env: Any) -> np.ndarray | None:
+        """The env's current action masks for a maskable model (None otherwise)."""
+        if not self.masked or env is None:
+            return None
+        try:
+            method = env.get_wrapper_attr("action_masks")
+        except AttributeError:
+            return None
+        return np.asarray(method(), dtype=bool)
+
+    def _values(self, obs: Any, masks: np.ndarray | None) -> tuple[np.ndarray | None, str]:
         """Action probabilities or Q-values for ``obs`` (None when the policy has neither)."""
         policy = self.model.policy
         with torch.no_grad():
@@ -85,9 +138,43 @@ class PolicyAgent:
             if hasattr(policy, "quantile_net"):
                 quantiles = policy.quantile_net(obs_tensor)  # (batch, n_quantiles, actions)
                 return quantiles.mean(dim=1)[0].cpu().numpy(), "Q-values"
-            if hasattr(policy, "get_distribution") and isinstance(
+            if not hasattr(policy, "get_distribution") or not isinstance(
                 self.model.action_space, spaces.Discrete
             ):
-                dist = policy.get_distribution(obs_tensor).distribution
-                return dist.probs[0].cpu().numpy(), "probabilities"
-        return None, ""
+                return None, ""
+            if self.recurrent:
+                dist, _ = policy.get_distribution(
+                    obs_tensor,
+                    self._lstm_states(policy),
+                    torch.tensor([float(self._episode_start)]),
+                )
+            elif self.masked:
+                dist = policy.get_distribution(obs_tensor, action_masks=masks)
+            else:
+                dist = policy.get_distribution(obs_tensor)
+            return dist.distribution.probs[0].cpu().numpy(), "probabilities"
+
+    def _lstm_states(self, policy: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """The actor's LSTM state before the current observation, as tensors."""
+        if self._state is None:
+            zeros = torch.zeros(policy.lstm_hidden_state_shape, device=policy.device)
+            return zeros, zeros.clone()
+        h, c = self._state
+        return (
+            torch.as_tensor(h, dtype=torch.float32, device=policy.device),
+            torch.as_tensor(c, dtype=torch.float32, device=policy.device),
+        )
+
+
+def _copy(obs: Any) -> Any:
+    """A private copy of an observation (arrays and dicts of arrays)."""
+    if isinstance(obs, dict):
+        return {key: _copy(value) for key, value in obs.items()}
+    return np.array(obs, copy=True)
+
+
+def _same(obs: Any, copy: Any) -> bool:
+    """True when ``obs`` still holds the values of ``copy``."""
+    if isinstance(obs, dict):
+        return isinstance(copy, dict) and all(_same(obs[k], copy[k]) for k in obs)
+    return bool(np.array_equal(np.asarray(obs), copy))

@@ -1,8 +1,9 @@
 """rlgan.nets: the shared network library of the RL and GAN apps.
 
-``from rlgan.nets import MLP, ConvEncoder, DCGANGenerator, ...``; every module is configured by
-names (activations, norms, init schemes) so ``conf/net/*.yaml`` files and Hydra sweeps can
-build it through ``hydra.utils.instantiate``. The SB3 adapter lives in :mod:`rlgan.nets.sb3`.
+``from rlgan.nets import MLP, ConvEncoder, LSTMCore, DCGANGenerator, ...``; every module is
+configured by names (activations, norms, init schemes) so ``conf/net/*.yaml`` files and Hydra
+sweeps can build it through ``hydra.utils.instantiate``. The SB3 adapter lives in
+:mod:`rlgan.nets.sb3`.
 """
 
 from rlgan.common.device import resolve_device
@@ -20,9 +21,11 @@ from rlgan.nets.init import INIT_SCHEMES, apply_spectral_norm, init_weights
 from rlgan.nets.mlp import MLP, ResidualMLPBlock
 from rlgan.nets.norms import NORMS_1D, NORMS_2D, make_norm
 from rlgan.nets.parameters import count_parameters, eval_mode, summary
+from rlgan.nets.recurrent import CELLS, GRUCore, LSTMCore, RecurrentCore, init_recurrent_weights
 
 __all__ = [
     "ACTIVATIONS",
+    "CELLS",
     "DCGAN_IMAGE_SIZES",
     "INIT_SCHEMES",
     "MLP",
@@ -31,13 +34,17 @@ __all__ = [
     "ConvEncoder",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "GRUCore",
+    "LSTMCore",
     "MLPDiscriminator",
     "MLPGenerator",
+    "RecurrentCore",
     "ResidualConvBlock",
     "ResidualMLPBlock",
     "apply_spectral_norm",
     "count_parameters",
     "eval_mode",
+    "init_recurrent_weights",
     "init_weights",
     "make_activation",
     "make_norm",

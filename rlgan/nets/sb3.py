@@ -29,7 +29,7 @@ the action, joined after the extractor). ``algo.policy_kwargs`` can override any
 
 What each key of our adapter does per network family:
 
-- ``actor_critic`` (PPO, A2C, TRPO, ...): the actor and the critic each get their own
+- ``actor_critic`` (PPO, A2C, TRPO, MaskablePPO): the actor and the critic each get their own
   extractor (``share_features_extractor=False``) holding the whole network (``hidden_sizes``,
   ``activation``, ``norm``, ``dropout``, ``residual``); the action and value heads are single
   linear layers on it (``net_arch=dict(pi=[], vf=[])``). ``init: orthogonal`` keeps SB3's
@@ -46,7 +46,18 @@ What each key of our adapter does per network family:
   extractor: the same layers and initialisation, without the extra module nesting that costs
   about 10% of wall-clock time in 1-env DQN (``predict`` runs per step, and each call walks
   every module to set the training mode).
-- ``continuous_actor_critic`` (SAC, TD3, DDPG, TQC): critics need the action, which SB3
+- ``recurrent_actor_critic`` (RecurrentPPO): sb3-contrib's own LSTM stays (its rollout
+  buffer stores the LSTM states); the whole configured network is the features extractor in
+  front of it (separate copies for actor and critic, every key applies, also for images with
+  ``CnnLstmPolicy``), and the action and value heads are linear layers on the LSTM's output
+  (``net_arch=dict(pi=[], vf=[])``). The LSTM's size is ``algo.policy_kwargs`` (e.g.
+  ``lstm_hidden_size``, ``n_lstm_layers``, ``enable_critic_lstm``). ``init: orthogonal``
+  keeps SB3's ``ortho_init``; any other ``init`` turns it off.
+- ``direct_mlp`` (ARS): the policy is one MLP from observation to action, without a features
+  extractor, so only ``hidden_sizes`` (``net_arch``) and ``activation`` apply; ``norm``,
+  ``dropout``, ``residual`` and the image keys are rejected, ``init`` is not used (ARS
+  starts from zero weights unless ``zero_policy=False``). ``LinearPolicy`` takes no net.
+- ``continuous_actor_critic`` (SAC, TD3, DDPG, TQC, CrossQ): critics need the action, which SB3
   joins *after* the extractor, so the hidden layers are SB3's own ``net_arch=hidden_sizes``
   with our ``activation`` (plus ``norm: layer`` and ``dropout``) after each hidden linear
   layer; the extractor only flattens (or encodes images). ``residual: true`` and
@@ -98,9 +109,30 @@ ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC = (
     "q_network",
     "continuous_actor_critic",
 )
-NET_FAMILIES: tuple[str, ...] = (ACTOR_CRITIC, Q_NETWORK, CONTINUOUS_ACTOR_CRITIC)
+#: sb3-contrib's RecurrentPPO: our net is the features extractor in front of its LSTM.
+RECURRENT_ACTOR_CRITIC = "recurrent_actor_critic"
+#: Policies that are one MLP from observation to action, without a features extractor (ARS).
+DIRECT_MLP = "direct_mlp"
+NET_FAMILIES: tuple[str, ...] = (
+    ACTOR_CRITIC,
+    Q_NETWORK,
+    CONTINUOUS_ACTOR_CRITIC,
+    RECURRENT_ACTOR_CRITIC,
+    DIRECT_MLP,
+)
+#: Families whose policies take a features extractor (all but :data:`DIRECT_MLP`).
+EXTRACTOR_FAMILIES: tuple[str, ...] = (
+    ACTOR_CRITIC,
+    Q_NETWORK,
+    CONTINUOUS_ACTOR_CRITIC,
+    RECURRENT_ACTOR_CRITIC,
+)
 #: Heads SB3 puts on your own extractor or network, per family (see the module doc).
-CUSTOM_NET_ARCH: dict[str, Any] = {ACTOR_CRITIC: {"pi": [], "vf": []}, Q_NETWORK: []}
+CUSTOM_NET_ARCH: dict[str, Any] = {
+    ACTOR_CRITIC: {"pi": [], "vf": []},
+    RECURRENT_ACTOR_CRITIC: {"pi": [], "vf": []},
+    Q_NETWORK: [],
+}
 
 
 class NetsFeaturesExtractor(BaseFeaturesExtractor):
@@ -345,9 +377,27 @@ def sb3_policy_kwargs(net_cfg: Mapping[str, Any] | DictConfig, algo: Any) -> dic
     family = net_family(algo)
     raw = _as_dict(net_cfg)
     if not is_our_net(raw.get("_target_")):
+        if family == DIRECT_MLP:
+            raise ConfigError(
+                f"Invalid net._target_={raw.get('_target_')!r} for algo={_label(algo)!r}: "
+                f"{_label(algo)} builds its policy MLP itself (no features extractor), so "
+                "only rlgan.nets.MLP's hidden_sizes and activation apply; use net=mlp."
+            )
         return custom_policy_kwargs(raw, family)
     kwargs = net_config_kwargs(raw)
     hidden = list(kwargs.get("hidden_sizes", [64, 64]))
+    if family == RECURRENT_ACTOR_CRITIC:
+        # The whole configured network runs in front of sb3-contrib's LSTM; the action and
+        # value heads are single linear layers on the LSTM's output.
+        return {
+            "features_extractor_class": NetsFeaturesExtractor,
+            "features_extractor_kwargs": kwargs,
+            "ortho_init": kwargs.get("init", "orthogonal") == "orthogonal",
+            "share_features_extractor": False,
+            "net_arch": {"pi": [], "vf": []},
+        }
+    if family == DIRECT_MLP:
+        return _direct_mlp_kwargs(kwargs, hidden, _label(algo))
     if family == ACTOR_CRITIC:
         ortho_init = kwargs.get("init", "orthogonal") == "orthogonal"
         if is_plain_mlp(kwargs, ("orthogonal", "default")):
@@ -406,6 +456,25 @@ def _continuous_actor_critic_kwargs(
     return {**_sb3_hidden_layers(kwargs, between), "net_arch": hidden}
 
 
+def _direct_mlp_kwargs(kwargs: dict[str, Any], hidden: list[int], algo: str) -> dict[str, Any]:
+    """``policy_kwargs`` of the ARS family: ``net_arch`` and ``activation_fn`` only."""
+    unusable = [
+        f"net.{key}={kwargs[key]!r}"
+        for key in ("norm", "dropout", "residual", *IMAGE_KEYS)
+        if key in kwargs and kwargs[key] not in (None, 0, 0.0, False)
+    ]
+    if unusable:
+        raise ConfigError(
+            f"Invalid {', '.join(unusable)} for algo={algo!r}: {algo} builds its policy MLP "
+            "itself from net.hidden_sizes and net.activation only (no norm, dropout, "
+            "skip connections or image encoder); use net=mlp with those two keys."
+        )
+    return {
+        "net_arch": hidden,
+        "activation_fn": partial(make_activation, kwargs.get("activation", "tanh")),
+    }
+
+
 def _as_dict(net_cfg: Mapping[str, Any] | DictConfig) -> dict[str, Any]:
     """A net config as a plain dict (interpolations resolved)."""
     if isinstance(net_cfg, DictConfig):
@@ -457,7 +526,7 @@ def custom_policy_kwargs(raw: Mapping[str, Any], family: str) -> dict[str, Any]:
         }
     if family in CUSTOM_NET_ARCH:
         kwargs["net_arch"] = CUSTOM_NET_ARCH[family]
-    if family == ACTOR_CRITIC:
+    if family in (ACTOR_CRITIC, RECURRENT_ACTOR_CRITIC):
         kwargs["share_features_extractor"] = False
     return kwargs
 

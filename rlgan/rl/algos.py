@@ -23,8 +23,10 @@ from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.nets.sb3 import (  # network families: how the net config goes into the policy
     ACTOR_CRITIC,
     CONTINUOUS_ACTOR_CRITIC,
+    DIRECT_MLP,
     NET_FAMILIES,
     Q_NETWORK,
+    RECURRENT_ACTOR_CRITIC,
 )
 
 #: Action-space kinds (see :func:`action_kind`).
@@ -41,6 +43,9 @@ class AlgoSpec:
     ``class_path`` is ``"module.Class"`` (e.g. ``"sb3_contrib.TRPO"``), imported lazily;
     ``action_kinds`` lists :data:`DISCRETE` / :data:`CONTINUOUS`; ``net_family`` is one of
     :data:`rlgan.nets.sb3.NET_FAMILIES`; ``learning`` one of :data:`LEARNING_KINDS`.
+    ``action_masks`` marks algorithms that need the env's ``action_masks()`` (MaskablePPO).
+    An algorithm is recurrent (its policies carry a hidden state, e.g. an LSTM) when its
+    family is :data:`rlgan.nets.sb3.RECURRENT_ACTOR_CRITIC`.
     """
 
     name: str
@@ -48,6 +53,7 @@ class AlgoSpec:
     action_kinds: tuple[str, ...]
     net_family: str
     learning: str
+    action_masks: bool = False
 
     def __post_init__(self) -> None:
         if self.learning not in LEARNING_KINDS:
@@ -68,13 +74,18 @@ class AlgoSpec:
 
     @property
     def on_policy(self) -> bool:
-        """True for rollout-based algorithms (PPO, A2C, TRPO)."""
+        """True for rollout-based algorithms (PPO, A2C, TRPO, RecurrentPPO, MaskablePPO)."""
         return self.learning == ON_POLICY
 
     @property
     def off_policy(self) -> bool:
-        """True for replay-buffer algorithms (DQN, QR-DQN, SAC, TD3)."""
+        """True for replay-buffer algorithms (DQN, QR-DQN, SAC, TD3, DDPG, TQC, CrossQ)."""
         return self.learning == OFF_POLICY
+
+    @property
+    def recurrent(self) -> bool:
+        """True when the policy carries a hidden state across steps (RecurrentPPO)."""
+        return self.net_family == RECURRENT_ACTOR_CRITIC
 
     def policies(self) -> list[str]:
         """The policy names (``algo.policy``) the class accepts, e.g. ``MlpPolicy``."""
@@ -123,6 +134,30 @@ ALGOS: dict[str, AlgoSpec] = _table(
         AlgoSpec(
             "td3", "stable_baselines3.TD3", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY
         ),
+        AlgoSpec(
+            "ddpg", "stable_baselines3.DDPG", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY
+        ),
+        AlgoSpec("trpo", "sb3_contrib.TRPO", (DISCRETE, CONTINUOUS), ACTOR_CRITIC, ON_POLICY),
+        AlgoSpec(
+            "recurrent_ppo",
+            "sb3_contrib.RecurrentPPO",
+            (DISCRETE, CONTINUOUS),
+            RECURRENT_ACTOR_CRITIC,
+            ON_POLICY,
+        ),
+        AlgoSpec(
+            "maskable_ppo",
+            "sb3_contrib.MaskablePPO",
+            (DISCRETE,),
+            ACTOR_CRITIC,
+            ON_POLICY,
+            action_masks=True,
+        ),
+        AlgoSpec("ars", "sb3_contrib.ARS", (DISCRETE, CONTINUOUS), DIRECT_MLP, OTHER),
+        AlgoSpec("tqc", "sb3_contrib.TQC", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY),
+        AlgoSpec(
+            "crossq", "sb3_contrib.CrossQ", (CONTINUOUS,), CONTINUOUS_ACTOR_CRITIC, OFF_POLICY
+        ),
     )
 )
 
@@ -157,7 +192,7 @@ def get_algo_class(name: Any) -> Any:
 
 
 def is_off_policy(name: Any) -> bool:
-    """True for replay-buffer algorithms (DQN, QR-DQN, SAC, TD3)."""
+    """True for replay-buffer algorithms (DQN, QR-DQN, SAC, TD3, DDPG, TQC, CrossQ)."""
     return get_algo(name).off_policy
 
 
@@ -194,3 +229,35 @@ def check_action_space(algo: AlgoSpec | str, action_space: Any, env_id: str) -> 
 def constructor_arguments(name: Any) -> list[str]:
     """Keyword arguments accepted by the algorithm's constructor (for config validation)."""
     return get_algo(name).constructor_arguments()
+
+
+def is_recurrent_policy(policy: Any) -> bool:
+    """True for a recurrent policy name (``MlpLstmPolicy``, ``CnnLstmPolicy``, ...)."""
+    return "lstm" in str(policy).lower()
+
+
+def check_policy(algo: AlgoSpec | str, policy: Any) -> str:
+    """Return ``policy`` when ``algo`` accepts it, else a one-paragraph ConfigError.
+
+    The error says when the mismatch is one of memory: a recurrent algorithm given a
+    feed-forward policy, or a recurrent policy given to a feed-forward algorithm.
+    """
+    spec = get_algo(algo)
+    choices = spec.policies()
+    if policy in choices:
+        return str(policy)
+    hint = ""
+    if spec.recurrent and not is_recurrent_policy(policy):
+        hint = (
+            f"{spec.name} is recurrent: its policy carries an LSTM state from step to step, "
+            "so it needs one of the recurrent policies listed. For a policy without memory "
+            "use algo=ppo."
+        )
+    elif is_recurrent_policy(policy) and not spec.recurrent:
+        recurrent = sorted(row.name for row in ALGOS.values() if row.recurrent)
+        hint = (
+            f"{policy} is a recurrent policy and {spec.name} is not a recurrent algorithm; "
+            f"recurrent algorithms: {', '.join(recurrent) or 'none'} "
+            f"(e.g. algo={recurrent[0] if recurrent else '...'})."
+        )
+    raise invalid_choice(f"algo.policy (for {spec.name})", policy, choices, hint)

@@ -7,6 +7,8 @@ a share fixed in advance, so short episodes do not bias the mean.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +66,29 @@ def eval_env_count(episodes: int, max_envs: int) -> int:
     return max(1, min(int(episodes), int(max_envs)))
 
 
+def takes_action_masks(model: Any) -> bool:
+    """True when ``model.predict`` accepts ``action_masks`` (sb3-contrib's MaskablePPO)."""
+    try:
+        return "action_masks" in inspect.signature(model.predict).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def mask_reader(model: Any, env: VecEnv) -> Callable[[], np.ndarray] | None:
+    """A function returning ``env``'s current action masks when ``model`` uses them, else None.
+
+    A maskable model acts on the valid actions only, as it was trained; on an env without
+    ``action_masks()`` it acts unmasked.
+    """
+    if not takes_action_masks(model):
+        return None
+    from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
+
+    if not is_masking_supported(env):
+        return None
+    return lambda: get_action_masks(env)
+
+
 def evaluate_model(
     model: BaseAlgorithm, env: VecEnv, episodes: int, deterministic: bool = True
 ) -> EvalResult:
@@ -77,6 +102,10 @@ def evaluate_model(
     ``info["is_success"]`` at the end of an episode also get a success rate. The loop touches
     ``infos`` only when an episode ends (no per-step callback), which keeps the evaluations
     of a CartPole run as cheap as SB3's own.
+
+    A recurrent policy (RecurrentPPO) carries its hidden state from step to step, reset in
+    each sub-environment whose episode just ended; a maskable one (MaskablePPO) gets the
+    env's action masks at every step (:func:`mask_reader`).
     """
     n_envs = env.num_envs
     targets = np.array([(int(episodes) + i) // n_envs for i in range(n_envs)], dtype=int)
@@ -88,9 +117,15 @@ def evaluate_model(
     observations = env.reset()
     states = None
     episode_starts = np.ones(n_envs, dtype=bool)
+    read_masks = mask_reader(model, env)
     while (counts < targets).any():
+        masks = {} if read_masks is None else {"action_masks": read_masks()}
         actions, states = model.predict(
-            observations, state=states, episode_start=episode_starts, deterministic=deterministic
+            observations,
+            state=states,
+            episode_start=episode_starts,
+            deterministic=deterministic,
+            **masks,
         )
         observations, rewards, dones, infos = env.step(actions)
         running_return += rewards

@@ -59,8 +59,12 @@ STATE_SUFFIX = ".state.json"
 REPLAY_KEY = "replay_buffer_file"
 WHICH_CHOICES = ("best", "final")
 _NOT_RECORDED = object()
-#: Settings only one algorithm's zip holds, among algorithms sharing a policy class.
-SIGNATURE_KEYS: dict[str, frozenset[str]] = {"ppo": frozenset({"n_epochs", "clip_range"})}
+#: Settings only one algorithm's zip holds, among algorithms sharing a policy class (PPO, A2C
+#: and TRPO share SB3's ``ActorCriticPolicy``).
+SIGNATURE_KEYS: dict[str, frozenset[str]] = {
+    "ppo": frozenset({"n_epochs", "clip_range"}),
+    "trpo": frozenset({"cg_max_steps", "n_critic_updates"}),
+}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ The network comes from the ``net`` config group through
 :data:`rlgan.rl.algos.ALGOS`, so ``net=mlp_large`` or ``net.activation=tanh`` on the command
 line changes the agent's network, and ``net._target_=<your class>`` replaces it (a features
 extractor or a network class, see docs/extending.md). Algorithm-specific policy arguments (for
-example QR-DQN's ``n_quantiles``) live in ``algo.policy_kwargs`` and are merged on top.
+example QR-DQN's ``n_quantiles`` or RecurrentPPO's ``lstm_hidden_size``) live in
+``algo.policy_kwargs`` and are merged on top.
 """
 
 from __future__ import annotations
@@ -54,13 +55,22 @@ def optimizer_policy_kwargs(name: Any) -> dict[str, Any]:
     return {"optimizer_class": getattr(torch.optim, OPTIMIZERS[str(name)])}
 
 
+#: Policies without hidden layers: the ``net`` config does not apply to them (ARS's linear
+#: policy is one linear map from observation to action).
+NETLESS_POLICIES = frozenset({"LinearPolicy"})
+#: Policies of small vector networks (SB3 runs them faster on the CPU than on a GPU).
+MLP_POLICIES = frozenset({"MlpPolicy", "MlpLstmPolicy", "LinearPolicy"})
+
+
 def build_policy_kwargs(cfg: DictConfig, algo: AlgoSpec | None = None) -> dict[str, Any]:
     """``policy_kwargs`` for the run: the net's, ``algo.optimizer``, then ``algo.policy_kwargs``.
 
-    ``algo`` is the run's row (looked up from ``cfg.algo.name`` when not given).
+    ``algo`` is the run's row (looked up from ``cfg.algo.name`` when not given). A policy of
+    :data:`NETLESS_POLICIES` gets no net keys.
     """
     algo = algo or get_algo(cfg.algo.name)
-    kwargs = net_policy_kwargs(_plain(cfg.get("net")), algo)
+    takes_net = str(cfg.algo.get("policy", "MlpPolicy")) not in NETLESS_POLICIES
+    kwargs = net_policy_kwargs(_plain(cfg.get("net")), algo) if takes_net else {}
     kwargs.update(optimizer_policy_kwargs(cfg.algo.get("optimizer")))
     kwargs.update(_plain(cfg.algo.get("policy_kwargs")))
     return kwargs
@@ -77,4 +87,4 @@ def is_mlp_policy(cfg: DictConfig) -> bool:
     """True when the run's policy is a small vector (MLP) network, where SB3 prefers the CPU."""
     policy = str(cfg.algo.get("policy", "MlpPolicy"))
     target = str((cfg.get("net") or {}).get("_target_", "")).lower()
-    return policy == "MlpPolicy" and "conv" not in target and "cnn" not in target
+    return policy in MLP_POLICIES and "conv" not in target and "cnn" not in target

@@ -20,11 +20,12 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from rlgan.common.config_keys import ClosedNode, check_known_keys
 from rlgan.common.device import resolve_device
-from rlgan.common.errors import invalid_choice, require, require_int
-from rlgan.rl.algos import ALGOS, AlgoSpec, check_action_space, get_algo
+from rlgan.common.errors import ConfigError, require, require_int
+from rlgan.rl.algos import ALGOS, AlgoSpec, check_action_space, check_policy, get_algo
 from rlgan.rl.callbacks import build_user_callbacks
 from rlgan.rl.env_factory import (
     check_env_source,
+    make_env,
     probe_spaces,
     resolve_env_vectorization,
     reward_threshold,
@@ -110,6 +111,50 @@ def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
         meaning="steps before an episode is truncated; null: the registered limit",
     )
     return env_id, resolve_env_vectorization(cfg.env)
+
+
+#: What the error for an env without masks suggests (sb3-contrib's wrapper takes a method name).
+MASKER_HINT = (
+    "+env.wrappers=[{_target_: sb3_contrib.common.wrappers.ActionMasker, "
+    "action_mask_fn: <name of the env's mask method>}]"
+)
+
+
+def read_action_masks(env: Any) -> Any:
+    """The env's ``action_masks()`` through its wrappers; ``None`` when it has none."""
+    try:
+        method = env.get_wrapper_attr("action_masks")
+    except AttributeError:
+        return None
+    return method() if callable(method) else None
+
+
+def check_action_masks(env_cfg: DictConfig, algo: AlgoSpec, env_id: str, action_space: Any) -> None:
+    """Raise a ConfigError unless the env gives one bool per action from ``action_masks()``.
+
+    Builds one environment (as :func:`rlgan.rl.env_factory.probe_spaces` does), only for the
+    algorithms that need masks (MaskablePPO).
+    """
+    env = make_env(env_cfg, seed=0)
+    try:
+        masks = read_action_masks(env)
+    finally:
+        env.close()
+    if masks is None:
+        raise ConfigError(
+            f"Invalid algo.name={algo.name!r} for env.id={env_id!r}: {algo.name} needs the "
+            "env to say which actions are valid, through a method action_masks() returning "
+            f"one bool per action, and {env_id} has none (rlgan/Maze-v0 has one). Pick "
+            f"algo=ppo for this env, or give it masks, e.g. {MASKER_HINT}."
+        )
+    n_actions = getattr(action_space, "n", None)
+    shape = getattr(masks, "shape", None)
+    if n_actions is not None and tuple(shape or ()) != (int(n_actions),):
+        raise ConfigError(
+            f"Invalid action_masks() of env.id={env_id!r} for algo.name={algo.name!r}: it "
+            f"returned shape {shape}, but {algo.name} needs one bool per action, shape "
+            f"({int(n_actions)},)."
+        )
 
 
 def _hyperparam(algo: AlgoSpec | str, params: dict[str, Any], knob: str) -> Any:
@@ -198,14 +243,14 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
     )
     algo = get_algo(cfg.algo.name)
     check_known_keys(cfg, "rl", rl_nodes(cfg))
-    policy = cfg.algo.get("policy", "MlpPolicy")
-    if policy not in algo.policies():
-        raise invalid_choice(f"algo.policy (for {algo.name})", policy, algo.policies())
+    policy = check_policy(algo, cfg.algo.get("policy", "MlpPolicy"))
     check_run_knobs(cfg)
     resolve_device(cfg.get("device", "auto"))
     env_id, vectorization = check_env_knobs(cfg)
     observation_space, action_space = probe_spaces(cfg.env)
     check_action_space(algo, action_space, env_id)
+    if algo.action_masks:
+        check_action_masks(cfg.env, algo, env_id, action_space)
     policy_kwargs = build_policy_kwargs(cfg, algo)  # checks net.* and algo.optimizer
     params = check_hyperparams(algo, cfg.algo.get("hyperparams"))
     warn_small_budget(cfg, algo, params)

@@ -51,6 +51,12 @@ PartialReset = Callable[[VectorEnv, np.ndarray], tuple[Any, dict[str, Any]]]
 
 _PARTIAL_RESETS: dict[type, PartialReset] = {}
 
+#: Methods of a vector environment that return one row per sub-environment (a batch), so
+#: ``env_method`` hands each index its own row; e.g. ``action_masks`` for sb3-contrib's
+#: MaskablePPO (``get_action_masks`` stacks what ``env_method("action_masks")`` returns). A
+#: vector environment adds its own with ``metadata["batched_methods"] = (...)``.
+BATCHED_METHODS: frozenset[str] = frozenset({"action_masks"})
+
 
 def register_partial_reset(vector_env_class: type, fn: PartialReset) -> None:
     """Teach :class:`NativeVecEnv` how to reset a subset of ``vector_env_class``'s sub-envs.
@@ -210,6 +216,7 @@ class VectorEnvAdapter(VecEnv):
                 "env.vectorization=subproc."
             )
         self._actions: np.ndarray | None = None
+        self._batched_methods = BATCHED_METHODS | set(metadata.get("batched_methods", ()))
         super().__init__(
             vector_env.num_envs,
             vector_env.single_observation_space,
@@ -328,8 +335,15 @@ class VectorEnvAdapter(VecEnv):
         indices: VecEnvIndices = None,
         **method_kwargs: Any,
     ) -> list[Any]:
-        """Call a method of the vector environment once; repeat its result per index."""
+        """Call a method of the vector environment once; its result for each index.
+
+        A method of :data:`BATCHED_METHODS` (or the env's ``metadata["batched_methods"]``)
+        returns one row per sub-environment and each index gets its row; any other result is
+        the batch's and is repeated per index.
+        """
         result = getattr(self.vector_env, method_name)(*method_args, **method_kwargs)
+        if method_name in self._batched_methods:
+            return [result[i] for i in self._get_indices(indices)]
         return [result] * self._count(indices)
 
     def env_is_wrapped(
