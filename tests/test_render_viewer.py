@@ -9,6 +9,7 @@ import pytest
 
 from rlgan.common.errors import ConfigError
 from rlgan.render import BarChart, FrameRecorder, Sparkline, TextPanel, Viewer
+from rlgan.render.panels import ACCENT, hud_height
 from rlgan.render.viewer import _open_viewers, frame_to_surface
 
 
@@ -28,30 +29,80 @@ def viewer():
 
 def test_show_draws_frame_hud_and_panels(viewer, tmp_path):
     frame = _checker()
-    assert viewer.show(frame)
-    plain = viewer.capture()
-    assert viewer.show(
-        frame,
-        hud=["episode 1", "return 12.0"],
-        panels=[
-            BarChart(
-                [0.25, 0.75], ["left", "right"], highlight=1, title="policy", value_range=(0, 1)
-            ),
-            Sparkline([1.0, 3.0, 2.0, 5.0], title="return"),
-            TextPanel(["a line"], title="info"),
-        ],
-    )
+    hud = ["episode 1", "return 12.0"]
+    panels = [
+        BarChart([0.25, 0.75], ["left", "right"], highlight=1, title="policy", value_range=(0, 1)),
+        Sparkline([1.0, 3.0, 2.0, 5.0], title="return"),
+        TextPanel(["a line"], title="info"),
+    ]
+    assert viewer.show(frame, hud=hud, panels=panels)
     path = viewer.screenshot(tmp_path / "shot.png")
     shot = iio.imread(path)
+    assert viewer.show(frame)  # the same layout (the HUD bar stays), no HUD text, no panels
+    plain = viewer.capture()
     assert shot.shape == (300, 400, 3)
     assert len(np.unique(shot.reshape(-1, 3), axis=0)) > 10  # not blank
-    # The HUD sits in the top-left corner: pixels differ there, and only there, in the frame.
-    assert (shot[5:40, 5:80] != plain[5:40, 5:80]).any()
-    assert (shot[200:290, 10:240] == plain[200:290, 10:240]).all()
-    # The panel column now holds the accent-coloured highlighted bar.
-    panel = shot[:, 250:]
+    layout = viewer.layout
+    assert layout.hud.height == hud_height(len(hud)) and layout.hud.top == 0
+    # The HUD text is in its bar and nowhere in the playfield.
+    assert _differs(shot, plain, layout.hud)
+    assert not _differs(shot, plain, layout.frame)
+    # The panel column holds the accent-coloured highlighted bar.
+    panel = _crop(shot, layout.panel)
     assert (np.abs(panel.astype(int) - (255, 170, 40)).sum(axis=2) < 10).any()
-    assert not (np.abs(plain[:, 250:].astype(int) - (255, 170, 40)).sum(axis=2) < 10).any()
+    assert not (
+        np.abs(_crop(plain, layout.panel).astype(int) - (255, 170, 40)).sum(axis=2) < 10
+    ).any()
+
+
+def _crop(image: np.ndarray, rect: pygame.Rect) -> np.ndarray:
+    return image[rect.top : rect.bottom, rect.left : rect.right]
+
+
+def _differs(a: np.ndarray, b: np.ndarray, rect: pygame.Rect) -> bool:
+    return bool((_crop(a, rect) != _crop(b, rect)).any())
+
+
+@pytest.mark.parametrize(("hud_rows", "panel_width"), [(None, 150), (2, 150), (1, 0), (3, 0)])
+def test_hud_never_overlaps_the_playfield(hud_rows, panel_width):
+    """Many long HUD lines stay in the bar: every pixel of the frame is the frame's own."""
+    magenta = (250, 0, 250)
+    frame = np.zeros((60, 80, 3), dtype=np.uint8)
+    frame[:] = magenta
+    hud = [f"a long HUD line number {i} that does not fit" for i in range(9)]
+    hud.append(("PAUSED: space resumes", ACCENT))
+    with Viewer(size=(400, 300), fps=0, panel_width=panel_width, hud_rows=hud_rows) as view:
+        view.show(frame, hud=hud)
+        shot = view.capture()
+        layout = view.layout
+        for one, other in [("hud", "frame"), ("hud", "panel"), ("frame", "panel")]:
+            assert not getattr(layout, one).colliderect(getattr(layout, other)), (one, other)
+        assert layout.hud.union(layout.frame).union(layout.panel) == pygame.Rect(0, 0, 400, 300)
+        rows = len(hud) if hud_rows is None else hud_rows
+        assert layout.hud.height == hud_height(rows)
+        # The frame keeps its aspect, fills the playfield's height or width, and is all magenta.
+        target = view.blit_frame(frame, layout.frame)
+        assert layout.frame.contains(target)
+        assert target.width == layout.frame.width or target.height == layout.frame.height
+        assert (_crop(shot, target) == magenta).all()
+        # Only the frame is magenta: the bar holds text (and the accent status line).
+        assert ((shot == magenta).all(axis=2)).sum() == target.width * target.height
+        bar = _crop(shot, layout.hud)
+        assert len(np.unique(bar.reshape(-1, 3), axis=0)) > 5
+
+
+def test_the_hud_bar_grows_to_fit_and_never_shrinks():
+    with Viewer(size=(300, 200), fps=0) as view:
+        assert view.layout.hud.height == 0 and view.frame_rect == pygame.Rect(0, 0, 300, 200)
+        view.show(_checker(), hud=["one", "two"])
+        assert view.layout.hud.height == hud_height(2)
+        view.show(_checker(), hud=["one", "two", "three", "four"])
+        assert view.layout.hud.height == hud_height(4)
+        view.show(_checker(), hud=["one"])  # the frame does not jump back
+        assert view.layout.hud.height == hud_height(4)
+        assert view.frame_rect.top == hud_height(4)
+    with pytest.raises(ValueError, match="hud_rows=-1"):
+        Viewer(size=(300, 200), hud_rows=-1)
 
 
 def test_frame_is_scaled_to_fit_keeping_aspect(viewer):

@@ -19,16 +19,28 @@ from rlgan.apps.watch import WatchSession, watch
 from rlgan.common.errors import ConfigError
 
 
-def watch_config(**options):
-    """Compose rlgan-watch's config as its command line would."""
+def watch_config(*overrides, **options):
+    """Compose rlgan-watch's config as its command line would (``key=value`` or options)."""
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    overrides = [f"{key}={value}" for key, value in options.items()]
+    from rlgan.apps.watch import OPEN_NODES
+    from rlgan.common.hydra_cli import open_node_overrides
+
+    overrides = open_node_overrides(
+        [*overrides, *(f"{key}={value}" for key, value in options.items())], OPEN_NODES
+    )
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="rlgan.conf.watch", version_base="1.3"):
         cfg = compose(config_name="watch", overrides=["fps=0", "headless=true", *overrides])
     return cfg
+
+
+def _hud_text(session: WatchSession) -> str:
+    """The session's HUD lines as one string (highlighted lines included)."""
+    from rlgan.render.panels import hud_text
+
+    return "\n".join(hud_text(line)[0] for line in session._hud())
 
 
 def _train_run(folder: Path, *overrides: str) -> Path:
@@ -64,7 +76,7 @@ def dqn_run(tmp_path_factory):
 
 
 def test_random_agent_plays_the_requested_episodes():
-    result = watch(watch_config(env="CartPole-v1", episodes=2, seed=3))
+    result = watch(watch_config("env.id=CartPole-v1", episodes=2, seed=3))
     assert len(result.returns) == 2
     assert all(9 <= r <= 200 for r in result.returns)  # random CartPole episodes are short
     assert result.steps == sum(result.returns)  # CartPole pays 1 per step
@@ -91,7 +103,7 @@ def test_trained_ppo_run_shows_its_action_probabilities(ppo_run, tmp_path):
         assert shot.shape == (height, width, 3)
         panel = shot[:, width - 280 :]
         assert (np.abs(panel.astype(int) - (255, 170, 40)).sum(axis=2) < 10).sum() > 50
-        assert "deterministic" in " ".join(session._hud())
+        assert "deterministic" in _hud_text(session)
     finally:
         session.close()
 
@@ -124,7 +136,7 @@ def test_keys_pause_step_speed_toggle_screenshot_reset_quit(ppo_run, tmp_path):
         _post(pygame.K_SPACE)
         assert session.frame() and session.paused and session.result.steps == 1
         assert session.frame() and session.result.steps == 1  # paused: no step
-        assert any("PAUSED" in line for line in session._hud())
+        assert "PAUSED: space resumes" in _hud_text(session)
         _post(pygame.K_RIGHT)
         assert session.frame() and session.result.steps == 2  # one single step
         assert session.frame() and session.result.steps == 2
@@ -156,7 +168,7 @@ def test_keys_pause_step_speed_toggle_screenshot_reset_quit(ppo_run, tmp_path):
 
 
 def test_play_mode_moves_the_maze_agent_on_key_presses():
-    session = WatchSession(watch_config(env="rlgan/Maze-v0", play="true"))
+    session = WatchSession(watch_config("env.id=rlgan/Maze-v0", play="true"))
     try:
         assert session.frame() and session.result.steps == 0  # turn based: waits for keys
         core = session.env.unwrapped.core
@@ -204,7 +216,7 @@ gym.register("rlgan-test/Lever-v0", entry_point=_Lever)
 
 
 def test_play_mode_uses_the_environments_own_key_map():
-    session = WatchSession(watch_config(env="rlgan-test/Lever-v0", play="true"))
+    session = WatchSession(watch_config("env.id=rlgan-test/Lever-v0", play="true"))
     try:
         assert session.frame() and session.result.steps == 0
         _post(pygame.K_o, pygame.K_x, pygame.K_p)  # x is not in the map: skipped
@@ -218,7 +230,7 @@ def test_play_mode_uses_the_environments_own_key_map():
 
 
 def test_play_mode_on_pursuit_takes_the_envs_map():
-    session = WatchSession(watch_config(env="rlgan/Pursuit-v0", play="true"))
+    session = WatchSession(watch_config("env.id=rlgan/Pursuit-v0", play="true", ready=0))
     try:
         env = session.env.unwrapped
         assert session.control.keys_to_action == env.get_keys_to_action()
@@ -237,7 +249,7 @@ def test_a_panel_added_to_watch_panels_is_drawn(monkeypatch):
     monkeypatch.setattr(
         watch_panels, "WATCH_PANELS", [*watch_panels.WATCH_PANELS, lambda session: extra]
     )
-    session = WatchSession(watch_config(env="CartPole-v1"))
+    session = WatchSession(watch_config("env.id=CartPole-v1"))
     try:
         assert session._panels()[-1] is extra
         assert session.frame()
@@ -247,7 +259,7 @@ def test_a_panel_added_to_watch_panels_is_drawn(monkeypatch):
 
 def test_record_writes_a_gif_of_max_frames(tmp_path):
     path = tmp_path / "cartpole.gif"
-    result = watch(watch_config(env="CartPole-v1", record=path, max_frames=6, episodes=0))
+    result = watch(watch_config("env.id=CartPole-v1", record=path, max_frames=6, episodes=0))
     assert result.frames == 6 and result.recording == path
     frames = iio.imread(path, index=None)
     assert frames.shape[0] == 6 and frames.shape[3] == 3
@@ -284,20 +296,24 @@ gym.register("rlgan-test/NoRender-v0", entry_point=_NoRender)
     ("options", "message"),
     [
         ({}, "needs run=<run folder>"),
-        ({"env": "CartPole-v1", "run": "/tmp"}, "give one of them"),
-        ({"env": "CartPole-v2"}, "Invalid env='CartPole-v2'.*Close matches: CartPole-v1"),
-        ({"env": "rlgan-test/NoRender-v0"}, "cannot render RGB frames"),
-        ({"env": "Pendulum-v1", "play": "true"}, "no keyboard mapping"),
-        ({"env": "CartPole-v1", "which": "latest"}, "which='latest'.*best, final"),
-        ({"env": "CartPole-v1", "episodes": -1}, "episodes=-1"),
-        ({"env": "CartPole-v1", "device": "tpu"}, "device='tpu'"),
-        ({"env": "CartPole-v1", "record": "clip.avi"}, r"\.gif or \.mp4"),
+        ({"env.id": "CartPole-v1", "run": "/tmp"}, "give one of them"),
+        ({"run": "/tmp", "env.kwargs.size": 9}, "env.kwargs=.*is for env.id"),
+        ({"env.id": "CartPole-v2"}, "Invalid env.id='CartPole-v2'.*Close matches: CartPole-v1"),
+        ({"env.id": "rlgan-test/NoRender-v0"}, "cannot render RGB frames"),
+        ({"env.id": "Pendulum-v1", "play": "true"}, "no keyboard mapping"),
+        ({"env.id": "CartPole-v1", "which": "latest"}, "which='latest'.*best, final"),
+        ({"env.id": "CartPole-v1", "episodes": -1}, "episodes=-1"),
+        ({"env.id": "CartPole-v1", "fps": 2.5}, "fps=2.5.*or null"),
+        ({"env.id": "CartPole-v1", "ready": -1}, "ready=-1"),
+        ({"env.id": "CartPole-v1", "device": "tpu"}, "device='tpu'"),
+        ({"env.id": "CartPole-v1", "record": "clip.avi"}, r"\.gif or \.mp4"),
+        ({"env.id": "CartPole-v1", "env.kwargs.sutton_barto_rewad": True}, "sutton_barto_reward"),
         ({"run": "/nonexistent/outputs/rl/run"}, "no such folder"),
     ],
 )
 def test_bad_options_raise_one_clear_error(options, message):
     with pytest.raises(ConfigError, match=message):
-        watch(watch_config(**options))
+        watch(watch_config(*(f"{key}={value}" for key, value in options.items())))
 
 
 def test_run_folder_without_model_or_config(ppo_run, tmp_path):

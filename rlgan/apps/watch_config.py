@@ -7,6 +7,15 @@ from omegaconf import DictConfig
 from rlgan.common.errors import invalid_choice, require, require_positive
 
 WHICH_CHOICES = ("best", "final")
+#: Frame-rate limit when ``fps`` is null: watching an agent, and playing a real-time game
+#: (slow enough for a person to follow; ``+``/``-`` change it live, ``fps=`` overrides it).
+WATCH_FPS, PLAY_FPS = 30, 10
+
+
+def env_id_of(cfg: DictConfig) -> object:
+    """The Gymnasium id given with ``env.id`` (None when watching a run)."""
+    env = cfg.get("env")
+    return env.get("id") if isinstance(env, DictConfig) else env
 
 
 def check_watch_config(cfg: DictConfig) -> None:
@@ -14,31 +23,50 @@ def check_watch_config(cfg: DictConfig) -> None:
     from rlgan.common.device import resolve_device
     from rlgan.render.recorder import check_video_path
 
+    env_id = env_id_of(cfg)
     require(
-        cfg.run is not None or cfg.env is not None,
-        "rlgan-watch needs run=<run folder> (watch a trained agent) or env=<Gymnasium id> "
+        cfg.run is not None or env_id is not None,
+        "rlgan-watch needs run=<run folder> (watch a trained agent) or env.id=<Gymnasium id> "
         "(a random agent; add play=true to play it yourself), e.g. "
-        "rlgan-watch env=CartPole-v1.",
+        "rlgan-watch env.id=CartPole-v1.",
     )
     require(
-        cfg.run is None or cfg.env is None,
-        f"Invalid run={cfg.run!r} with env={cfg.env!r}: give one of them. run= plays the "
+        cfg.run is None or env_id is None,
+        f"Invalid run={cfg.run!r} with env.id={env_id!r}: give one of them. run= plays the "
         "environment the run was trained on.",
+    )
+    kwargs = cfg.env.get("kwargs") if isinstance(cfg.get("env"), DictConfig) else None
+    require(
+        cfg.run is None or not kwargs,
+        f"Invalid env.kwargs={dict(kwargs or {})!r} with run={cfg.run!r}: run= plays the "
+        "environment as the run was trained; env.kwargs is for env.id=<id>.",
     )
     require(
         not (cfg.play and cfg.run is not None),
         f"Invalid play=true with run={cfg.run!r}: play=true is for you to play "
-        "env=<id> yourself; drop it to watch the run's agent.",
+        "env.id=<id> yourself; drop it to watch the run's agent.",
     )
     if cfg.which not in WHICH_CHOICES:
         raise invalid_choice("which", cfg.which, WHICH_CHOICES)
-    for knob in ("episodes", "fps"):
+    for knob, zero in (("episodes", "until the window is closed"), ("fps", "no limit")):
         value = cfg[knob]
+        if knob == "fps" and value is None:
+            continue
         require(
             isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-            f"Invalid {knob}={value!r}: it must be an integer >= 0 (0: "
-            f"{'until the window is closed' if knob == 'episodes' else 'no limit'}).",
+            f"Invalid {knob}={value!r}: it must be an integer >= 0 (0: {zero})"
+            + (
+                f", or null ({WATCH_FPS}; {PLAY_FPS} when you play a real-time game)."
+                if knob == "fps"
+                else "."
+            ),
         )
+    ready = cfg.get("ready", 0)
+    require(
+        isinstance(ready, int | float) and not isinstance(ready, bool) and ready >= 0,
+        f"Invalid ready={ready!r}: the seconds of the 'ready' pause at the start of each "
+        "episode you play, a number >= 0 (0: no pause).",
+    )
     if cfg.scale is not None:
         require_positive("scale", cfg.scale)
     if cfg.max_frames is not None:

@@ -40,8 +40,13 @@ def returns_panel(session: WatchSession) -> Panel:
 
 
 def viewer_keys_panel(session: WatchSession) -> Panel | None:
-    """The viewer's keys, while an agent plays."""
-    return TextPanel(list(KEY_HELP), title="keys") if session.control is None else None
+    """The viewer's keys, while an agent plays (d only for a trained agent)."""
+    if session.control is not None:
+        return None
+    lines = list(KEY_HELP)
+    if session.random:
+        lines[-1] = lines[-1].replace(" d det/stoch,", "")
+    return TextPanel(lines, title="keys")
 
 
 #: rlgan-watch's panels, top-down: append a function here to add one.

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from rlgan.apps.watch_config import check_watch_config
+from rlgan.apps.watch_config import PLAY_FPS, WATCH_FPS, check_watch_config, env_id_of
 from rlgan.apps.watch_sources import check_watch_env_id, load_run, make_render_env
 
 if TYPE_CHECKING:
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
 
     from rlgan.apps.agents import Decision, PolicyAgent, RandomAgent
     from rlgan.render.keys import KeyControl
-    from rlgan.render.panels import Panel
+    from rlgan.render.panels import HudLine, Panel
 
 PANEL_WIDTH = 280
 MIN_FRAME_HEIGHT = 480
+MIN_WINDOW_HEIGHT = 360
 MAX_FPS = 240
+#: Rows of the HUD bar above the playfield; further HUD lines go into more columns.
+HUD_ROWS = 3
 
 
 @functools.cache
@@ -62,25 +66,33 @@ class WatchSession:
     """One ``rlgan-watch`` window: the environment, who acts, and the key handling.
 
     :meth:`frame` runs one iteration (keys, maybe a step, draw); :meth:`run` loops until the
-    episodes are done, ``max_frames`` is reached or the window is closed.
+    episodes are done, ``max_frames`` is reached or the window is closed. When you play a
+    real-time game, each episode starts with a "ready" pause of ``cfg.ready`` seconds on
+    ``clock`` (any key ends it).
     """
 
-    def __init__(self, cfg: DictConfig) -> None:
+    def __init__(self, cfg: DictConfig, clock: Callable[[], float] = time.monotonic) -> None:
         from rlgan.apps.agents import RandomAgent
-        from rlgan.render.display import use_headless_driver
+        from rlgan.render.display import require_window, use_headless_driver
         from rlgan.render.keys import action_names, key_control
+        from rlgan.render.panels import hud_height
         from rlgan.render.viewer import Viewer
 
         check_watch_config(cfg)
+        if cfg.headless:
+            use_headless_driver()
+        else:
+            require_window("rlgan-watch", instead="add headless=true to draw off-screen")
         self.cfg = cfg
+        self.clock = clock
         self.control: KeyControl | None = None
         self.agent: PolicyAgent | RandomAgent | None = None
         if cfg.run is not None:
             env_cfg, self.agent = load_run(cfg)
         else:
             env_cfg = {
-                "id": check_watch_env_id(cfg.env),
-                "kwargs": OmegaConf.to_container(cfg.env_kwargs),
+                "id": check_watch_env_id(env_id_of(cfg)),
+                "kwargs": dict(OmegaConf.to_container(cfg.env.kwargs) or {}),
             }
         self.env = make_render_env(env_cfg, int(cfg.seed))
         self.env_id = str(self.env.spec.id if self.env.spec else env_cfg["id"])
@@ -89,9 +101,11 @@ class WatchSession:
         elif self.agent is None:
             self.agent = RandomAgent(self.env.action_space, int(cfg.seed))
         self.names = action_names(self.env_id, self.env.action_space, self.env)
+        self.random = isinstance(self.agent, RandomAgent)
         self.result = WatchResult()
         self.paused = False
         self.deterministic = bool(cfg.deterministic)
+        self.ready_until: float | None = None
         self._single_step = False
         self._key_queue: list[int] = []
         self._decision: Decision | None = None
@@ -101,17 +115,27 @@ class WatchSession:
         self.episode_return = 0.0
         self._done = False
         frame = self._frame()
-        if cfg.headless:
-            use_headless_driver()
         height, width = frame.shape[:2]
         scale = float(cfg.scale) if cfg.scale is not None else auto_scale(height)
         panel = PANEL_WIDTH if cfg.panel else 0
-        size = (round(width * scale) + panel, max(round(height * scale), 360))
+        bar = hud_height(HUD_ROWS)
+        size = (round(width * scale) + panel, max(round(height * scale) + bar, MIN_WINDOW_HEIGHT))
+        fps = self.default_fps() if cfg.fps is None else int(cfg.fps)
         self.viewer = Viewer(
-            size=size, caption=f"rlgan-watch: {self.env_id}", fps=int(cfg.fps), panel_width=panel
+            size=size,
+            caption=f"rlgan-watch: {self.env_id}",
+            fps=fps,
+            panel_width=panel,
+            hud_rows=HUD_ROWS,
         )
         if cfg.record is not None:
-            self.viewer.start_recording(cfg.record, fps=int(cfg.fps) or 30)
+            self.viewer.start_recording(cfg.record, fps=fps or WATCH_FPS)
+        self._get_ready()
+
+    def default_fps(self) -> int:
+        """The frame-rate limit when ``fps`` is null: slower when you play in real time."""
+        playing = self.control is not None and not self.control.turn_based
+        return PLAY_FPS if playing else WATCH_FPS
 
     # ------------------------------------------------------------------ one iteration
     def frame(self) -> bool:
@@ -119,9 +143,12 @@ class WatchSession:
         if self._done or not self.viewer.poll():
             return False
         pressed = self.viewer.take_keys()
+        if self.ready_until is not None and (pressed or self.clock() >= self.ready_until):
+            self.ready_until = None
+            pressed = []  # the key that starts the episode does nothing else
         for key in pressed:
             self._handle_key(key)
-        action = self._next_action(pressed)
+        action = None if self.ready_until is not None else self._next_action(pressed)
         if action is not None:
             self._step(action)
         if not self.viewer.show(self._frame(), self._hud(), self._panels()):
@@ -168,7 +195,7 @@ class WatchSession:
             self._reset()
         elif key == pygame.K_s:
             self._screenshot()
-        elif key == pygame.K_d and self.agent is not None:
+        elif key == pygame.K_d and self.agent is not None and not self.random:
             self.deterministic = not self.deterministic
             self._decision = None
 
@@ -190,7 +217,7 @@ class WatchSession:
         """The agent's decision for the current observation (computed once per step)."""
         assert self.agent is not None
         if self._decision is None:
-            self._decision = self.agent.decide(self.obs, self.deterministic)
+            self._decision = self.agent.decide(self.obs, self.deterministic, self.env)
         return self._decision
 
     def _step(self, action: Any) -> None:
@@ -212,9 +239,19 @@ class WatchSession:
         """Start the next episode."""
         self.obs, _ = self.env.reset()
         self._decision = None
+        if self.agent is not None:
+            self.agent.reset()  # a recurrent policy forgets its hidden state
         self.episode += 1
         self.episode_step = 0
         self.episode_return = 0.0
+        self._get_ready()
+
+    def _get_ready(self) -> None:
+        """Start the "ready" pause of an episode you play in real time (``ready`` seconds)."""
+        ready = float(self.cfg.get("ready") or 0)
+        if self.control is not None and self.control.real_time and ready > 0:
+            self.ready_until = self.clock() + ready
+            self._key_queue.clear()
 
     def _screenshot(self) -> None:
         """Save the window to ``screenshot_dir`` as a PNG."""
@@ -232,28 +269,36 @@ class WatchSession:
         """The environment's current RGB frame."""
         return self.env.render()
 
-    def _hud(self) -> list[str]:
-        """Episode, step, return, recent returns, fps and mode."""
+    def mode(self) -> str:
+        """How actions are picked: keyboard, random, deterministic or stochastic."""
+        if self.control is not None:
+            return "keyboard"
+        if self.random:
+            return "random"
+        return "deterministic" if self.deterministic else "stochastic"
+
+    def _hud(self) -> list[HudLine]:
+        """Who acts, episode, step, return, recent returns, fps and mode; then the status."""
+        from rlgan.render.panels import ACCENT
+
         episodes = int(self.cfg.episodes)
         last = ", ".join(f"{r:.1f}" for r in self.result.returns[-3:]) or "-"
         who = "you (keyboard)" if self.control is not None else self.agent.label
-        mode = (
-            ""
-            if self.control is not None
-            else ("  deterministic" if self.deterministic else "  stochastic")
-        )
         limit = self.viewer.fps or "none"
-        lines = [
+        lines: list[HudLine] = [
             f"{who} on {self.env_id}",
             f"episode {self.episode}{f'/{episodes}' if episodes else ''}  step {self.episode_step}",
             f"return {self.episode_return:.1f}  last {last}",
-            f"fps {self.viewer.measured_fps:.0f} (limit {limit}){mode}",
+            f"fps {self.viewer.measured_fps:.0f} (limit {limit})  {self.mode()}",
         ]
         core = getattr(self.env.unwrapped, "core", None)
         if core is not None and hasattr(core, "hud"):
             lines += [str(line) for line in core.hud(0)]
-        if self.paused:
-            lines.append("PAUSED: space resumes" + ("" if self.control else ", -> steps"))
+        if self.ready_until is not None:
+            left = max(0.0, self.ready_until - self.clock())
+            lines.append((f"READY: any key starts ({left:.1f} s)", ACCENT))
+        elif self.paused:
+            lines.append(("PAUSED: space resumes" + ("" if self.control else ", -> steps"), ACCENT))
         return lines
 
     def _panels(self) -> list[Panel]:

@@ -37,9 +37,9 @@ def check_watch_env_id(env_id: Any) -> str:
         else f"Registered ids include {', '.join(names[:6])}, ..."
     )
     raise ConfigError(
-        f"Invalid env={env_id!r}: no Gymnasium environment is registered under "
+        f"Invalid env.id={env_id!r}: no Gymnasium environment is registered under "
         f"that id. {hint} Any registered Gymnasium id works, e.g. "
-        "env=CartPole-v1, env=rlgan/Pursuit-v0 or env=rlgan/Maze-v0."
+        "env.id=CartPole-v1, env.id=rlgan/Pursuit-v0 or env.id=rlgan/Maze-v0."
     )
 
 
@@ -87,8 +87,10 @@ def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
     import numpy as np
 
     from rlgan.rl.env_factory import check_env_source, make_env
+    from rlgan.rl.knobs import check_env_kwargs
 
     env_id = check_env_source(env_cfg)  # a registered id, or the name of an env._target_
+    check_env_kwargs(env_cfg)  # an unknown env.kwargs knob, with close matches
     declared = declared_render_modes(env_id) if env_cfg.get("_target_") is None else None
     if declared is not None and "rgb_array" not in declared:
         raise _cannot_render(env_id, declared)
@@ -98,7 +100,7 @@ def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
         if isinstance(err, ConfigError):
             raise
         raise ConfigError(
-            f"Invalid env={env_id!r}: it could not be made with "
+            f"Invalid env.id={env_id!r}: it could not be made with "
             f"render_mode='rgb_array' ({type(err).__name__}: {err})."
         ) from err
     modes = list(env.unwrapped.metadata.get("render_modes") or [])
@@ -112,7 +114,7 @@ def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:
 def _cannot_render(env_id: str, modes: list[str]) -> ConfigError:
     """The error for an environment without RGB frames."""
     return ConfigError(
-        f"Invalid env={env_id!r}: it cannot render RGB frames (its render "
+        f"Invalid env.id={env_id!r}: it cannot render RGB frames (its render "
         f"modes are {modes or 'none'}; rlgan-watch needs 'rgb_array'). "
         "Watch an environment that supports render_mode='rgb_array'."
     )

@@ -26,6 +26,10 @@ def checked_train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         from rlgan.gan.settings import check_run_settings
 
         check_run_settings(cfg)
+    if (cfg.get("render") or {}).get("live", False):
+        from rlgan.render.live import require_live_window
+
+        require_live_window()  # no display: refused before any data or model is built
     from rlgan.gan.train import train
 
     return train(cfg, run_dir=run_dir)

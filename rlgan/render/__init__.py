@@ -1,7 +1,8 @@
 """rlgan's renderer, a library: one pygame :class:`Viewer` behind the apps' windows.
 
 - :class:`Viewer` (:mod:`~rlgan.render.viewer`): open a window, show RGB frames scaled to fit
-  with a HUD and side panels, keys, fps limit, screenshots, GIF/MP4 recording;
+  below a HUD bar and beside side panels (never under them), keys, fps limit, screenshots,
+  GIF/MP4 recording; a clear error when there is no display (:mod:`~rlgan.render.display`);
 - panels (:mod:`~rlgan.render.panels`): the :class:`Panel` protocol and :class:`BarChart`,
   :class:`Sparkline`, :class:`TextPanel`;
 - :class:`FrameRecorder` (:mod:`~rlgan.render.recorder`): frames to GIF/MP4;
@@ -18,6 +19,7 @@ this package (e.g. for ``rlgan-watch --help``) does not import pygame.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from rlgan.common.lazy import lazy_exports
@@ -38,6 +40,9 @@ _LAZY = {
     "TextPanel": "rlgan.render.panels",
     "Viewer": "rlgan.render.viewer",
 }
+
+# Every module here imports pygame: its banner is not for our users.
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 __all__ = ["BarChart", "FrameRecorder", "LiveGANView", "Panel", "Sparkline", "TextPanel", "Viewer"]
 

@@ -4,6 +4,11 @@ Every window in rlgan goes through :func:`init_display`, so pygame is set up one
 ``pygame.display.init()`` and ``pygame.font.init()`` only (``pygame.init()`` would also open
 the audio device, which prints ALSA errors on machines without sound). Headless use works
 with ``SDL_VIDEODRIVER=dummy``; :func:`use_headless_driver` sets it for the caller.
+
+Without a display (no X11 or Wayland server) and without ``SDL_VIDEODRIVER``, SDL quietly
+falls back to its ``offscreen`` driver: a window would be drawn that nobody can see.
+:func:`require_window` (called by every :class:`~rlgan.render.viewer.Viewer`) refuses that
+with a :class:`~rlgan.common.errors.ConfigError`, unless an off-screen driver was asked for.
 """
 
 from __future__ import annotations
@@ -42,6 +47,46 @@ def init_display() -> None:
             "Run on a machine with a display, start a virtual one (Xvfb), or run headless "
             "with SDL_VIDEODRIVER=dummy (rlgan-watch: headless=true)."
         ) from err
+
+
+#: SDL's video drivers that draw into memory only: no window a person can see.
+OFFSCREEN_DRIVERS = ("dummy", "offscreen")
+
+
+def fell_back_offscreen(driver: str, requested: str | None) -> bool:
+    """Whether SDL chose the off-screen ``driver`` although ``requested`` did not ask for it.
+
+    ``requested`` is ``SDL_VIDEODRIVER`` (a driver name or a comma-separated list; None or
+    empty: SDL picks the first driver that starts).
+    """
+    asked = {name.strip().lower() for name in (requested or "").split(",") if name.strip()}
+    return driver.lower() in OFFSCREEN_DRIVERS and driver.lower() not in asked
+
+
+def require_window(what: str = "a window", *, instead: str = "") -> None:
+    """Start the display; a ConfigError when only an off-screen driver could start.
+
+    Args:
+        what: what wants the window, for the message (e.g. ``"render.live=true"``).
+        instead: the caller's own way around it, put in the message before the generic
+            ones, e.g. ``"add headless=true to draw off-screen"``.
+
+    """
+    init_display()
+    driver = pygame.display.get_driver()
+    if not fell_back_offscreen(driver, os.environ.get("SDL_VIDEODRIVER")):
+        return
+    pygame.display.quit()  # the next attempt (e.g. once DISPLAY is set) starts afresh
+    raise ConfigError(
+        f"Cannot open a window for {what}: no display was found (DISPLAY="
+        f"{os.environ.get('DISPLAY', '')!r}, WAYLAND_DISPLAY="
+        f"{os.environ.get('WAYLAND_DISPLAY', '')!r}), so pygame could only draw off-screen "
+        f"(SDL's {driver!r} driver) and nothing would be seen. "
+        + (f"{instead[0].upper()}{instead[1:]}, or run " if instead else "Run ")
+        + "it where a display is available (ssh -X too), start a virtual display "
+        "(Xvfb :99 & export DISPLAY=:99), or set SDL_VIDEODRIVER=dummy to draw off-screen "
+        "on purpose."
+    )
 
 
 _fonts: dict[int, pygame.font.Font] = {}

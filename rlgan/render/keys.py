@@ -129,6 +129,11 @@ class KeyControl:
     turn_based: bool = False
 
     @property
+    def real_time(self) -> bool:
+        """True when the game moves on without a key (``noop`` set, not turn based)."""
+        return not self.turn_based and self.noop is not None
+
+    @property
     def keys(self) -> frozenset[int]:
         """Every key code that appears in the map (the keys to watch)."""
         return frozenset(code for combo in self.keys_to_action for code in combo)
@@ -170,7 +175,7 @@ def env_key_control(env_id: str, env: Any) -> KeyControl | None:
     noop = getattr(unwrapped, "play_noop", 0)
     if bad or (noop is not None and not space.contains(noop)):
         raise ConfigError(
-            f"Invalid env={env_id!r} with play=true: its key map binds actions "
+            f"Invalid env.id={env_id!r} with play=true: its key map binds actions "
             f"outside its action space {space} ({(bad or [noop])[0]!r})."
         )
     names = action_names(env_id, space, env)
@@ -211,7 +216,7 @@ def key_control(env_id: str, action_space: spaces.Space, env: Any = None) -> Key
                 turn_based=True,
             )
     raise ConfigError(
-        f"Invalid env={env_id!r} with play=true: there is no keyboard mapping for its action "
+        f"Invalid env.id={env_id!r} with play=true: there is no keyboard mapping for its action "
         f"space {action_space}. Playable: rlgan/Pursuit-v0, rlgan/Maze-v0, CartPole-v1, "
         "MountainCar-v0, Acrobot-v1, any environment with get_keys_to_action() and any "
         "with at most 10 discrete actions (digit keys). Drop play=true to watch a random "

@@ -12,7 +12,10 @@ the (costly) decision surface only when it will be shown::
     view.close()
 
 Closing the window (button, Esc or q) only stops the drawing: later calls are no-ops and
-training goes on.
+training goes on. Without a display (and without ``headless=True`` or
+``SDL_VIDEODRIVER=dummy``) the view refuses to start with a
+:class:`~rlgan.common.errors.ConfigError`; :func:`require_live_window` makes the same check
+for a runner that wants to refuse ``render.live=true`` before training.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pygame
 
 from rlgan.common.errors import require_positive
 from rlgan.common.imaging import heatmap_points
-from rlgan.render.display import use_headless_driver
+from rlgan.render.display import require_window, use_headless_driver
 from rlgan.render.gan_canvas import decision_surface, image_grid
 from rlgan.render.panels import Panel, Sparkline, TextPanel, format_value
 from rlgan.render.viewer import Viewer
@@ -38,6 +41,19 @@ log = logging.getLogger(__name__)
 #: Colours of the loss sparklines, in order.
 SPARK_COLORS = ((110, 200, 255), (255, 170, 40), (140, 220, 120), (230, 120, 200))
 POLL_INTERVAL_S = 0.1
+#: HUD rows of the live view: the step and the latest metrics side by side
+HUD_ROWS = 1
+
+
+def require_live_window() -> None:
+    """A ConfigError, before any training, when ``render.live=true`` has no display to use.
+
+    Passes with a display, and with ``SDL_VIDEODRIVER=dummy`` (drawing off-screen on purpose).
+    """
+    require_window(
+        "render.live=true (the live GAN view)",
+        instead="set render.live=false to train without the view",
+    )
 
 
 class LiveGANView:
@@ -64,12 +80,18 @@ class LiveGANView:
         require_positive("render.every", every)
         if headless:
             use_headless_driver()
+        else:
+            require_live_window()
         width, height = (int(v) for v in size)
         panel_width = max(220, width - height)
         self.every = int(every)
         self._history_len = max(2, int(history))
         self._viewer = Viewer(
-            size=(width, height), caption=caption, fps=0, panel_width=min(panel_width, width - 100)
+            size=(width, height),
+            caption=caption,
+            fps=0,
+            panel_width=min(panel_width, width - 100),
+            hud_rows=HUD_ROWS,
         )
         self._history: dict[str, deque[float]] = {}
         self._metrics: dict[str, float] = {}

@@ -1,6 +1,7 @@
-"""Things a :class:`~rlgan.render.viewer.Viewer` draws beside or over a frame.
+"""Things a :class:`~rlgan.render.viewer.Viewer` draws around a frame.
 
-- :func:`draw_text_lines`: a HUD, text lines on a translucent box;
+- :func:`draw_hud`: the HUD, text lines flowed into columns in the bar above the frame;
+- :func:`draw_text_lines`: text lines on a translucent box (for overlays of your own);
 - :class:`BarChart`: one bar per value (action probabilities, Q-values), one highlighted;
 - :class:`Sparkline`: a small line chart of recent values with the latest value printed;
 - :class:`TextPanel`: a titled list of text lines.
@@ -34,6 +35,12 @@ LINE: Color = (110, 200, 255)
 
 TITLE_SIZE = 18
 LABEL_SIZE = 16
+HUD_SIZE = 18
+#: padding inside the HUD bar, and the gap between its columns, in pixels
+HUD_PAD, HUD_GAP = 4, 18
+
+#: A HUD line: its text, or ``(text, colour)`` for a highlighted line (e.g. PAUSED).
+HudLine = str | tuple[str, Color]
 
 
 @runtime_checkable
@@ -56,6 +63,49 @@ def format_value(value: float) -> str:
     if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-3):
         return f"{value:.2e}"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def hud_height(rows: int) -> int:
+    """Height in pixels of a HUD bar with ``rows`` text rows (0 rows: no bar)."""
+    if rows <= 0:
+        return 0
+    return rows * get_font(HUD_SIZE).get_linesize() + 2 * HUD_PAD
+
+
+def hud_text(line: HudLine) -> tuple[str, Color]:
+    """``(text, colour)`` of a HUD line (plain strings are drawn in the text colour)."""
+    if isinstance(line, tuple):
+        return str(line[0]), tuple(line[1])  # type: ignore[return-value]
+    return str(line), TEXT
+
+
+def draw_hud(surface: pygame.Surface, lines: Sequence[HudLine], rect: pygame.Rect) -> None:
+    """Paint ``lines`` into the bar ``rect``: top-down, then in further columns to the right.
+
+    A column holds as many lines as the bar has rows; text beyond the bar's right edge is
+    cut off, never drawn outside ``rect``.
+    """
+    pygame.draw.rect(surface, PANEL_BACKGROUND, rect)
+    if not lines or rect.height <= 0:
+        return
+    font = get_font(HUD_SIZE)
+    rows = max(1, (rect.height - 2 * HUD_PAD) // font.get_linesize())
+    previous_clip = surface.get_clip()
+    surface.set_clip(rect.clip(previous_clip))
+    try:
+        x = rect.x + HUD_PAD
+        for start in range(0, len(lines), rows):
+            if x >= rect.right:
+                break
+            column = [hud_text(line) for line in lines[start : start + rows]]
+            width = 0
+            for row, (text, color) in enumerate(column):
+                image = font.render(text, True, color)
+                surface.blit(image, (x, rect.y + HUD_PAD + row * font.get_linesize()))
+                width = max(width, image.get_width())
+            x += width + HUD_GAP
+    finally:
+        surface.set_clip(previous_clip)
 
 
 def draw_text_lines(
@@ -202,10 +252,15 @@ class TextPanel:
     def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """Paint the lines into ``rect``."""
         pygame.draw.rect(surface, PANEL_BACKGROUND, rect)
-        y = rect.y + _draw_title(surface, rect, self.title)
-        font = get_font(LABEL_SIZE)
-        for line in self.lines:
-            if y + font.get_linesize() > rect.bottom:
-                break
-            surface.blit(font.render(str(line), True, TEXT), (rect.x + 4, y))
-            y += font.get_linesize()
+        previous_clip = surface.get_clip()
+        surface.set_clip(rect.clip(previous_clip))  # long lines are cut at the panel's edge
+        try:
+            y = rect.y + _draw_title(surface, rect, self.title)
+            font = get_font(LABEL_SIZE)
+            for line in self.lines:
+                if y + font.get_linesize() > rect.bottom:
+                    break
+                surface.blit(font.render(str(line), True, TEXT), (rect.x + 4, y))
+                y += font.get_linesize()
+        finally:
+            surface.set_clip(previous_clip)

@@ -1,7 +1,6 @@
-"""The one window class of rlgan: show RGB frames with a HUD and side panels.
+"""The one window class of rlgan: show RGB frames with a HUD bar and side panels.
 
-Used by the environments' ``render_mode="human"``, by ``rlgan-watch`` and by the live GAN
-view. Minimal use::
+Used by ``rlgan-watch`` and by the live GAN view. Minimal use::
 
     viewer = Viewer(size=(600, 400), caption="CartPole", fps=30)
     while viewer.show(env.render(), hud=[f"step {t}"]):
@@ -10,6 +9,10 @@ view. Minimal use::
 
 ``show`` returns False once the window was closed (window button, Esc or q). pygame has one
 display per process, so one Viewer is open at a time (a second one re-uses the window).
+
+The window is split into three rectangles (:attr:`Viewer.layout`) that never overlap: the
+HUD bar across the top, the playfield (where frames go) below it on the left, and the panel
+column on the right. The HUD never covers the frame.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pygame
 
-from rlgan.render.display import init_display
-from rlgan.render.panels import BACKGROUND, Panel, draw_text_lines
+from rlgan.render.display import require_window
+from rlgan.render.panels import BACKGROUND, HudLine, Panel, draw_hud, hud_height
 from rlgan.render.recorder import FrameRecorder
 
 #: Keys that close a window unless the caller passes other ``quit_keys``.
@@ -32,15 +36,38 @@ DEFAULT_QUIT_KEYS = (pygame.K_ESCAPE, pygame.K_q)
 _open_viewers: set[int] = set()
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where a :class:`Viewer` draws; the three rectangles never overlap.
+
+    Attributes:
+        hud: the HUD bar across the top of the window (zero height when there is none).
+        frame: the playfield, below the bar and left of the panels: frames are drawn here.
+        panel: the panel column on the right, below the bar (zero width when there is none).
+
+    """
+
+    hud: pygame.Rect
+    frame: pygame.Rect
+    panel: pygame.Rect
+
+
 class Viewer:
-    """A pygame window that draws frames scaled to fit, a HUD and side panels.
+    """A pygame window that draws frames scaled to fit, a HUD bar and side panels.
 
     Args:
-        size: window size ``(width, height)`` in pixels, panel column included.
+        size: window size ``(width, height)`` in pixels, HUD bar and panel column included.
         caption: window title.
         fps: frame-rate limit of :meth:`show` (``0``: no limit); may be changed later.
         panel_width: width of the right-hand column for panels (``0``: none).
+        hud_rows: height of the HUD bar in text rows; HUD lines beyond it flow into further
+            columns. ``None``: the bar grows to the longest HUD shown so far (it never
+            shrinks, so the frame does not jump when a line comes and goes).
         quit_keys: keys that close the window (default Esc and q; ``()`` for none).
+
+    Raises:
+        ConfigError: when there is no display to open a window on and no off-screen driver
+            was asked for (see :func:`rlgan.render.display.require_window`).
 
     """
 
@@ -51,6 +78,7 @@ class Viewer:
         fps: int = 30,
         *,
         panel_width: int = 0,
+        hud_rows: int | None = None,
         quit_keys: Sequence[int] = DEFAULT_QUIT_KEYS,
     ) -> None:
         width, height = (int(v) for v in size)
@@ -60,11 +88,15 @@ class Viewer:
                 "width and height must be > 0 and the panel narrower than the "
                 "window."
             )
-        init_display()
+        if hud_rows is not None and (isinstance(hud_rows, bool) or int(hud_rows) < 0):
+            raise ValueError(f"Viewer hud_rows={hud_rows!r}: a number of rows >= 0, or None.")
+        require_window(f"the window {caption!r}")
         self.size = (width, height)
         self.caption = caption
         self.fps = int(fps)
         self.panel_width = int(panel_width)
+        self.hud_rows = None if hud_rows is None else int(hud_rows)
+        self._hud_bar = hud_height(self.hud_rows or 0)
         self.quit_keys = tuple(quit_keys)
         self.surface = pygame.display.set_mode(self.size)
         pygame.display.set_caption(caption)
@@ -83,14 +115,31 @@ class Viewer:
         return self._closed
 
     @property
+    def layout(self) -> Layout:
+        """The HUD bar, playfield and panel rectangles as they are now (see :class:`Layout`)."""
+        width, height = self.size
+        bar = min(self._hud_bar, height - 1)
+        below = height - bar
+        return Layout(
+            hud=pygame.Rect(0, 0, width, bar),
+            frame=pygame.Rect(0, bar, width - self.panel_width, below),
+            panel=pygame.Rect(width - self.panel_width, bar, self.panel_width, below),
+        )
+
+    @property
     def frame_rect(self) -> pygame.Rect:
-        """The area frames are drawn into (the window minus the panel column)."""
-        return pygame.Rect(0, 0, self.size[0] - self.panel_width, self.size[1])
+        """The playfield: the area frames are drawn into (below the HUD, left of the panels)."""
+        return self.layout.frame
 
     @property
     def panel_rect(self) -> pygame.Rect:
-        """The right-hand panel column (zero width when there is none)."""
-        return pygame.Rect(self.size[0] - self.panel_width, 0, self.panel_width, self.size[1])
+        """The right-hand panel column, below the HUD bar (zero width when there is none)."""
+        return self.layout.panel
+
+    def fit_hud(self, hud: Sequence[HudLine] | None) -> None:
+        """Grow the HUD bar (``hud_rows=None`` only) so that ``hud`` fits in one column."""
+        if self.hud_rows is None and hud:
+            self._hud_bar = max(self._hud_bar, hud_height(len(hud)))
 
     def poll(self) -> bool:
         """Handle pending window events (close button, keys); False once closed."""
@@ -135,10 +184,12 @@ class Viewer:
     def show(
         self,
         frame: np.ndarray | pygame.Surface | None,
-        hud: Sequence[str] | None = None,
+        hud: Sequence[HudLine] | None = None,
         panels: Sequence[Panel] = (),
     ) -> bool:
         """Draw ``frame`` (H x W x 3 uint8) scaled to fit, the HUD and panels; present it.
+
+        ``hud`` lines are strings, or ``(text, (r, g, b))`` for a highlighted line.
 
         Handles window events first and waits to keep :attr:`fps`. Returns False (drawing
         nothing) once the window was closed.
@@ -153,17 +204,19 @@ class Viewer:
     def draw(
         self,
         frame: np.ndarray | pygame.Surface | None,
-        hud: Sequence[str] | None = None,
+        hud: Sequence[HudLine] | None = None,
         panels: Sequence[Panel] = (),
     ) -> None:
         """Draw into the back buffer without presenting it (see :meth:`present`)."""
         if self._closed:
             return
+        self.fit_hud(hud)
+        layout = self.layout
         self.surface.fill(BACKGROUND)
         if frame is not None:
-            self.blit_frame(frame, self.frame_rect)
-        if hud:
-            draw_text_lines(self.surface, hud, (6, 6))
+            self.blit_frame(frame, layout.frame)
+        if layout.hud.height:
+            draw_hud(self.surface, list(hud or ()), layout.hud)
         if panels and self.panel_width:
             self.draw_panels(panels)
 
@@ -177,7 +230,12 @@ class Viewer:
             smooth = scale < 1.0 or abs(scale - round(scale)) > 1e-6
             image = (pygame.transform.smoothscale if smooth else pygame.transform.scale)(image, dst)
         target = image.get_rect(center=rect.center)
-        self.surface.blit(image, target)
+        previous_clip = self.surface.get_clip()
+        self.surface.set_clip(rect)
+        try:
+            self.surface.blit(image, target)
+        finally:
+            self.surface.set_clip(previous_clip)
         return target
 
     def draw_panels(self, panels: Sequence[Panel]) -> None:
