@@ -50,6 +50,10 @@ def _select(cfg: DictConfig, knob: str) -> Any:
     return node
 
 
+#: Where ``algo.*``, ``net.*``, ``n_envs`` and the budget come from (docs/zoo.md).
+HYPERPARAMS_SOURCES = ("auto", "ours", "zoo", "defaults")
+
+
 def check_run_knobs(cfg: DictConfig) -> None:
     """Check the top-level knobs (timesteps, seeds, threads, eval, checkpoint, objective).
 
@@ -71,6 +75,15 @@ def check_run_knobs(cfg: DictConfig) -> None:
             "It names the metric the run returns to a Hydra sweeper.",
         )
     check_progress(cfg.get("progress_bar", "auto"))
+    source = cfg.get("hyperparams_source", "auto")
+    if source not in HYPERPARAMS_SOURCES:
+        raise invalid_choice(
+            "hyperparams_source",
+            source,
+            HYPERPARAMS_SOURCES,
+            "auto: our settings for the algorithm and env, else RL Zoo's tuned ones, else the "
+            "algorithm's defaults (docs/zoo.md).",
+        )
 
 
 #: ``gymnasium.make`` arguments the runner sets itself: not knobs of ``env.kwargs``.

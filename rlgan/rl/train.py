@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from rlgan.rl.policy import has_custom_net, is_mlp_policy
 from rlgan.rl.run_logger import make_run_logger
 from rlgan.rl.run_summary import objective_value, plot_learning_curve, summary_line
 from rlgan.rl.validate import CheckedConfig, check_config
+from rlgan.rl.zoo_source import resolve_hyperparams_source, write_run_config
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +119,10 @@ def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: st
 
 
 def train(
-    cfg: DictConfig, run_dir: str | Path | None = None, callbacks: list[BaseCallback] | None = None
+    cfg: DictConfig,
+    run_dir: str | Path | None = None,
+    callbacks: list[BaseCallback] | None = None,
+    overrides: Sequence[str] | None = None,
 ) -> float:
     """Train (or evaluate / resume, see the config's ``evaluate`` and ``resume``).
 
@@ -125,6 +130,8 @@ def train(
     are extra SB3 callbacks run after the runner's own (for tests and experiments). An
     interrupted run (Ctrl-C, SIGTERM) is checkpointed and recorded, then
     :class:`~rlgan.common.lifecycle.RunInterrupted` (a ``KeyboardInterrupt``) propagates.
+    A fresh run first picks its hyperparameters' source (:mod:`rlgan.rl.zoo_source`);
+    ``overrides`` are the command line's for a composed ``cfg`` (default: Hydra's).
     """
     if cfg.get("evaluate"):
         if cfg.get("resume"):
@@ -136,6 +143,8 @@ def train(
             seed=int(cfg.seed),
             trust=bool(cfg.get("trust", False)),
         )
+    if not cfg.get("resume"):  # a resumed run keeps its saved (resolved) config
+        cfg, _ = resolve_hyperparams_source(cfg, overrides)
     start = RL_RUNS.start(cfg, run_dir)
     if start.existing is not None:  # a no-op resume or a finished sweep job
         RL_RUNS.announce(start.existing)
@@ -231,6 +240,8 @@ class _Run:
             applied=self.plan.applied if self.plan else None,
         )
         with lifecycle as life:
+            if not self.resuming:
+                write_run_config(self.run_dir, cfg)  # the resolved one, which resume= reads
             life.on_close(lambda: _close_quietly(eval_env))
             life.on_close(lambda: _close_quietly(env))
             logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard), bool(cfg.log.stdout))
@@ -399,6 +410,7 @@ class _Run:
             "algo": self.checked.algo_name,
             "env_id": self.checked.env_id,
             "seed": int(cfg.seed),
+            "hyperparams_source": cfg.get("hyperparams_source"),
             "objective": str(cfg.objective),
             "total_timesteps": int(cfg.total_timesteps),
             "n_envs": int(cfg.env.n_envs),
