@@ -123,3 +123,11 @@ def test_cli_refuses_a_misspelt_knob_with_exit_2_before_any_work(tmp_path: Path)
     assert "Did you mean arena_size" in done.stderr
     assert "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir()), "refused before any run folder is made"
+
+
+def test_compose_config_takes_env_kwargs_without_plus() -> None:
+    """Python callers (tests, notebooks) write env.kwargs.<knob>= as the command line does."""
+    from rlgan.common.app import compose_config
+
+    cfg = compose_config("rl", ["env=pursuit", "env.kwargs.image_size=32"])
+    assert cfg.env.kwargs.image_size == 32

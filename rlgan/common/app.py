@@ -119,11 +119,15 @@ def _record_failure(error: str) -> None:
 def compose_config(config_name: str, overrides: list[str] | None = None) -> DictConfig:
     """Compose an app's config as the command line would (for tests and notebooks).
 
-    Example: ``train(compose_config("rl", ["algo=dqn"]), run_dir=tmp_path)``.
+    Example: ``train(compose_config("rl", ["algo=dqn"]), run_dir=tmp_path)``. As on the
+    command line, ``env.kwargs.<knob>=...`` of ``rlgan-rl`` needs no ``+``.
     """
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
+    from rlgan.common.hydra_cli import APP_OPEN_NODES, open_node_overrides
+
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="rlgan.conf", version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        given = open_node_overrides(list(overrides or []), APP_OPEN_NODES.get(config_name, ()))
+        return compose(config_name=config_name, overrides=given)

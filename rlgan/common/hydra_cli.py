@@ -42,6 +42,11 @@ def is_bad_input(error: BaseException | None) -> bool:
     return isinstance(error, (CompactHydraException, OmegaConfBaseException, ConfigError))
 
 
+#: Per config name, the nodes whose keys need no ``+`` (``env.kwargs.<knob>=...`` sets any
+#: constructor knob of the env, checked by :func:`rlgan.rl.knobs.check_env_kwargs`).
+APP_OPEN_NODES: dict[str, tuple[str, ...]] = {"rl": ("env.kwargs",)}
+
+
 def open_node_overrides(overrides: Sequence[str], open_nodes: Sequence[str]) -> list[str]:
     """``overrides`` with each plain ``<node>.<key>=<value>`` of an open node made ``++``.
 

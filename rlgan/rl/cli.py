@@ -11,13 +11,13 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from rlgan.common.hydra_cli import hydra_command
+from rlgan.common.hydra_cli import APP_OPEN_NODES, hydra_command
 
 #: The package holding the config tree (as :data:`rlgan.common.app.CONFIG_PATH`).
 CONFIG_PATH = "pkg://rlgan.conf"
 #: Config nodes whose keys need no ``+``: ``env.kwargs.<knob>=...`` sets any constructor knob
 #: of the env (checked against its constructor by :func:`rlgan.rl.knobs.check_env_kwargs`).
-OPEN_NODES = ("env.kwargs",)
+OPEN_NODES = APP_OPEN_NODES["rl"]
 
 
 def checked_train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
