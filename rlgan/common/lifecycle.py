@@ -378,21 +378,21 @@ def user_overrides(cfg: DictConfig, app: str) -> dict[str, Any]:
     }
 
 
-def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    """``{dotted.key: leaf}`` of a nested config (lists are leaves)."""
+def flatten_config(node: Any, prefix: str = "") -> dict[str, Any]:
+    """``{dotted.key: leaf}`` of a nested config (lists and interpolations are leaves)."""
     if isinstance(node, DictConfig):
         node = OmegaConf.to_container(node, resolve=False)
     if isinstance(node, dict):
         flat: dict[str, Any] = {}
         for key, value in node.items():
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten_config(value, f"{prefix}{key}."))
         return flat or {prefix.rstrip("."): {}}
     return {prefix.rstrip("."): node}
 
 
 def _diff(base: DictConfig, other: DictConfig) -> dict[str, Any]:
     """Keys whose value in ``other`` differs from ``base`` (or is new), with ``other``'s value."""
-    left, right = _flatten(base), _flatten(other)
+    left, right = flatten_config(base), flatten_config(other)
     return {key: value for key, value in right.items() if left.get(key, object()) != value}
 
 

@@ -39,6 +39,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from rlgan.common.errors import ConfigError, invalid_choice
+from rlgan.common.lifecycle import flatten_config
 from rlgan.rl.algos import get_algo
 from rlgan.rl.knobs import HYPERPARAMS_SOURCES
 from rlgan.rl.zoo import missing_entry_error, zoo_entry, zoo_version
@@ -124,18 +125,6 @@ def hydra_task_overrides() -> list[str] | None:
     return [str(item) for item in HydraConfig.get().overrides.task]
 
 
-def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    """``{dotted.key: leaf}`` of a config (lists and interpolations are leaves)."""
-    if isinstance(node, DictConfig):
-        node = OmegaConf.to_container(node, resolve=False)
-    if isinstance(node, dict):
-        flat: dict[str, Any] = {}
-        for key, value in node.items():
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        return flat or {prefix.rstrip("."): {}}
-    return {prefix.rstrip("."): node}
-
-
 def _env_option(env_id: Any) -> str | None:
     """The ``conf/env`` option whose ``id`` is ``env_id`` (None when there is none)."""
     from importlib.resources import files
@@ -168,7 +157,7 @@ def inferred_overrides(cfg: DictConfig) -> list[str]:
     env_option = _env_option(cfg.env.get("id"))
     if env_option:
         choices.append(f"env={env_option}")
-    base, mine = _flatten(compose_config("rl", choices)), _flatten(cfg)
+    base, mine = flatten_config(compose_config("rl", choices)), flatten_config(cfg)
     changed = [f"{key}=" for key, value in mine.items() if base.get(key, object()) != value]
     removed = [f"~{key}" for key in base if key not in mine]
     return changed + removed
