@@ -28,7 +28,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rlgan.common.errors import ConfigError, invalid_choice, require_int
-from rlgan.common.hydra_cli import open_node_overrides
+from rlgan.common.hydra_cli import APP_OPEN_NODES, open_node_overrides
 from rlgan.common.run_dir import CONFIG_FILE, OVERRIDES_FILE, read_metrics
 
 #: The apps :func:`train` runs, by the name of their primary config.
@@ -75,7 +75,7 @@ def compose(app: str, overrides: Sequence[str] = ()) -> tuple[DictConfig, Path]:
             f"Invalid overrides={overrides!r}: give a list of strings, e.g. "
             f'rlgan.train("{app}", ["seed=1"]), not one string.'
         )
-    given = open_node_overrides([str(o) for o in overrides], getattr(_cli(app), "OPEN_NODES", ()))
+    given = open_node_overrides([str(o) for o in overrides], APP_OPEN_NODES.get(app, ()))
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module="rlgan.conf", version_base="1.3"):

@@ -324,7 +324,7 @@ def test_run_folder_without_model_or_config(ppo_run, tmp_path):
     gan_run = tmp_path / "gan_run"
     (gan_run / ".hydra").mkdir(parents=True)
     (gan_run / ".hydra" / "config.yaml").write_text("app: gan\nseed: 0\n")
-    with pytest.raises(ConfigError, match="not an rlgan-rl run.*app='gan'"):
+    with pytest.raises(ConfigError, match="not an rlgan-rl run.*written by rlgan-gan"):
         watch(watch_config(run=gan_run))
     no_model = shutil.copytree(ppo_run, tmp_path / "no_model")
     for model in ("best_model.zip", "model.zip"):

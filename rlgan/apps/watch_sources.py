@@ -47,37 +47,28 @@ def load_run(cfg: DictConfig) -> tuple[dict[str, Any], PolicyAgent]:
     """The env config and the trained agent of ``cfg.run``; clear errors for broken folders."""
     from rlgan.apps.agents import PolicyAgent
     from rlgan.common.device import resolve_device
-    from rlgan.common.run_dir import load_run_config
-    from rlgan.rl.model_io import load_run_model, run_model_path
+    from rlgan.rl.model_io import load_run_model_with_path
 
-    run_dir = Path(str(cfg.run)).expanduser()
-    run_cfg = load_run_config(run_dir, "run")
-    if run_cfg.get("app") != "rl" or "env" not in run_cfg:
-        raise ConfigError(
-            f"Invalid run={str(cfg.run)!r}: it is not an rlgan-rl run (its "
-            f"config has app={run_cfg.get('app')!r}). rlgan-watch plays "
-            "agents trained by rlgan-rl."
-        )
-    model_path = run_model_path(run_dir, str(cfg.which))
-    try:
-        model, run_cfg = load_run_model(
-            run_dir, str(cfg.which), device=str(resolve_device(cfg.device))
+    try:  # refuses a folder that is not an rlgan-rl run, skips damaged model files
+        loaded = load_run_model_with_path(
+            Path(str(cfg.run)).expanduser(), str(cfg.which), str(resolve_device(cfg.device))
         )
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         if isinstance(err, ConfigError):
             raise
         raise ConfigError(
-            f"Invalid run={str(cfg.run)!r}: its model {str(model_path)!r} could "
-            f"not be loaded ({type(err).__name__}: {err}). The file may be "
-            "damaged or written by an incompatible version."
+            f"Invalid run={str(cfg.run)!r}: its model could not be loaded "
+            f"({type(err).__name__}: {err}). The file may be damaged or written by an "
+            "incompatible version."
         ) from err
+    model, run_cfg = loaded.model, loaded.config
     try:
         env_cfg = OmegaConf.to_container(run_cfg.env, resolve=True)
     except Exception as err:  # noqa: BLE001 - any resolution failure is the folder's fault
         raise ConfigError(
             f"Invalid run={str(cfg.run)!r}: its env config cannot be resolved here ({err})."
         ) from err
-    label = f"{str(run_cfg.algo.name).upper()} ({model_path.name})"
+    label = f"{str(run_cfg.algo.name).upper()} ({loaded.path.name})"
     return env_cfg, PolicyAgent(model, label)
 
 

@@ -583,9 +583,14 @@ class RunLifecycle:
         return self
 
     def _write_config(self) -> None:
-        """Save the config; on a resume with applied overrides, save the updated one."""
+        """Save the config the run uses, which ``resume=`` reads back.
+
+        A new run always writes it: the app may have completed Hydra's composed config before
+        the run opened (``rlgan-rl`` picks its hyperparameters' source). A resume writes it
+        only when overrides were applied; otherwise the saved one stays as it is.
+        """
         path = self.run_dir / CONFIG_FILE
-        if not path.exists() or self.applied:
+        if self.resumed_from is None or not path.exists() or self.applied:
             atomic_write_text(path, OmegaConf.to_yaml(self.cfg))
 
     def _write_provenance(self) -> None:

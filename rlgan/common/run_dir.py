@@ -66,15 +66,18 @@ def save_config(run_dir: str | os.PathLike, cfg: DictConfig) -> Path:
     return path
 
 
-def load_run_config(run_dir: str | os.PathLike, knob: str = "run") -> DictConfig:
+def load_run_config(
+    run_dir: str | os.PathLike, knob: str = "run", app: str | None = None
+) -> DictConfig:
     """Load the config of an existing run folder, or raise a one-paragraph ConfigError.
 
     See :func:`rlgan.common.lifecycle.read_run_config`: a missing folder or file, an
-    unreadable or invalid YAML file and a newer run-folder schema are all errors of ours.
+    unreadable or invalid YAML file, a run of another app than ``app`` (when given) and a
+    newer run-folder schema are all errors of ours.
     """
     from rlgan.common.lifecycle import read_run_config
 
-    return read_run_config(run_dir, knob)
+    return read_run_config(run_dir, knob, app)
 
 
 def write_metrics(run_dir: str | os.PathLike, metrics: dict[str, Any]) -> Path:

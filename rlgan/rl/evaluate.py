@@ -164,12 +164,12 @@ def evaluate_run(
     falls back to ``model.zip``, then to the newest loadable checkpoint). ``trust=True``
     loads model files without the allow-list check (files made elsewhere).
     """
-    from rlgan.common.run_dir import load_run_config
     from rlgan.rl.env_factory import env_name, make_vec_env, native_vector_available
     from rlgan.rl.model_io import load_run_model_with_path
 
-    load_run_config(run_dir, "evaluate")
-    loaded = load_run_model_with_path(run_dir, which=which, device="cpu", trust=trust)
+    loaded = load_run_model_with_path(
+        run_dir, which=which, device="cpu", trust=trust, knob="evaluate"
+    )
     model, cfg = loaded.model, loaded.config
     vectorization = str(cfg.env.get("vectorization", "auto"))
     if vectorization == "native" and not native_vector_available(str(cfg.env.id)):

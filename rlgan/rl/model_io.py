@@ -319,19 +319,25 @@ def _no_model_error(run_dir: str | os.PathLike, which: str) -> ConfigError:
 
 
 def load_run_model_with_path(
-    run_dir: str | os.PathLike, which: str = "best", device: str = "cpu", *, trust: bool = False
+    run_dir: str | os.PathLike,
+    which: str = "best",
+    device: str = "cpu",
+    *,
+    trust: bool = False,
+    knob: str = "run",
 ) -> LoadedModel:
     """Load a run's model (see :func:`run_model_candidates`), its config and the file used.
 
-    Damaged files are skipped with a one-line warning; when none loads, raise
+    The folder must hold an rlgan-rl run (``knob`` names the option that gave it, for the
+    message). Damaged files are skipped with a one-line warning; when none loads, raise
     :class:`ConfigError` listing each file and why it failed.
     """
-    cfg = load_run_config(run_dir, "run")
-    if cfg.get("app") != "rl" or "algo" not in cfg:
+    cfg = load_run_config(run_dir, knob, app="rl")
+    if "algo" not in cfg or "env" not in cfg:
         raise ConfigError(
-            f"Invalid run folder {str(run_dir)!r}: it is not an rlgan-rl run "
-            f"(its config has app={cfg.get('app')!r}). Pass a folder written "
-            "by rlgan-rl."
+            f"Invalid {knob}={str(run_dir)!r}: its saved config has no "
+            f"{'algo' if 'algo' not in cfg else 'env'} section; the run folder is damaged. "
+            "Restore .hydra/config.yaml from a copy of the run."
         )
     candidates = run_model_candidates(run_dir, which)
     if not candidates:
@@ -348,8 +354,13 @@ def load_run_model_with_path(
 
 
 def load_run_model(
-    run_dir: str | os.PathLike, which: str = "best", device: str = "cpu", *, trust: bool = False
+    run_dir: str | os.PathLike,
+    which: str = "best",
+    device: str = "cpu",
+    *,
+    trust: bool = False,
+    knob: str = "run",
 ) -> tuple[BaseAlgorithm, DictConfig]:
     """Load a run's model (``best``: best_model.zip, else model.zip, ...) and its config."""
-    loaded = load_run_model_with_path(run_dir, which, device, trust=trust)
+    loaded = load_run_model_with_path(run_dir, which, device, trust=trust, knob=knob)
     return loaded.model, loaded.config

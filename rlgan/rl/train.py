@@ -56,7 +56,7 @@ from rlgan.rl.policy import has_custom_net, is_mlp_policy
 from rlgan.rl.run_logger import make_run_logger
 from rlgan.rl.run_summary import objective_value, plot_learning_curve, summary_line
 from rlgan.rl.validate import CheckedConfig, check_config
-from rlgan.rl.zoo_source import resolve_hyperparams_source, write_run_config
+from rlgan.rl.zoo_source import resolve_hyperparams_source
 
 log = logging.getLogger(__name__)
 
@@ -240,8 +240,6 @@ class _Run:
             applied=self.plan.applied if self.plan else None,
         )
         with lifecycle as life:
-            if not self.resuming:
-                write_run_config(self.run_dir, cfg)  # the resolved one, which resume= reads
             life.on_close(lambda: _close_quietly(eval_env))
             life.on_close(lambda: _close_quietly(env))
             logger = make_run_logger(self.run_dir, bool(cfg.log.tensorboard), bool(cfg.log.stdout))

@@ -33,7 +33,6 @@ import copy
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
@@ -350,15 +349,3 @@ def _apply_env(out: DictConfig, settings: ZooSettings, user: UserOverrides) -> N
                 out.env.kwargs[name] = value
     if "wrappers" in env and not user.sets("env.wrappers"):
         out.env.wrappers = [*list(out.env.get("wrappers") or []), *env["wrappers"]]
-
-
-def write_run_config(run_dir: Path, cfg: DictConfig) -> None:
-    """Save ``cfg`` (the resolved config) as the run folder's config, which ``resume=`` reads.
-
-    Under Hydra the folder already holds the config as composed, before the source was
-    applied; this replaces it.
-    """
-    from rlgan.common.atomic import atomic_write_text
-    from rlgan.common.run_dir import CONFIG_FILE
-
-    atomic_write_text(Path(run_dir) / CONFIG_FILE, OmegaConf.to_yaml(cfg))
