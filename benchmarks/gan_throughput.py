@@ -5,8 +5,10 @@ with the same batch, Adam settings and non-saturating loss; they alternate in on
 and the script reports medians over repeats and the ratio ours / plain (goal >= 0.95).
 rlgan-gan runs with its default logging, samples and checkpoints, EMA off and a constant lr
 (the plain loop has neither); its time is the loop time written to progress.csv (before
-the final evaluation). A third contender, the plain loop with rlgan's two trainer speed-ups
-(``foreach`` Adam, D frozen during the G step), separates the framework's own cost from them.
+the final evaluation). Three more contenders time the two candidate trainer speed-ups, each
+alone and together, on the plain loop: multi-tensor ``foreach`` Adam, and D's weights frozen
+during the G step. A speed-up belongs in the trainer only if it wins on every machine it is
+measured on (RESULTS.md keeps one row per machine).
 
     .venv/bin/python benchmarks/gan_throughput.py --repeats 5
 """
@@ -28,20 +30,28 @@ from rlgan.gan.data import build_data
 from rlgan.gan.models import build_models
 from rlgan.gan.train import train
 
+#: plain-loop variants: name -> (foreach Adam, D frozen during the G step)
+VARIANTS = {
+    "plain": (False, False),
+    "foreach": (True, False),
+    "frozen": (False, True),
+    "both": (True, True),
+}
 
-def plain_loop(cfg, iterations: int, tuned: bool = False) -> float:
+
+def plain_loop(cfg, iterations: int, foreach: bool = False, frozen: bool = False) -> float:
     """Seconds for `iterations` of a minimal GAN loop with the config's models and data.
 
-    ``tuned`` adds the two speed-ups rlgan's trainer has (multi-tensor ``foreach`` Adam, and
-    D's weights frozen during the G step), isolating the framework's own cost.
+    ``foreach`` uses multi-tensor Adam updates (PyTorch's default on CPU is a per-tensor
+    loop); ``frozen`` turns off D's weight gradients during the G step.
     """
     torch.manual_seed(0)
     data = build_data(cfg.data)
     gen, disc = build_models(cfg.model, data.shape)
     betas = tuple(cfg.train.betas)
-    foreach = True if tuned else None  # None: PyTorch's default (a per-tensor loop on CPU)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.train.lr_g, betas=betas, foreach=foreach)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.train.lr_d, betas=betas, foreach=foreach)
+    multi = True if foreach else None  # None: PyTorch's default
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.train.lr_g, betas=betas, foreach=multi)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.train.lr_d, betas=betas, foreach=multi)
     images, batch, z_dim = data.images, cfg.train.batch_size, cfg.model.z_dim
     start = time.perf_counter()
     for _ in range(iterations):
@@ -52,13 +62,13 @@ def plain_loop(cfg, iterations: int, tuned: bool = False) -> float:
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        if tuned:
+        if frozen:
             disc.requires_grad_(False)
         loss_g = F.softplus(-disc(gen(torch.randn(batch, z_dim)))).mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        if tuned:
+        if frozen:
             disc.requires_grad_(True)
     return time.perf_counter() - start
 
@@ -94,29 +104,28 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cfg = compose_config("gan", args.overrides)
     batch = int(cfg.train.batch_size)
+    names = ["rlgan-gan", *VARIANTS]
     with tempfile.TemporaryDirectory() as cache:
         ours(args.overrides, 20, cache)  # warm-up; trains and caches the classifier
         plain_loop(cfg, 20)
         rows = []
-        for _ in range(args.repeats):
-            t_ours = ours(args.overrides, args.iterations, cache)
-            t_plain = plain_loop(cfg, args.iterations)
-            t_tuned = plain_loop(cfg, args.iterations, tuned=True)
-            rows.append(tuple(args.iterations * batch / t for t in (t_ours, t_plain, t_tuned)))
-    ours_ips, plain_ips, tuned_ips = (statistics.median(r[i] for r in rows) for i in range(3))
-    ratio = statistics.median(r[0] / r[1] for r in rows)
-    ratio_tuned = statistics.median(r[0] / r[2] for r in rows)
+        for repeat in range(args.repeats):
+            order = VARIANTS if repeat % 2 == 0 else dict(reversed(VARIANTS.items()))
+            seconds = {"rlgan-gan": ours(args.overrides, args.iterations, cache)}
+            for name, (foreach, frozen) in order.items():
+                seconds[name] = plain_loop(cfg, args.iterations, foreach, frozen)
+            rows.append({name: args.iterations * batch / seconds[name] for name in names})
+    median = {name: statistics.median(r[name] for r in rows) for name in names}
     print(
         f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
         f"{args.threads} thread(s); data={cfg.data.name} model={cfg.model.name} "
         f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats"
     )
-    print("| loop | images/s (median) |\n|---|---|")
-    print(f"| rlgan-gan train() | {ours_ips:.0f} |\n| plain PyTorch loop | {plain_ips:.0f} |")
-    print(f"| plain loop + foreach Adam + frozen D in the G step | {tuned_ips:.0f} |")
-    print(f"ratio ours/plain (median of per-repeat ratios): {ratio:.3f}")
-    print(f"ratio ours/tuned plain (the framework's own cost): {ratio_tuned:.3f}")
-    print("per repeat (ours, plain, tuned plain):", [tuple(round(v) for v in r) for r in rows])
+    print("| loop | images/s (median) | / plain (median of per-repeat ratios) |\n|---|---:|---:|")
+    for name in names:
+        ratio = statistics.median(r[name] / r["plain"] for r in rows)
+        print(f"| {name} | {median[name]:.0f} | {ratio:.3f} |")
+    print("per repeat:", [{k: round(v) for k, v in r.items()} for r in rows])
 
 
 if __name__ == "__main__":

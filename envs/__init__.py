@@ -4,6 +4,10 @@
 it is already), after which ``gymnasium.make("rlgan/<Name>-v0")`` works for every environment
 listed in :data:`ENV_SPECS`. This module does not import Gymnasium itself at import time: the
 registration hook imports it while Gymnasium is being imported.
+
+The multi-agent pursuit arena (PettingZoo ``ParallelEnv`` API, not a Gymnasium env) is
+listed in :data:`ARENA_SPECS`; ``rlgan.envs.PursuitArena`` and ``rlgan.envs.PursuitArenaVector``
+import it on first use (docs/arena.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,29 @@ ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {
         None,
     ),
 }
+
+#: multi-agent arenas: name -> (PettingZoo ParallelEnv entry point, batched entry point)
+ARENA_SPECS: dict[str, tuple[str, str]] = {
+    "rlgan/PursuitArena-v0": (
+        "rlgan.envs.pursuit_arena:PursuitArena",
+        "rlgan.envs.pursuit_arena:PursuitArenaVector",
+    ),
+}
+#: names exported lazily (their modules import Gymnasium and PettingZoo)
+_LAZY_EXPORTS = {
+    "PursuitArena": "rlgan.envs.pursuit_arena",
+    "PursuitArenaVector": "rlgan.envs.pursuit_arena",
+    "ArenaParams": "rlgan.envs.arena_core",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import the arena classes of :data:`_LAZY_EXPORTS` on first access."""
+    if name in _LAZY_EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register_envs() -> None:

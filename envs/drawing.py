@@ -36,3 +36,26 @@ def upscale_grid(colours: np.ndarray, size: int) -> np.ndarray:
     grid = colours.shape[1]
     index = (np.arange(size) * grid) // size
     return colours[:, index][:, :, index]
+
+
+def draw_rings(
+    canvas: np.ndarray,
+    centres: np.ndarray,
+    radii: np.ndarray,
+    width: float,
+    colour: tuple[int, int, int],
+) -> None:
+    """Paint circle outlines ``width`` pixels wide onto ``canvas`` (N, S, S, 3) in place.
+
+    Same coordinates as :func:`draw_discs`; a pixel is painted when its centre lies within
+    ``width / 2`` of a circle. Discs or rings with a NaN centre are not painted.
+    """
+    if centres.shape[1] == 0:
+        return
+    size = canvas.shape[1]
+    coords = np.arange(size) + 0.5
+    dx = coords[None, None, :] - centres[:, :, 0:1]
+    dy = coords[None, None, :] - centres[:, :, 1:2]
+    dist = np.sqrt(dy[:, :, :, None] ** 2 + dx[:, :, None, :] ** 2)
+    on = (np.abs(dist - radii[:, :, None, None]) <= width / 2).any(axis=1)
+    canvas[on] = colour

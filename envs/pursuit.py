@@ -11,8 +11,13 @@ Reward per step: ``-time_penalty`` plus ``progress_coef * (d_before - d_after) /
 (progress toward the goal, ``d`` being the agent-goal distance), plus ``goal_reward`` on
 reaching the goal, minus ``catch_penalty`` when caught.
 
-All rules live in :class:`PursuitCore` (arrays over a batch); :class:`PursuitEnv` and
-:class:`PursuitVectorEnv` are its single and native-vector faces (see :mod:`rlgan.envs.batched`).
+With ``view="partial"`` the agent senses pursuers only within ``sensing_radius``: each
+pursuer's entries gain a seen flag and read 0 beyond it (pixel observations leave it out).
+
+All rules live in :class:`PursuitCore` (arrays over a batch; the world's movement, spawning,
+features and drawing in :mod:`rlgan.envs.arena_world`, shared with the pursuit arena);
+:class:`PursuitEnv` and :class:`PursuitVectorEnv` are its single and native-vector faces (see
+:mod:`rlgan.envs.batched`).
 """
 
 from __future__ import annotations
@@ -27,53 +32,46 @@ from gymnasium import spaces
 
 from rlgan.common.errors import invalid_choice, require, require_positive
 
+from .arena_world import (
+    ACTION_NAMES,
+    AGENT_RADIUS,
+    COLOURS,
+    DIRECTIONS,
+    HEADINGS,
+    PURSUER_RADIUS,
+    VIEWS,
+    closeness,
+    draw_world,
+    headings,
+    hide,
+    norm,
+    push_out,
+    relative,
+    scripted_velocities,
+    sensed,
+    spawn,
+    spawn_draws,
+)
 from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
-from .drawing import draw_discs, fill_canvas
 from .human_window import import_pygame
+
+__all__ = [
+    "ACTION_NAMES",
+    "COLOURS",
+    "DIRECTIONS",
+    "HEADINGS",
+    "PursuitCore",
+    "PursuitEnv",
+    "PursuitParams",
+    "PursuitVectorEnv",
+]
 
 BEHAVIOURS = ("chase", "intercept")
 OBS_TYPES = ("vector", "pixels")
 MAX_PURSUERS = 16
 MAX_OBSTACLES = 8
-#: action index -> unit direction: 0 stays, 1..8 go E, NE, N, NW, W, SW, S, SE
-DIRECTIONS = np.array(
-    [[0.0, 0.0]] + [[np.cos(a), np.sin(a)] for a in np.arange(8) * (np.pi / 4)],
-    dtype=np.float64,
-)
-DIRECTIONS[np.abs(DIRECTIONS) < 1e-12] = 0.0
-#: names of the discrete actions as seen on screen (north is drawn up)
-ACTION_NAMES = (
-    "stay",
-    "right",
-    "up-right",
-    "up",
-    "up-left",
-    "left",
-    "down-left",
-    "down",
-    "down-right",
-)
-#: (dx, dy) heading signs (x right, y up) -> discrete action
-HEADINGS = {(int(np.sign(x)), int(np.sign(y))): i for i, (x, y) in enumerate(DIRECTIONS)}
-
-AGENT_RADIUS = 0.25
-PURSUER_RADIUS = 0.25
-OBSTACLE_RADII = (0.6, 1.2)
-SPAWN_CANDIDATES = 4
-#: pursuers spawn at least this fraction of the arena side away from the goal
-GOAL_CLEARANCE = 0.3
-#: clearance from obstacles of every spawn spot
-SPAWN_RADIUS = 0.3
 #: how many squared units of arena each pursuer needs
 AREA_PER_PURSUER = 16.0
-
-BACKGROUND = (24, 26, 33)
-COLOURS = {
-    "goal": (60, 200, 90),
-    "obstacle": (110, 110, 120),
-    "pursuer": (220, 60, 60),
-    "agent": (70, 140, 255),
-}
 
 
 @dataclass(frozen=True)
@@ -91,6 +89,8 @@ class PursuitParams:
     continuous: bool = False
     obs_type: str = "vector"
     image_size: int = 64
+    view: str = "full"
+    sensing_radius: float = 3.0
     goal_reward: float = 1.0
     catch_penalty: float = 1.0
     time_penalty: float = 0.01
@@ -131,6 +131,11 @@ class PursuitParams:
             raise invalid_choice("behaviour", self.behaviour, BEHAVIOURS)
         if self.obs_type not in OBS_TYPES:
             raise invalid_choice("obs_type", self.obs_type, OBS_TYPES)
+        if self.view not in VIEWS:
+            raise invalid_choice(
+                "view", self.view, VIEWS, "partial: pursuers are seen within sensing_radius."
+            )
+        require_positive("sensing_radius", self.sensing_radius)
         require(
             isinstance(self.image_size, int) and 16 <= self.image_size <= 512,
             f"Invalid image_size={self.image_size!r}: valid range is 16 to 512 pixels.",
@@ -142,11 +147,6 @@ class PursuitParams:
 def max_pursuers(arena_size: float) -> int:
     """Return how many pursuers an arena of side ``arena_size`` holds."""
     return int(min(MAX_PURSUERS, arena_size * arena_size // AREA_PER_PURSUER))
-
-
-def _norm(d: np.ndarray) -> np.ndarray:
-    """Euclidean length over the last axis (size 2), elementwise (batch-size independent)."""
-    return np.sqrt((d * d).sum(axis=-1))
 
 
 class PursuitCore(BatchedCore):
@@ -167,9 +167,7 @@ class PursuitCore(BatchedCore):
         self.pursuer_vel = np.zeros((n, m, 2))
         self.obstacles = np.zeros((n, k, 2))
         self.obstacle_r = np.zeros((n, k))
-        self._n_random = 3 * k + 2 + 2 * SPAWN_CANDIDATES * (1 + m)
-        #: minimum spawn distance from the agent of the goal, then of each pursuer, (1+M, 1)
-        self._spawn_distance = np.array([0.5] + [0.4] * m)[:, None] * params.arena_size
+        self.partial = params.view == "partial"
         if params.continuous:
             self.action_space = spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
         else:
@@ -178,156 +176,126 @@ class PursuitCore(BatchedCore):
             size = params.image_size
             self.observation_space = spaces.Box(0, 255, (size, size, 3), dtype=np.uint8)
         else:
-            dim = 7 + 5 * m + 4 * k
+            dim = 7 + (6 if self.partial else 5) * m + 4 * k
             self.observation_space = spaces.Box(-1.0, 1.0, shape=(dim,), dtype=np.float32)
 
-    def _push_out(self, pos: np.ndarray, radius: float, rows: np.ndarray | None) -> np.ndarray:
-        """Move points ``pos`` (R, M, 2) out of obstacles and inside the walls.
-
-        ``rows`` selects the arenas the R rows belong to (None: all, in order). A point inside
-        an obstacle is pushed radially out to its rim.
-        """
-        size = self.p.arena_size
-        if self.p.num_obstacles:
-            centres = self.obstacles if rows is None else self.obstacles[rows]
-            radii = self.obstacle_r if rows is None else self.obstacle_r[rows]
-            d = pos[:, :, None, :] - centres[:, None, :, :]  # (R, M, K, 2)
-            dist = _norm(d)
-            depth = (radii[:, None, :] + radius) - dist
-            if (depth > 0).any():
-                push = np.maximum(depth, 0.0) / np.maximum(dist, 1e-9)
-                pos = pos + (push[..., None] * d).sum(axis=2)
-        return np.clip(pos, radius, size - radius)
+    def _push_out(self, pos: np.ndarray, radius: float) -> np.ndarray:
+        """Move points ``pos`` (N, M, 2) out of the obstacles and inside the walls."""
+        return push_out(pos, radius, self.obstacles, self.obstacle_r, self.p.arena_size)
 
     def reset_envs(self, idx: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         """Place obstacles, agent, goal and pursuers of arenas ``idx`` at random.
 
-        Each arena draws a fixed count of uniforms from its own generator. The goal and each
-        pursuer take the first of ``SPAWN_CANDIDATES`` random spots far enough from the agent
-        (goal: half the arena side, pursuers: 0.4 of it, and pursuers ``GOAL_CLEARANCE`` of it
-        from the goal), else the spot farthest from the agent.
+        Each arena draws a fixed count of uniforms from its own generator; the agent is the
+        only evader of :func:`rlgan.envs.arena_world.spawn` (goal half the arena side away,
+        pursuers 0.4 of it from the agent and 0.3 of it from the goal).
         """
-        p, size = self.p, self.p.arena_size
-        r, k, m, c = len(idx), p.num_obstacles, p.num_pursuers, SPAWN_CANDIDATES
-        u = np.stack([rng.random(self._n_random) for rng in rngs])
-        lo, hi = OBSTACLE_RADII
-        self.obstacles[idx] = 1.5 + u[:, : 2 * k].reshape(r, k, 2) * (size - 3.0)
-        self.obstacle_r[idx] = lo + u[:, 2 * k : 3 * k] * (hi - lo)
-        margin = 2 * AGENT_RADIUS
-        spots = margin + u[:, 3 * k :].reshape(r, -1, 2) * (size - 2 * margin)
-        spots = self._push_out(spots, SPAWN_RADIUS, idx)
-        agent = spots[:, 0]
-        cands = spots[:, 1:].reshape(r, 1 + m, c, 2)
-        dist = _norm(cands - agent[:, None, None, :])
-        far = dist >= self._spawn_distance
-        if m:  # pursuers also keep clear of the goal: nobody camps on it
-            goal_choice = np.where(
-                far[:, 0].any(axis=1), far[:, 0].argmax(axis=1), dist[:, 0].argmax(axis=1)
-            )
-            goal = cands[np.arange(r), 0, goal_choice]
-            clear = _norm(cands[:, 1:] - goal[:, None, None, :]) >= GOAL_CLEARANCE * size
-            far[:, 1:] &= clear
-        choice = np.where(far.any(axis=2), far.argmax(axis=2), dist.argmax(axis=2))
-        chosen = cands[np.arange(r)[:, None], np.arange(1 + m)[None, :], choice]
-        self.agent[idx] = agent
-        self.goal_dist[idx] = dist[np.arange(r), 0, choice[:, 0]]
-        self.goal[idx] = chosen[:, 0]
-        self.pursuers[idx] = chosen[:, 1:]
+        p = self.p
+        count = spawn_draws(p.num_obstacles, p.num_pursuers, 1)
+        u = np.stack([rng.random(count) for rng in rngs])
+        layout = spawn(u, p.arena_size, p.num_obstacles, p.num_pursuers, 1)
+        self.obstacles[idx] = layout.obstacles
+        self.obstacle_r[idx] = layout.obstacle_r
+        self.agent[idx] = layout.evaders[:, 0]
+        self.goal[idx] = layout.goal
+        self.goal_dist[idx] = norm(layout.goal - layout.evaders[:, 0])
+        self.pursuers[idx] = layout.pursuers
         self.agent_vel[idx] = 0.0
         self.pursuer_vel[idx] = 0.0
-
-    def _directions(self, actions: np.ndarray) -> np.ndarray:
-        """Unit (or shorter) heading vectors (N, 2) from a batch of actions."""
-        if self.p.continuous:
-            a = np.clip(np.asarray(actions, dtype=np.float64).reshape(self.num_envs, 2), -1, 1)
-            length = _norm(a)
-            return a / np.maximum(length, 1.0)[:, None]
-        return DIRECTIONS[np.asarray(actions, dtype=np.int64).reshape(self.num_envs)]
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Move the agents, then the pursuers; score goals and captures."""
         p = self.p
         dist_before = self.goal_dist
-        self.agent_vel = p.agent_speed * self._directions(actions)
-        moved = self._push_out((self.agent + self.agent_vel)[:, None, :], AGENT_RADIUS, None)
-        self.agent = moved[:, 0]
+        direction = headings(actions, p.continuous, (self.num_envs,))
+        self.agent_vel = p.agent_speed * direction
+        self.agent = self._push_out((self.agent + self.agent_vel)[:, None, :], AGENT_RADIUS)[:, 0]
         if p.num_pursuers:
-            speed = p.pursuer_speed * p.agent_speed
-            target = np.broadcast_to(self.agent[:, None, :], self.pursuers.shape)
-            if p.behaviour == "intercept":
-                eta = _norm(target - self.pursuers) / speed
-                lead = np.minimum(eta, 20.0)[..., None] * self.agent_vel[:, None, :]
-                target = np.clip(target + lead, 0.0, p.arena_size)
-            heading = target - self.pursuers
-            length = _norm(heading)
-            step_len = np.minimum(length, speed)
-            self.pursuer_vel = heading * (step_len / np.maximum(length, 1e-9))[..., None]
-            self.pursuers = self._push_out(self.pursuers + self.pursuer_vel, PURSUER_RADIUS, None)
-            caught = (_norm(self.pursuers - self.agent[:, None, :]) < p.catch_radius).any(axis=1)
+            self.pursuer_vel = scripted_velocities(
+                self.pursuers,
+                np.broadcast_to(self.agent[:, None, :], self.pursuers.shape),
+                self.agent_vel[:, None, :],
+                p.pursuer_speed * p.agent_speed,
+                p.behaviour,
+                p.arena_size,
+            )
+            self.pursuers = self._push_out(self.pursuers + self.pursuer_vel, PURSUER_RADIUS)
+            caught = (norm(self.pursuers - self.agent[:, None, :]) < p.catch_radius).any(axis=1)
         else:
             caught = np.zeros(self.num_envs, dtype=bool)
-        self.goal_dist = dist_after = _norm(self.goal - self.agent)
+        self.goal_dist = dist_after = norm(self.goal - self.agent)
         reached = (dist_after < p.goal_radius) & ~caught
         reward = (dist_before - dist_after) * (p.progress_coef / p.arena_size) - p.time_penalty
         reward += p.goal_reward * reached - p.catch_penalty * caught
         return reward.astype(np.float32), reached | caught, reached
 
+    def seen(self) -> np.ndarray:
+        """Which pursuers (N, M) the agent senses: all, or those within ``sensing_radius``."""
+        dist = norm(self.pursuers - self.agent[:, None, :])
+        if self.partial:
+            return dist <= self.p.sensing_radius
+        return np.ones(dist.shape, dtype=bool)
+
     def observe(self) -> np.ndarray:
-        """Normalised vectors (N, 7 + 5M + 4K) or RGB images (N, S, S, 3).
+        """Normalised vectors (N, 7 + 5M + 4K; 6M with ``view="partial"``) or RGB images.
 
         Goal, pursuers and obstacles are seen from the agent: unit direction plus a distance
         feature (goal: distance / arena diagonal; others: closeness ``1 / (1 + gap)``, 1 when
-        touching), so nearby danger stands out instead of hiding in tiny offsets.
+        touching), so nearby danger stands out instead of hiding in tiny offsets. With
+        ``view="partial"`` each pursuer's 5 entries read 0 beyond ``sensing_radius`` and a
+        sixth says whether it is seen.
         """
         p = self.p
         if p.obs_type == "pixels":
-            return self.draw(p.image_size)
+            return self.draw(p.image_size, observed=True)
         n, m = self.num_envs, p.num_pursuers
         size = p.arena_size
         others = np.concatenate([self.goal[:, None], self.pursuers, self.obstacles], axis=1)
-        rel = others - self.agent[:, None, :]
-        dist = _norm(rel)
-        unit = rel / np.maximum(dist, 1e-9)[..., None]
+        unit, dist = relative(self.agent, others)
         reach = np.concatenate(
             [np.full((n, m), p.catch_radius), self.obstacle_r + AGENT_RADIUS], axis=1
         )
-        closeness = 1.0 / (1.0 + np.maximum(dist[:, 1:] - reach, 0.0))
+        near = closeness(dist[:, 1:], reach)
         vel_scale = p.agent_speed * max(1.0, p.pursuer_speed)
-        pursuer = [unit[:, 1 : 1 + m], closeness[:, :m, None], self.pursuer_vel / vel_scale]
-        obstacle = [unit[:, 1 + m :], closeness[:, m:, None], self.obstacle_r[..., None] / size]
+        pursuer = np.concatenate(
+            [unit[:, 1 : 1 + m], near[:, :m, None], self.pursuer_vel / vel_scale], axis=2
+        )
+        if self.partial:
+            pursuer = sensed(pursuer, self.seen())
+        obstacle = [unit[:, 1 + m :], near[:, m:, None], self.obstacle_r[..., None] / size]
         parts = [
             self.agent / size * 2.0 - 1.0,
             self.agent_vel / p.agent_speed,
             unit[:, 0],
             dist[:, :1] / (size * np.sqrt(2.0)),
-            np.concatenate(pursuer, axis=2).reshape(n, -1),
+            pursuer.reshape(n, -1),
             np.concatenate(obstacle, axis=2).reshape(n, -1),
         ]
         return np.clip(np.concatenate(parts, axis=1), -1.0, 1.0).astype(np.float32)
 
-    def draw(self, size: int) -> np.ndarray:
-        """Top-down frames (north up): goal zone, obstacles, pursuers (red), agent (blue)."""
+    def draw(self, size: int, observed: bool = False) -> np.ndarray:
+        """Top-down frames (north up): goal zone, obstacles, pursuers (red), agent (blue).
+
+        With ``view="partial"`` the sensing radius is drawn around the agent; ``observed``
+        frames (pixel observations) leave out the pursuers the agent does not sense.
+        """
         p = self.p
-        canvas = fill_canvas(self.num_envs, size, BACKGROUND)
-        scale = size / p.arena_size
-        flip = np.array([scale, -scale])  # world y grows north, image rows grow down
-        shift = np.array([0.0, size])
-        zeros = np.zeros((self.num_envs, 1))
+        ones = np.ones((self.num_envs, 1))
+        pursuers = hide(self.pursuers, self.seen()) if observed else self.pursuers
         layers = [
-            (self.goal[:, None], zeros + p.goal_radius, "goal"),
+            (self.goal[:, None], ones * p.goal_radius, "goal"),
             (self.obstacles, self.obstacle_r, "obstacle"),
-            (self.pursuers, np.full(self.pursuers.shape[:2], PURSUER_RADIUS), "pursuer"),
-            (self.agent[:, None], zeros + AGENT_RADIUS, "agent"),
+            (pursuers, np.full(self.pursuers.shape[:2], PURSUER_RADIUS), "pursuer"),
+            (self.agent[:, None], ones * AGENT_RADIUS, "agent"),
         ]
-        for centres, radii, name in layers:
-            draw_discs(canvas, centres * flip + shift, radii * scale, COLOURS[name])
-        return canvas
+        rings = [(self.agent[:, None], ones * p.sensing_radius, "agent_sensing")]
+        return draw_world(size, p.arena_size, layers, rings if self.partial else [])
 
     def hud(self, i: int) -> list[str]:
         """Distance to goal and to the nearest pursuer of arena ``i``."""
-        lines = [f"goal distance {_norm(self.goal[i] - self.agent[i]):.2f}"]
+        lines = [f"goal distance {norm(self.goal[i] - self.agent[i]):.2f}"]
         if self.p.num_pursuers:
-            nearest = _norm(self.pursuers[i] - self.agent[i]).min()
+            nearest = norm(self.pursuers[i] - self.agent[i]).min()
             lines.append(f"nearest pursuer {nearest:.2f}")
         return lines
 

@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "rlgan.render": {"rlgan.common"},
     "rlgan.rl": {"rlgan.common", "rlgan.nets", "rlgan.envs"},
     "rlgan.gan": {"rlgan.common", "rlgan.nets", "rlgan.render"},
+    "rlgan.arena": {"rlgan.common", "rlgan.nets", "rlgan.envs", "rlgan.rl"},
     "rlgan.apps": {
         "rlgan.common",
         "rlgan.nets",
@@ -29,8 +30,9 @@ ALLOWED: dict[str, set[str]] = {
         "rlgan.render",
         "rlgan.rl",
         "rlgan.gan",
+        "rlgan.arena",
     },
-    "rlgan.sweep": {"rlgan.common", "rlgan.rl", "rlgan.gan"},
+    "rlgan.sweep": {"rlgan.common", "rlgan.rl", "rlgan.gan", "rlgan.arena"},
 }
 #: Where each package's source lives (conf/ and envs/ are mapped into the package).
 SOURCES = {

@@ -201,9 +201,9 @@ def test_run_logger_writes_csv_rows_and_one_tensorboard_event_per_dump(tmp_path)
     assert events.Tags()["tensors"], "strings still reach TensorBoard (as text)"
     from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
 
-    (event_file,) = (tmp_path / "tb").iterdir()
     scalar_events = [
         sorted(v.tag for v in e.summary.value if v.HasField("simple_value"))
+        for event_file in sorted((tmp_path / "tb").iterdir())
         for e in LegacyEventFileLoader(str(event_file)).Load()
     ]
     assert scalar_events.count(["train/loss", "train/n_updates"]) == 2  # one event per dump
@@ -240,3 +240,26 @@ def test_evaluate_model_plays_the_episodes_sb3s_evaluate_policy_plays(vectorizat
         assert ours.returns == returns and ours.lengths == lengths
         assert ours.episodes == 7 and len(set(ours.lengths)) > 1
         assert ours.success_rate is None  # CartPole reports no is_success
+
+
+def test_event_file_writes_rows_on_flush_from_the_calling_thread(tmp_path):
+    import threading
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from rlgan.common.tensorboard import EventFile
+
+    threads = threading.active_count()
+    events = EventFile(tmp_path, flush_secs=3600.0)
+    assert threading.active_count() == threads, "no writer thread"
+    events.add_scalars({"a": 1, "b": np.float32(0.5), "name": "skipped"}, step=10)
+    events.add_scalars({"a": 2}, step=20)
+    before = EventAccumulator(str(tmp_path))
+    before.Reload()
+    assert before.Tags()["scalars"] == [], "rows wait in memory until a flush is due"
+    events.close()
+    events.close()
+    after = EventAccumulator(str(tmp_path))
+    after.Reload()
+    assert sorted(after.Tags()["scalars"]) == ["a", "b"]
+    assert [(e.step, e.value) for e in after.Scalars("a")] == [(10, 1.0), (20, 2.0)]

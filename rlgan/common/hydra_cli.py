@@ -44,7 +44,7 @@ def is_bad_input(error: BaseException | None) -> bool:
 
 #: Per config name, the nodes whose keys need no ``+`` (``env.kwargs.<knob>=...`` sets any
 #: constructor knob of the env, checked by :func:`rlgan.rl.knobs.check_env_kwargs`).
-APP_OPEN_NODES: dict[str, tuple[str, ...]] = {"rl": ("env.kwargs",)}
+APP_OPEN_NODES: dict[str, tuple[str, ...]] = {"rl": ("env.kwargs",), "arena": ("env.kwargs",)}
 
 
 def open_node_overrides(overrides: Sequence[str], open_nodes: Sequence[str]) -> list[str]:

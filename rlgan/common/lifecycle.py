@@ -246,7 +246,7 @@ def run_folder_layout(app: str | None = None) -> str:
     The layout is ``conf/hydra/default.yaml``'s: ``outputs/<app>/<date>/<time>`` for a single
     run and ``multirun/<app>/<date>/<time>/<job>`` for one job of a sweep.
     """
-    apps = [app] if app in ("rl", "gan") else ["rl", "gan"]
+    apps = [app] if app in APP_COMMANDS else ["rl", "gan"]
     single = " or ".join(f"outputs/{name}/<date>/<time>" for name in apps)
     jobs = " or ".join(f"multirun/{name}/<date>/<time>/<job>" for name in apps)
     example = f"outputs/{apps[0]}/2026-01-31/12-00-00"

@@ -44,7 +44,7 @@ from rlgan.common.run_dir import (
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.summary import RunSummary, format_value
-from rlgan.common.tensorboard import write_scalars
+from rlgan.common.tensorboard import EventFile
 from rlgan.common.writable import require_writable_dir
 from rlgan.gan import visuals
 from rlgan.gan.building import build_object
@@ -94,9 +94,7 @@ class GanRun:
         self.fixed_z = trainer.latents(FIXED_LATENTS, torch.Generator().manual_seed(self.seed + 7))
         self.writer = None
         if settings.tensorboard:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(str(run_dir / TB_DIR))
+            self.writer = EventFile(run_dir / TB_DIR)
         self.view = None
         if cfg.get("render") is not None and cfg.render.get("live", False):
             from rlgan.render.live import LiveGANView
@@ -152,9 +150,7 @@ class GanRun:
         """Append a row to ``progress.csv`` and TensorBoard."""
         self.csv.log(row)
         if self.writer is not None:
-            write_scalars(
-                self.writer, {k: v for k, v in row.items() if k != "step"}, int(row["step"])
-            )
+            self.writer.add_scalars({k: v for k, v in row.items() if k != "step"}, int(row["step"]))
 
     def checkpoint(self, wall_time_s: float) -> Path | None:
         """Atomically save the trainer state (skipped if any weight is not finite)."""

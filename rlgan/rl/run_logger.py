@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from stable_baselines3.common.logger import (
 
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.run_dir import PROGRESS_FILE, TB_DIR
-from rlgan.common.tensorboard import is_scalar, write_scalars
+from rlgan.common.tensorboard import EventFile, is_scalar
 
 
 class ProgressCSVWriter(KVWriter):
@@ -53,27 +52,26 @@ class ProgressCSVWriter(KVWriter):
         """Nothing to close: every row is written and closed immediately."""
 
 
-class TensorBoardScalarsFormat(TensorBoardOutputFormat):
-    """SB3's TensorBoard output, writing each dump's numbers as one event.
+class TensorBoardScalarsFormat(KVWriter):
+    """SB3's TensorBoard output, writing each dump's numbers as one event from this thread.
 
-    SB3's own format writes one event per number (``add_scalar``): ~16 protobuf events per
-    PPO iteration. Here the numbers of a dump share one event (through
-    :func:`rlgan.common.tensorboard.write_scalars`, as ``rlgan-gan`` writes its rows); strings,
-    histograms, images, videos and figures still go through SB3's format. The file is flushed
-    at most every ``flush_secs`` seconds (SB3 flushes after every dump, which waits for
-    TensorBoard's writer thread ~200 times in a 100k-step CartPole PPO run) and on
-    :meth:`close`; TensorBoard itself reloads every 5 s, so a live view stays as current.
+    SB3's own format writes one event per number (``add_scalar``, ~16 protobuf events per
+    PPO iteration) through ``SummaryWriter``, whose writer thread wakes for each of them.
+    Here the numbers of a dump share one event of an :class:`~rlgan.common.tensorboard.
+    EventFile`, written by the training thread at most every ``flush_secs`` seconds and on
+    :meth:`close` (as ``rlgan-gan`` writes its rows). Strings, histograms, images, videos and
+    figures, which rlgan's runs do not log, go through SB3's format, opened on first use.
     """
 
     def __init__(self, folder: str, flush_secs: float = 2.0) -> None:
-        super().__init__(folder)
-        self.flush_secs = float(flush_secs)
-        self.last_flush = time.monotonic()
+        self.folder = folder
+        self.events = EventFile(folder, flush_secs)
+        self.others: TensorBoardOutputFormat | None = None
 
     def write(
         self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0
     ) -> None:
-        """Write the numbers as one summary event, the rest as SB3 does; flush when due."""
+        """Queue the numbers as one event; hand anything else to SB3's format."""
         numbers, others, others_excluded = {}, {}, {}
         for key, value in key_values.items():
             excluded = key_excluded.get(key) or ()
@@ -83,13 +81,17 @@ class TensorBoardScalarsFormat(TensorBoardOutputFormat):
                 numbers[key] = value
             else:
                 others[key], others_excluded[key] = value, excluded
-        write_scalars(self.writer, numbers, step)
+        self.events.add_scalars(numbers, step)
         if others:
-            super().write(others, others_excluded, step)  # flushes
-            self.last_flush = time.monotonic()
-        elif time.monotonic() - self.last_flush >= self.flush_secs:
-            self.writer.flush()
-            self.last_flush = time.monotonic()
+            if self.others is None:
+                self.others = TensorBoardOutputFormat(self.folder)
+            self.others.write(others, others_excluded, step)
+
+    def close(self) -> None:
+        """Write what is queued and close the event files."""
+        self.events.close()
+        if self.others is not None:
+            self.others.close()
 
 
 def make_run_logger(

@@ -1,0 +1,577 @@
+"""The peer table: RL Zoo's published results next to ours, row by row.
+
+RL Baselines3 Zoo publishes one trained agent per (algorithm, environment) in its
+``benchmark.md`` ("Performance of trained agents", DLR-RM/rl-baselines3-zoo). For twelve of
+those rows (classic control and Box2D, each trainable within about an hour on 2 CPU cores) this
+script trains the same pair through ``rlgan-rl`` with RL Zoo's own settings
+(``hyperparams_source=zoo``: its tuned entry and its ``n_timesteps`` budget), on several seeds
+as a Hydra multirun on the joblib launcher, then writes the table:
+
+- RL Zoo's published mean ± std (one agent; the std is over its evaluation episodes, not over
+  seeds) and its budget;
+- our median over seeds of the final evaluation (``eval/mean_reward`` in each run's
+  ``metrics.json``: the final model, deterministic, ``--eval-episodes`` episodes) with its 95%
+  bootstrap confidence interval (rliable, through :mod:`rlgan.sweep.stats`), the steps trained
+  and the wall time per run;
+- the verdict: is RL Zoo's mean within or below our interval (the goal on every row)?
+
+Every run trains its whole budget (``stop_on_solve=0``), as RL Zoo's agents did. A row whose
+RL Zoo entry holds a key rlgan cannot honour yet is not trained; the table says which key.
+
+    .venv/bin/python benchmarks/zoo_table.py                        # all rows, 3 seeds (hours)
+    .venv/bin/python benchmarks/zoo_table.py --quick --rows dqn:CartPole-v1,ppo:CartPole-v1
+    .venv/bin/python benchmarks/zoo_table.py --collect multirun/zoo_table/<date>/<time>
+
+Runs go to ``<out>/<algo>_<env id>/<job>/`` (one multirun per row, Hydra's log in
+``<out>/logs/``), the table to ``<out>/zoo_table.md`` and ``<out>/zoo_table.csv`` and to stdout.
+The same command with the same ``--out`` continues an interrupted table: finished jobs are
+skipped and interrupted ones resumed (rlgan's re-run multirun). ``--collect`` builds the table
+from existing run folders only (read with ``rlgan-report``'s reader, :mod:`rlgan.sweep.runs`).
+On 2 cores, 3 seeds take two rounds of the joblib workers per row, as 4 seeds would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlgan.common.errors import ConfigError
+from rlgan.sweep.numbers import format_number
+from rlgan.sweep.runs import Run, find_runs, override_key
+from rlgan.sweep.stats import Interval, interval_estimates
+
+#: Where the figures come from (carried here as published; see the rows' notes).
+ATTRIBUTION = (
+    "RL Baselines3 Zoo, benchmark.md, DLR-RM/rl-baselines3-zoo, as published: one trained "
+    "agent per row, std over its evaluation episodes, not over seeds"
+)
+#: The verdict column's header.
+VERDICT = "zoo mean within or below our CI"
+#: Budget fraction of ``--quick``.
+QUICK_SCALE = 0.1
+#: Episodes of each run's final evaluation (deterministic, the final model).
+EVAL_EPISODES = 100
+#: Periodic evaluations per run (learning curves in ``progress.csv``; the table uses the final).
+EVALS_PER_RUN = 10
+
+
+@dataclass(frozen=True)
+class ZooRow:
+    """One row of RL Zoo's benchmark table, as published."""
+
+    algo: str
+    env_id: str  # the Gymnasium id we train
+    mean: float  # published mean return of the one agent
+    std: float  # std over that agent's evaluation episodes
+    n_timesteps: int  # RL Zoo's training budget
+    eval_episodes: int  # episodes of RL Zoo's evaluation
+    published_env_id: str | None = None  # the id the table names, when it differs
+
+    @property
+    def key(self) -> str:
+        """``algo:env_id``, as ``--rows`` takes it."""
+        return f"{self.algo}:{self.env_id}"
+
+    @property
+    def note(self) -> str:
+        """What differs from the published row (empty when nothing does)."""
+        if self.published_env_id is None:
+            return ""
+        return (
+            f"RL Zoo's table says {self.published_env_id}; Gymnasium 1.x has {self.env_id} "
+            "(trained here)"
+        )
+
+
+# RL Zoo's benchmark.md rows (see ATTRIBUTION): algo, env id, mean, std, n_timesteps, episodes.
+ZOO_ROWS: tuple[ZooRow, ...] = (
+    ZooRow("dqn", "CartPole-v1", 500.000, 0.000, 50_000, 300),
+    ZooRow("ppo", "CartPole-v1", 500.000, 0.000, 100_000, 300),
+    ZooRow("dqn", "Acrobot-v1", -76.639, 11.752, 100_000, 1932),
+    ZooRow("qrdqn", "Acrobot-v1", -69.135, 9.967, 100_000, 2138),
+    ZooRow("ppo", "Acrobot-v1", -73.506, 18.201, 1_000_000, 2013),
+    ZooRow("dqn", "MountainCar-v0", -100.849, 9.925, 120_000, 1487),
+    ZooRow("ppo", "MountainCarContinuous-v0", 88.343, 2.572, 20_000, 633),
+    ZooRow("sac", "MountainCarContinuous-v0", 94.679, 1.134, 50_000, 1443),
+    ZooRow("sac", "Pendulum-v1", -156.995, 88.714, 20_000, 750),
+    ZooRow("td3", "Pendulum-v1", -151.855, 90.227, 20_000, 750),
+    # The table's LunarLander-v2 rows: Gymnasium 1.x removed -v2; we train LunarLander-v3.
+    ZooRow("dqn", "LunarLander-v3", 154.382, 79.241, 100_000, 200, "LunarLander-v2"),
+    ZooRow("ppo", "LunarLander-v3", 242.119, 31.823, 1_000_000, 369, "LunarLander-v2"),
+)
+
+
+@dataclass
+class RowResult:
+    """Our runs of one row, summarised."""
+
+    row: ZooRow
+    finals: list[float] = field(default_factory=list)  # final eval mean of each finished seed
+    steps: list[int] = field(default_factory=list)
+    wall_s: list[float] = field(default_factory=list)
+    eval_episodes: list[int] = field(default_factory=list)
+    runs: int = 0  # zoo-sourced runs found (any status)
+    failed: list[str] = field(default_factory=list)  # errors of failed runs
+    ignored: int = 0  # runs of the pair that did not use RL Zoo's settings
+    refusal: str | None = None  # why rlgan does not train this row yet
+    interval: Interval | None = None  # median over seeds with its 95% bootstrap CI
+
+    @property
+    def verdict(self) -> str:
+        """RL Zoo's mean against our interval, or why there is none."""
+        if self.interval is not None:
+            return verdict(self.row.mean, self.interval)
+        if self.refusal:
+            return self.refusal
+        if self.failed:
+            return f"all {len(self.failed)} runs failed"
+        return "incomplete" if self.runs else "not run"
+
+
+def verdict(zoo_mean: float, interval: Interval) -> str:
+    """``yes (within)``, ``yes (below)`` or ``no (above)``: where RL Zoo's mean lies."""
+    if zoo_mean > interval.high:
+        return "no (above)"
+    if zoo_mean < interval.low:
+        return "yes (below)"
+    return "yes (within)"
+
+
+def parse_rows(items: Sequence[str] | None) -> list[ZooRow]:
+    """The rows named by ``--rows`` (``algo:env id``, comma-separated or repeated); all if none.
+
+    The published ``LunarLander-v2`` is accepted for the row trained on ``-v3``. An unknown row
+    is a :class:`ConfigError` listing the valid ones.
+    """
+    if not items:
+        return list(ZOO_ROWS)
+    by_key: dict[str, ZooRow] = {}
+    for row in ZOO_ROWS:
+        by_key[row.key.lower()] = row
+        if row.published_env_id:
+            by_key[f"{row.algo}:{row.published_env_id}".lower()] = row
+    chosen: list[ZooRow] = []
+    for text in ",".join(items).split(","):
+        name = text.strip()
+        if not name:
+            continue
+        row = by_key.get(name.lower())
+        if row is None:
+            raise ConfigError(
+                f"Invalid --rows entry {name!r}: valid rows are "
+                f"{', '.join(r.key for r in ZOO_ROWS)} (algo:env id, comma-separated)."
+            )
+        if row not in chosen:
+            chosen.append(row)
+    if not chosen:
+        raise ConfigError("Invalid --rows: no row named; e.g. --rows dqn:CartPole-v1.")
+    return chosen
+
+
+def row_budget(row: ZooRow, scale: float) -> int:
+    """The steps a run of ``row`` trains at ``scale`` of RL Zoo's budget."""
+    return max(int(round(row.n_timesteps * scale)), 1)
+
+
+def job_overrides(
+    row: ZooRow, scale: float, eval_episodes: int, extra: Sequence[str] = ()
+) -> list[str]:
+    """``rlgan-rl`` overrides of one run of ``row`` (seed and Hydra settings apart).
+
+    At full scale the budget is RL Zoo's ``n_timesteps`` through ``hyperparams_source=zoo``
+    itself (no ``total_timesteps`` given); a scaled budget is given as ``total_timesteps``.
+    """
+    budget = row_budget(row, scale)
+    overrides = [
+        f"algo={row.algo}",
+        f"env.id={row.env_id}",
+        "hyperparams_source=zoo",
+        "stop_on_solve=0",
+        f"eval.freq={max(budget // EVALS_PER_RUN, 1)}",
+        f"eval.final_episodes={eval_episodes}",
+        "checkpoint.freq=0",
+        "checkpoint.replay_buffer=false",
+        "log.tensorboard=false",
+        "progress_bar=false",
+    ]
+    if scale != 1.0:
+        overrides.append(f"total_timesteps={budget}")
+    return [*overrides, *extra]
+
+
+def refusal_of(overrides: Sequence[str]) -> str | None:
+    """Why ``rlgan-rl`` would refuse these overrides' RL Zoo entry (None: it trains them).
+
+    Composes and checks the config as a run would (cheap: one env is built for its spaces).
+    A key of the entry that rlgan cannot honour yet becomes ``needs <key> (not yet
+    supported)``; any other bad input is raised (:class:`ConfigError`).
+    """
+    from rlgan.common.app import compose_config
+    from rlgan.rl.validate import check_config
+    from rlgan.rl.zoo_source import resolve_hyperparams_source
+    from rlgan.rl.zoo_translate import ZooRefusalError
+
+    cfg = compose_config("rl", list(overrides))
+    try:
+        resolved, _ = resolve_hyperparams_source(cfg, list(overrides))
+    except ZooRefusalError as err:
+        return refusal_note(err)
+    check_config(resolved)
+    return None
+
+
+def refusal_note(err: Any) -> str:
+    """The table's text for a refused RL Zoo entry (a ``ZooRefusalError``)."""
+    return f"needs {err.key} (not yet supported)"
+
+
+def _row_of(run: Run) -> tuple[str | None, str | None]:
+    """``(algo, env id)`` of a run: its ``metrics.json``, else its Hydra overrides."""
+    algo, env_id = run.metrics.get("algo"), run.metrics.get("env_id")
+    for text in run.overrides:
+        key, _, value = text.partition("=")
+        if override_key(key) == "algo" and algo is None:
+            algo = value
+        if override_key(key) == "env.id" and env_id is None:
+            env_id = value
+    return (str(algo) if algo else None, str(env_id) if env_id else None)
+
+
+def _zoo_sourced(run: Run) -> bool:
+    """Whether a run trained with RL Zoo's settings (failed runs: as they were asked to)."""
+    source = run.metrics.get("hyperparams_source")
+    if source is not None:
+        return source == "zoo"
+    return "hyperparams_source=zoo" in run.overrides
+
+
+def summarize(row: ZooRow, runs: Sequence[Run], refusal: str | None = None) -> RowResult:
+    """``row``'s result from the run folders of its pair (other runs in ``runs`` are skipped).
+
+    Finished runs (status ``ok``) give one final evaluation each; the median over them gets a
+    95% stratified-bootstrap interval (rliable; with 3 seeds it spans the lowest to the highest).
+    """
+    result = RowResult(row=row, refusal=refusal)
+    for run in runs:
+        if _row_of(run) != (row.algo, row.env_id):
+            continue
+        if not _zoo_sourced(run):
+            result.ignored += 1
+            continue
+        result.runs += 1
+        if run.status == "failed":
+            result.failed.append(run.error or "no error recorded")
+            continue
+        final = run.metric("eval/mean_reward")
+        if run.status != "ok" or not math.isfinite(final):
+            continue
+        result.finals.append(final)
+        steps, wall, episodes = (
+            run.metric(name) for name in ("timesteps", "wall_time_s", "eval/episodes")
+        )
+        if math.isfinite(steps):
+            result.steps.append(int(steps))
+        if math.isfinite(wall):
+            result.wall_s.append(wall)
+        if math.isfinite(episodes):
+            result.eval_episodes.append(int(episodes))
+    if result.finals:
+        result.interval = interval_estimates({row.key: result.finals}, "median")[row.key]
+    return result
+
+
+def collect(
+    paths: Sequence[str | os.PathLike], rows: Sequence[ZooRow], refusals: dict[str, str | None]
+) -> list[RowResult]:
+    """Each row's result from the run folders at or below ``paths``."""
+    runs = find_runs(list(paths))
+    return [summarize(row, runs, refusals.get(row.key)) for row in rows]
+
+
+def _median(values: Sequence[float]) -> float:
+    """Median (NaN for none)."""
+    return float(statistics.median(values)) if values else math.nan
+
+
+def _steps_cell(result: RowResult) -> str:
+    """Median steps trained, with the fraction of RL Zoo's budget when it is not all of it."""
+    if not result.steps:
+        return "-"
+    steps = _median(result.steps)
+    fraction = steps / result.row.n_timesteps
+    shown = f"{steps:,.0f}"
+    return shown if abs(fraction - 1) < 0.02 else f"{shown} ({fraction:.0%})"
+
+
+def table_cells(result: RowResult) -> list[str]:
+    """One Markdown row of the table."""
+    row, ci = result.row, result.interval
+    env = f"{row.env_id} (table: {row.published_env_id})" if row.published_env_id else row.env_id
+    ours = (
+        f"{format_number(ci.point)} [{format_number(ci.low)}, {format_number(ci.high)}]"
+        if ci is not None
+        else "-"
+    )
+    seeds = f"{len(result.finals)}/{result.runs}" if result.runs else "0"
+    return [
+        row.algo,
+        env,
+        f"{format_number(row.mean)} ± {format_number(row.std)}",
+        f"{row.n_timesteps:,}",
+        ours,
+        ", ".join(format_number(v) for v in result.finals) or "-",
+        seeds,
+        _steps_cell(result),
+        f"{_median(result.wall_s):,.0f}" if result.wall_s else "-",
+        result.verdict,
+    ]
+
+
+HEADER = (
+    "algo",
+    "env",
+    "RL Zoo mean ± std (1 agent)",
+    "RL Zoo steps",
+    "ours: median [95% CI] over seeds",
+    "ours per seed",
+    "seeds ok/run",
+    "our steps",
+    "wall time per run (s)",
+    VERDICT,
+)
+
+
+def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
+    """The table with its notes, as Markdown."""
+    from rlgan.sweep.tables import markdown_table
+
+    table = markdown_table(HEADER, [table_cells(r) for r in results])
+    episodes = sorted({e for r in results for e in r.eval_episodes})
+    notes = [
+        f"RL Zoo's figures: {ATTRIBUTION}. Our figures: final evaluation of each run's final "
+        f"model (`eval/mean_reward` in its metrics.json; deterministic, "
+        f"{'/'.join(map(str, episodes)) or '-'} episodes per seed), RL Zoo's settings "
+        "(`hyperparams_source=zoo`), trained to the end of the budget (`stop_on_solve=0`; "
+        "'our steps' gives the share of RL Zoo's budget when a run had less); the median over "
+        "seeds with its 95% percentile-bootstrap CI (rliable, 2000 resamples; with 3 seeds "
+        "it spans the lowest to the highest seed). Wall time: as measured, jobs sharing the "
+        "machine's cores.",
+    ]
+    notes.extend(f"{r.row.key}: {r.row.note}." for r in results if r.row.note)
+    for r in results:
+        if r.failed:
+            notes.append(f"{r.row.key}: {len(r.failed)} failed run(s): {r.failed[0]}")
+        if r.ignored:
+            notes.append(f"{r.row.key}: {r.ignored} run(s) without RL Zoo's settings ignored.")
+    notes.append("Runs read from: " + ", ".join(f"`{s}`" for s in sources) + ".")
+    return table + "\n\n" + "\n\n".join(f"- {n}" if i else n for i, n in enumerate(notes))
+
+
+def csv_rows(results: Sequence[RowResult]) -> list[dict[str, Any]]:
+    """One CSV row per table row, at full precision."""
+    rows = []
+    for r in results:
+        ci = r.interval
+        rows.append(
+            {
+                "algo": r.row.algo,
+                "env_id": r.row.env_id,
+                "published_env_id": r.row.published_env_id or r.row.env_id,
+                "zoo_mean": r.row.mean,
+                "zoo_std": r.row.std,
+                "zoo_n_timesteps": r.row.n_timesteps,
+                "zoo_eval_episodes": r.row.eval_episodes,
+                "runs": r.runs,
+                "seeds_ok": len(r.finals),
+                "failed": len(r.failed),
+                "median": ci.point if ci else "",
+                "ci_low": ci.low if ci else "",
+                "ci_high": ci.high if ci else "",
+                "per_seed": ";".join(repr(v) for v in r.finals),
+                "steps_median": _median(r.steps) if r.steps else "",
+                "wall_time_s_median": _median(r.wall_s) if r.wall_s else "",
+                "eval_episodes": ";".join(map(str, sorted(set(r.eval_episodes)))),
+                "verdict": r.verdict,
+                "note": r.row.note,
+            }
+        )
+    return rows
+
+
+def write_table(results: Sequence[RowResult], out: Path, sources: Sequence[str]) -> str:
+    """Write ``zoo_table.md`` and ``zoo_table.csv`` into ``out``; return the Markdown."""
+    from rlgan.common.atomic import atomic_write_text
+    from rlgan.sweep.tables import write_csv
+
+    text = markdown(results, sources)
+    title = "# RL Zoo's published results, reproduced with rlgan-rl\n\n"
+    atomic_write_text(out / "zoo_table.md", title + text + "\n")
+    write_csv(out / "zoo_table.csv", csv_rows(results))
+    return text
+
+
+def row_folder(out: Path, row: ZooRow) -> Path:
+    """The multirun folder of ``row``'s seeds."""
+    return out / f"{row.algo}_{row.env_id}"
+
+
+def run_row(overrides: Sequence[str], seeds: int, jobs: int, sweep: Path, log: Path) -> float:
+    """Train one row's seeds as ``rlgan-rl -m`` on the joblib launcher; its wall clock (s).
+
+    Hydra's output is appended to ``log``. A multirun records a failing job in its
+    metrics.json and goes on; a failing command is reported and the table shows the row's
+    runs as they are.
+    """
+    cmd = [
+        sys.executable,
+        "-m",
+        "rlgan.rl.cli",
+        "-m",
+        *overrides,
+        "seed=" + ",".join(str(s) for s in range(seeds)),
+        "hydra/launcher=joblib",
+        f"hydra.launcher.n_jobs={jobs}",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with log.open("a") as handle:  # a re-run (continuing the table) appends
+        handle.write(" ".join(cmd) + "\n")
+        handle.flush()
+        proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        print(f"# warning: exit status {proc.returncode} for {sweep.name}; see {log}", flush=True)
+    return wall
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rows",
+        action="append",
+        metavar="ALGO:ENV[,...]",
+        help=f"rows to run (default: all): {', '.join(r.key for r in ZOO_ROWS)}",
+    )
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per row, 0..N-1 (default 3)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_SCALE:.0%} of RL Zoo's budgets"
+    )
+    parser.add_argument(
+        "--budget-scale", type=float, default=None, help="fraction of RL Zoo's budgets (0, 1]"
+    )
+    parser.add_argument(
+        "--eval-episodes",
+        type=int,
+        default=EVAL_EPISODES,
+        help=f"episodes of each run's final evaluation (default {EVAL_EPISODES})",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="joblib workers (default: min(seeds, CPUs))"
+    )
+    parser.add_argument(
+        "--out", default=None, help="folder of runs and tables (default multirun/zoo_table/...)"
+    )
+    parser.add_argument(
+        "--collect",
+        nargs="+",
+        metavar="DIR",
+        help="build the table from the run folders under DIR only (no training)",
+    )
+    parser.add_argument("overrides", nargs="*", help="extra rlgan-rl overrides for every run")
+    return parser
+
+
+def _check_args(args: argparse.Namespace) -> float:
+    """Refuse bad numbers before any work; return the budget scale."""
+    scale = args.budget_scale if args.budget_scale is not None else 1.0
+    if args.budget_scale is None and args.quick:
+        scale = QUICK_SCALE
+    if not (0 < scale <= 1):
+        raise ConfigError(
+            f"Invalid --budget-scale={scale!r}: it must be in (0, 1] (a fraction of RL Zoo's "
+            "budgets; --quick is 0.1)."
+        )
+    for name, value in (("--seeds", args.seeds), ("--eval-episodes", args.eval_episodes)):
+        if value < 1:
+            raise ConfigError(f"Invalid {name}={value}: it must be an integer >= 1.")
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"Invalid --jobs={args.jobs}: it must be an integer >= 1.")
+    return scale
+
+
+def _default_out() -> Path:
+    """``multirun/zoo_table/<date>/<time>``, as Hydra names its sweep folders."""
+    return Path("multirun/zoo_table") / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train (or ``--collect``) and print the table; the exit status (2 for bad input)."""
+    from rlgan.common.writable import require_writable_dir
+
+    args = build_parser().parse_args(argv)
+    try:
+        scale = _check_args(args)
+        rows = parse_rows(args.rows)
+        overrides = {
+            r.key: job_overrides(r, scale, args.eval_episodes, args.overrides) for r in rows
+        }
+        refusals = {key: refusal_of(ov) for key, ov in overrides.items()}
+        if args.collect:
+            find_runs(args.collect)  # a missing folder is bad input
+            out = Path(args.out) if args.out else Path(args.collect[0])
+        else:
+            out = Path(args.out) if args.out else _default_out()
+        out = require_writable_dir(out, "--out")
+    except ConfigError as err:
+        print(f"zoo_table: error: {err}", file=sys.stderr)
+        return 2
+    sources = [str(p) for p in args.collect] if args.collect else [str(out)]
+    if not args.collect:
+        jobs = args.jobs or min(args.seeds, os.cpu_count() or 1)
+        print(
+            f"# {platform.node()}, {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}; "
+            f"{args.seeds} seeds per row, {jobs} joblib workers, {scale:g} of RL Zoo's "
+            f"budgets, {args.eval_episodes} final-evaluation episodes; runs in {out}",
+            flush=True,
+        )
+        for row in rows:
+            if refusals[row.key]:
+                print(f"# {row.key}: skipped, {refusals[row.key]}", flush=True)
+                continue
+            sweep = row_folder(out, row)
+            wall = run_row(
+                overrides[row.key], args.seeds, jobs, sweep, out / "logs" / f"{sweep.name}.log"
+            )
+            done = summarize(row, find_runs([sweep]))
+            per_run = _median(done.wall_s)
+            estimate = math.ceil(args.seeds / jobs) * per_run / scale / 60
+            print(
+                f"# {row.key}: {len(done.finals)}/{args.seeds} seeds ok in {wall:.0f} s "
+                f"(median {per_run:.0f} s per run); finals "
+                f"{[round(v, 1) for v in done.finals]}; the full budget would take about "
+                f"{estimate:.0f} min ({jobs} workers, time taken as proportional to steps)",
+                flush=True,
+            )
+    results = collect(sources, rows, refusals)
+    text = write_table(results, out, sources)
+    print(text)
+    print(f"\nWrote {out / 'zoo_table.md'} and {out / 'zoo_table.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""benchmarks/zoo_table.py: RL Zoo's published rows against our runs' median and CI.
+
+The table is built from run folders fabricated here (metrics.json and Hydra's overrides, as
+``rlgan-rl -m`` writes them); one slow test trains a tiny multirun end to end.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from rlgan.common.errors import ConfigError
+from rlgan.sweep.runs import find_runs
+from rlgan.sweep.stats import Interval
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load() -> ModuleType:
+    """Import benchmarks/zoo_table.py (the benchmarks folder is not a package)."""
+    name = "zoo_table_bench"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "zoo_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+zt = _load()
+
+
+def _run(
+    root: Path,
+    job: int,
+    algo: str,
+    env_id: str,
+    final: float | None,
+    status: str = "ok",
+    source: str = "zoo",
+    seed: int | None = None,
+) -> Path:
+    """A run folder as a multirun job writes it."""
+    folder = root / f"{algo}_{env_id}" / str(job)
+    (folder / ".hydra").mkdir(parents=True)
+    overrides = [f"algo={algo}", f"env.id={env_id}", f"hyperparams_source={source}"]
+    overrides.append(f"seed={job if seed is None else seed}")
+    (folder / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in overrides))
+    metrics: dict[str, object] = {"app": "rl", "status": status, "seed": job}
+    if status == "failed":
+        metrics["error"] = "ValueError: diverged"
+    else:
+        metrics.update(
+            {
+                "algo": algo,
+                "env_id": env_id,
+                "hyperparams_source": source,
+                "eval/mean_reward": final,
+                "eval/episodes": 100,
+                "timesteps": 5000,
+                "wall_time_s": 10.0 + job,
+            }
+        )
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return folder
+
+
+def _row(key: str):  # noqa: ANN202 - a ZooRow
+    return zt.parse_rows([key])[0]
+
+
+def test_rows_carry_the_published_figures() -> None:
+    rows = zt.ZOO_ROWS
+    assert len(rows) == 12 and len({r.key for r in rows}) == 12
+    lunar = [r for r in rows if "LunarLander" in r.env_id]
+    assert len(lunar) == 2
+    assert all(
+        r.env_id == "LunarLander-v3" and r.published_env_id == "LunarLander-v2" for r in lunar
+    )
+    assert all("LunarLander-v2" in r.note and "v3" in r.note for r in lunar)
+    assert _row("ppo:LunarLander-v2") is _row("ppo:LunarLander-v3")  # the published id too
+    acrobot = _row("dqn:Acrobot-v1")
+    assert (acrobot.mean, acrobot.std, acrobot.n_timesteps) == (-76.639, 11.752, 100_000)
+    assert "not over seeds" in zt.ATTRIBUTION and "DLR-RM/rl-baselines3-zoo" in zt.ATTRIBUTION
+
+
+def test_parse_rows_refuses_an_unknown_row_naming_the_valid_ones() -> None:
+    assert [r.key for r in zt.parse_rows(["dqn:CartPole-v1,ppo:CartPole-v1"])] == [
+        "dqn:CartPole-v1",
+        "ppo:CartPole-v1",
+    ]
+    assert len(zt.parse_rows(None)) == 12
+    with pytest.raises(ConfigError, match=r"'a2c:CartPole-v1'.*dqn:CartPole-v1"):
+        zt.parse_rows(["a2c:CartPole-v1"])
+
+
+def test_verdict_places_the_zoo_mean_against_our_interval() -> None:
+    ci = Interval(point=-80.0, low=-90.0, high=-70.0)
+    assert zt.verdict(-76.6, ci) == "yes (within)"
+    assert zt.verdict(-95.0, ci) == "yes (below)"
+    assert zt.verdict(-60.0, ci) == "no (above)"
+    assert zt.verdict(500.0, Interval(500.0, 500.0, 500.0)) == "yes (within)"
+
+
+def test_job_overrides_use_the_zoo_budget_unless_scaled() -> None:
+    row = _row("dqn:Acrobot-v1")
+    full = zt.job_overrides(row, 1.0, 100)
+    assert "hyperparams_source=zoo" in full and "stop_on_solve=0" in full
+    assert "eval.final_episodes=100" in full
+    assert not any(o.startswith("total_timesteps=") for o in full)  # RL Zoo's n_timesteps
+    quick = zt.job_overrides(row, 0.1, 20, ["device=cpu"])
+    assert "total_timesteps=10000" in quick and quick[-1] == "device=cpu"
+    assert "eval.freq=1000" in quick
+
+
+def test_table_median_ci_and_verdicts_from_run_folders(tmp_path: Path) -> None:
+    for job, final in enumerate((500.0, 500.0, 500.0)):
+        _run(tmp_path, job, "dqn", "CartPole-v1", final)
+    for job, final in enumerate((-90.0, -85.0, -80.0)):  # zoo's -76.6 above: "no"
+        _run(tmp_path, job, "dqn", "Acrobot-v1", final)
+    _run(tmp_path, 3, "dqn", "Acrobot-v1", None, status="failed")
+    _run(tmp_path, 4, "dqn", "Acrobot-v1", -60.0, source="defaults")  # not RL Zoo's: ignored
+    for job, final in enumerate((-150.0, -140.0, -145.0)):  # zoo's -157.0 below: "yes"
+        _run(tmp_path, job, "sac", "Pendulum-v1", final)
+    rows = zt.parse_rows(["dqn:CartPole-v1,dqn:Acrobot-v1,sac:Pendulum-v1,td3:Pendulum-v1"])
+    results = {r.row.key: r for r in zt.collect([tmp_path], rows, {})}
+
+    cart = results["dqn:CartPole-v1"]
+    assert cart.interval == Interval(500.0, 500.0, 500.0)
+    assert cart.verdict == "yes (within)"
+
+    acro = results["dqn:Acrobot-v1"]
+    assert sorted(acro.finals) == [-90.0, -85.0, -80.0]
+    assert acro.runs == 4 and len(acro.failed) == 1 and acro.ignored == 1
+    # the bootstrap median of 3 seeds: the middle one, its 95% CI from lowest to highest
+    assert acro.interval == Interval(-85.0, -90.0, -80.0)
+    assert acro.verdict == "no (above)"
+
+    pend = results["sac:Pendulum-v1"]
+    assert pend.interval == Interval(-145.0, -150.0, -140.0)
+    assert pend.verdict == "yes (below)"
+    assert results["td3:Pendulum-v1"].verdict == "not run"
+
+
+def test_refused_row_says_which_key_instead_of_failing() -> None:
+    from rlgan.rl.zoo import zoo_entry
+    from rlgan.rl.zoo_translate import ZooRefusalError
+
+    entry = zoo_entry("ppo", "Acrobot-v1")
+    assert entry is not None
+    note = zt.refusal_note(ZooRefusalError(entry, "normalize", "not yet"))
+    assert note == "needs normalize (not yet supported)"
+    row = _row("ppo:Acrobot-v1")
+    result = zt.summarize(row, [], note)
+    assert result.verdict == note and result.interval is None
+    cells = zt.table_cells(result)
+    assert cells[-1] == note and cells[4] == "-"
+
+
+def test_a_refused_row_is_skipped_and_the_table_still_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note = "needs normalize (not yet supported)"
+    monkeypatch.setattr(zt, "refusal_of", lambda overrides: note)
+    monkeypatch.setattr(zt, "run_row", lambda *a, **k: pytest.fail("a refused row was trained"))
+    out = tmp_path / "out"
+    assert (
+        zt.main(["--rows", "ppo:Acrobot-v1,ppo:MountainCarContinuous-v0", "--out", str(out)]) == 0
+    )
+    text = (out / "zoo_table.md").read_text()
+    assert text.count(note) == 2
+
+
+def test_collect_writes_markdown_and_csv_with_attribution(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs = tmp_path / "sweep"
+    for job, final in enumerate((240.0, 250.0, 260.0)):
+        _run(runs, job, "ppo", "LunarLander-v3", final)
+    out = tmp_path / "table"
+    status = zt.main(["--collect", str(runs), "--rows", "ppo:LunarLander-v3", "--out", str(out)])
+    assert status == 0
+    text = (out / "zoo_table.md").read_text()
+    assert "LunarLander-v3 (table: LunarLander-v2)" in text and zt.ATTRIBUTION in text
+    assert "250 [240, 260]" in text and "yes (within)" in text
+    assert zt.VERDICT in capsys.readouterr().out
+    with (out / "zoo_table.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["env_id"] == "LunarLander-v3" and row["published_env_id"] == "LunarLander-v2"
+    assert float(row["median"]) == 250.0 and row["seeds_ok"] == "3"
+    assert float(row["zoo_mean"]) == 242.119 and row["verdict"] == "yes (within)"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rows", "dqn:Pong-v5"],
+        ["--seeds", "0"],
+        ["--budget-scale", "1.5"],
+        ["--collect", "/nonexistent/zoo_runs"],
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert zt.main([*argv, "--rows", "dqn:CartPole-v1", "--out", str(out)]) == 2
+    assert "zoo_table: error: Invalid" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_tiny_multirun_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "zoo"
+    argv = ["--rows", "ppo:CartPole-v1", "--budget-scale", "0.02", "--seeds", "2"]
+    status = zt.main([*argv, "--eval-episodes", "5", "--out", str(out)])
+    assert status == 0
+    runs = find_runs([out])
+    assert len(runs) == 2 and {r.status for r in runs} == {"ok"}
+    assert {r.metrics["hyperparams_source"] for r in runs} == {"zoo"}
+    assert all(r.metrics["eval/episodes"] == 5 for r in runs)
+    assert all(1900 <= r.metrics["timesteps"] <= 2600 for r in runs)  # 2% of 100k, 8 envs
+    with (out / "zoo_table.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["seeds_ok"] == "2" and row["median"] != ""
+    assert float(row["ci_low"]) <= float(row["median"]) <= float(row["ci_high"])
