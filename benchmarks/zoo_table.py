@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seeds", type=int, default=3, help="seeds per row, 0..N-1 (default 3)")
     parser.add_argument(
-        "--quick", action="store_true", help=f"{QUICK_SCALE:.0%} of RL Zoo's budgets"
+        "--quick", action="store_true", help=f"{QUICK_SCALE * 100:.0f}%% of RL Zoo's budgets"
     )
     parser.add_argument(
         "--budget-scale", type=float, default=None, help="fraction of RL Zoo's budgets (0, 1]"

@@ -13,8 +13,8 @@ import it on first use (docs/arena.md).
 from __future__ import annotations
 
 #: id -> (entry point, vector entry point or None, max_episode_steps or None, reward threshold)
-#: Both environments truncate episodes themselves (``max_episode_steps`` knob) so that
-#: ``info["is_success"]`` is reported on truncation too; hence no TimeLimit (None) here.
+#: Pursuit and Maze truncate episodes themselves (``max_episode_steps`` knob) so that
+#: ``info["is_success"]`` is reported on truncation too; hence no TimeLimit (None) for them.
 ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {
     "rlgan/Pursuit-v0": (
         "rlgan.envs.pursuit:PursuitEnv",
@@ -27,6 +27,12 @@ ENV_SPECS: dict[str, tuple[str, str | None, int | None, float | None]] = {
         "rlgan.envs.maze:MazeVectorEnv",
         None,
         None,
+    ),
+    "rlgan/CartPoleNoVel-v1": (
+        "rlgan.envs.cartpole_novel:CartPoleNoVelEnv",
+        "rlgan.envs.cartpole_novel:CartPoleNoVelVectorEnv",
+        500,
+        475.0,
     ),
 }
 

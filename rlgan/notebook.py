@@ -258,12 +258,20 @@ class RLRun(Run):
     """An ``rlgan-rl`` run: ``model`` (its best SB3 model), ``rollout()``, ``show()``."""
 
     @cached_property
-    def model(self) -> Any:
-        """The run's best model (else its final one or newest checkpoint), on the CPU."""
+    def loaded(self) -> Any:
+        """The run's best model with its observation pipeline (a ``LoadedModel``).
+
+        The best model, else the final one or the newest checkpoint, on the CPU.
+        """
         from rlgan.rl.model_io import load_run_model_with_path
 
         trust = bool(self.config.get("trust", False))
-        return load_run_model_with_path(self.folder, "best", "cpu", trust=trust).model
+        return load_run_model_with_path(self.folder, "best", "cpu", trust=trust)
+
+    @property
+    def model(self) -> Any:
+        """The run's best SB3 model (see :attr:`loaded`)."""
+        return self.loaded.model
 
     def summary(self) -> str:
         """The one-line summary ``rlgan-rl`` printed at the end of the run."""
@@ -286,19 +294,24 @@ class RLRun(Run):
         :data:`ROLLOUT_SEED_OFFSET`. ``frames=False`` records the returns only.
         """
         require_int("episodes", episodes, 1, meaning="episodes to play")
+        from rlgan.apps.agents import PolicyAgent
         from rlgan.rl.env_factory import make_env
 
         start = int(self.config.seed) + ROLLOUT_SEED_OFFSET if seed is None else int(seed)
         env = make_env(self.config.env, start, render_mode="rgb_array" if frames else None)
+        loaded = self.loaded
+        pipeline = loaded.observation_pipeline(env.observation_space, env.action_space)
+        agent = PolicyAgent(loaded.model, pipeline=pipeline if loaded.pipeline.active else None)
         result = Rollout()
         try:
             for episode in range(int(episodes)):
                 obs, info = env.reset(seed=start + episode)
+                agent.reset()
                 total, length, done = 0.0, 0, False
                 if frames:
                     result.frames.append(env.render())
                 while not done:
-                    action, _ = self.model.predict(obs, deterministic=deterministic)
+                    action = agent.decide(obs, deterministic, env).action
                     obs, reward, terminated, truncated, info = env.step(action)
                     total, length = total + float(reward), length + 1
                     done = bool(terminated or truncated)

@@ -232,3 +232,11 @@ def test_tiny_multirun_end_to_end(tmp_path: Path) -> None:
         (row,) = list(csv.DictReader(handle))
     assert row["seeds_ok"] == "2" and row["median"] != ""
     assert float(row["ci_low"]) <= float(row["median"]) <= float(row["ci_high"])
+
+
+def test_help_lists_the_rows_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        zt.build_parser().parse_args(["--help"])
+    assert stopped.value.code == 0
+    shown = capsys.readouterr().out
+    assert "ppo:LunarLander-v3" in shown and "10% of RL Zoo's budgets" in shown

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -84,8 +83,11 @@ def test_device_auto_keeps_mlp_on_cpu_but_cuda_is_honoured():
     assert choose_device(compose_config("rl", ["device=cuda"])).startswith("cuda")
 
 
-def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(tmp_path):
-    tmp = Path(tempfile.gettempdir())
+def test_short_run_writes_the_run_folder_and_leaves_no_tmp_litter(
+    tmp_path, tmp_path_factory, monkeypatch
+):
+    tmp = tmp_path_factory.mktemp("tmp")  # private: other processes' SB3 folders stay out
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     before = set(tmp.glob("SB3-*"))
     objective = train(
         compose_config(

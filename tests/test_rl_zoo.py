@@ -131,10 +131,10 @@ def test_defaults_when_no_entry_and_when_an_entry_is_refused(caplog):
     cfg, source = resolve(["algo=ppo", "env=maze"])
     assert source == "defaults" and cfg.hyperparams_source == "defaults"
     with caplog.at_level(logging.WARNING):
-        cfg, source = resolve(["algo=ppo", "env.id=Acrobot-v1"])  # its entry has normalize
+        cfg, source = resolve(["algo=ppo", "env.id=CarRacing-v3"])  # an rl_zoo3 wrapper
     assert source == "defaults"
     assert cfg.algo.hyperparams == compose_config("rl", ["algo=ppo"]).algo.hyperparams
-    assert "normalize" in caplog.text and "Acrobot-v1" in caplog.text
+    assert "env_wrapper" in caplog.text and "CarRacing-v3" in caplog.text
 
 
 def test_forced_sources():
@@ -158,8 +158,8 @@ def test_forced_zoo_without_entry_lists_the_env_ids_close_matches_first():
 
 
 def test_forced_zoo_with_a_refused_key_names_key_and_entry():
-    with pytest.raises(ConfigError, match=r"'Acrobot-v1'.*ppo\.yml.*normalize=True"):
-        resolve(["algo=ppo", "env.id=Acrobot-v1", "hyperparams_source=zoo"])
+    with pytest.raises(ConfigError, match=r"'CarRacing-v3'.*ppo\.yml.*env_wrapper=.*rl_zoo3"):
+        resolve(["algo=ppo", "env.id=CarRacing-v3", "hyperparams_source=zoo"])
 
 
 def test_forced_zoo_refusal_exits_2_and_writes_nothing(tmp_path):
@@ -361,3 +361,37 @@ def test_unknown_source_is_refused_by_the_cheap_checks():
 
     with pytest.raises(ConfigError, match=r"hyperparams_source='zo'.*auto, ours, zoo, defaults"):
         check_run_knobs(compose_config("rl", ["hyperparams_source=zo"]))
+
+
+# ---- normalize (SB3's VecNormalize) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (True, True),
+        ("dict(norm_obs=True, norm_reward=False)", {"norm_obs": True, "norm_reward": False}),
+        ("{'norm_obs': False, 'norm_reward': True}", {"norm_obs": False, "norm_reward": True}),
+    ],
+)
+def test_normalize_translates_in_each_form_the_files_use(written, expected):
+    entry = ZooEntry("ppo", "Pendulum-v1", "ppo.yml", {"normalize": written})
+    settings = translate_entry(entry, get_algo("ppo"), {"normalize": False, "frame_stack": 1})
+    assert settings.env["normalize"] == expected
+    assert "normalize" not in REFUSED_KEYS
+
+
+def test_a_bad_normalize_is_refused_by_name():
+    entry = ZooEntry("ppo", "Pendulum-v1", "ppo.yml", {"normalize": "dict(norm_ob=True)"})
+    with pytest.raises(ConfigError, match=r"normalize=.*norm_ob.*valid keys"):
+        translate_entry(entry, get_algo("ppo"), {"normalize": False, "frame_stack": 1})
+    evil = ZooEntry("ppo", "Pendulum-v1", "ppo.yml", {"normalize": "__import__('os')"})
+    with pytest.raises(ConfigError, match=r"restricted evaluator refuses"):
+        translate_entry(evil, get_algo("ppo"), {"normalize": False, "frame_stack": 1})
+
+
+def test_zoo_normalize_becomes_env_normalize_and_the_command_line_wins():
+    cfg, source = resolve(["algo=ppo", "env.id=Acrobot-v1"])  # its entry has normalize: true
+    assert source == "zoo" and cfg.env.normalize is True
+    cfg, source = resolve(["algo=a2c", "env.id=Pendulum-v1", "env.normalize=false"])
+    assert cfg.env.normalize is False  # the command line wins

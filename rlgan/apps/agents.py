@@ -69,15 +69,22 @@ class PolicyAgent:
     is kept until :meth:`decide` is called with the next observation (asking again about the
     same observation, e.g. after switching to stochastic actions, recomputes from the same
     state), and :meth:`reset` starts the next episode from a zero state.
+
+    ``pipeline`` (:class:`rlgan.rl.normalization.ObservationPipeline`) turns the env's
+    observations into what the model was trained on (normalized, stacked); each new
+    observation goes through it once, and :meth:`reset` restarts its stack.
     """
 
-    def __init__(self, model: Any, label: str = "trained agent") -> None:
+    def __init__(self, model: Any, label: str = "trained agent", pipeline: Any = None) -> None:
         self.model = model
         self.label = label
+        self.pipeline = pipeline
         self.masked = takes_action_masks(model)
         self._state: Any = None  # the hidden state before the current observation
         self._episode_start = True
         self._pending: tuple[Any, Any, Any] | None = None  # (obs, its copy, state after it)
+        self._seen: tuple[Any, Any, Any] | None = None  # (obs, its copy, the policy's view)
+        self._first_view = True
 
     @property
     def recurrent(self) -> bool:
@@ -85,8 +92,21 @@ class PolicyAgent:
         return hasattr(self.model.policy, "lstm_hidden_state_shape")
 
     def reset(self) -> None:
-        """Start a new episode: forget the hidden state."""
+        """Start a new episode: forget the hidden state (and the stacked observations)."""
         self._state, self._episode_start, self._pending = None, True, None
+        self._seen, self._first_view = None, True
+
+    def view(self, obs: Any) -> Any:
+        """What the model sees of ``obs``: the pipeline's output (computed once per step)."""
+        if self.pipeline is None:
+            return obs
+        seen = self._seen
+        if seen is not None and obs is seen[0] and _same(obs, seen[1]):
+            return seen[2]
+        view = self.pipeline.start(obs) if self._first_view else self.pipeline.step(obs)
+        self._first_view = False
+        self._seen = (obs, _copy(obs), view)
+        return view
 
     def _advance(self, obs: Any) -> None:
         """Move on to the state after the previous observation when ``obs`` is a new one."""
@@ -104,16 +124,17 @@ class PolicyAgent:
         model; without it such a model acts unmasked.
         """
         self._advance(obs)
+        seen = self.view(obs)
         masks = self._masks(env)
         extra = {} if masks is None else {"action_masks": masks}
         starts = np.array([self._episode_start])
         action, state = self.model.predict(
-            obs, state=self._state, episode_start=starts, deterministic=deterministic, **extra
+            seen, state=self._state, episode_start=starts, deterministic=deterministic, **extra
         )
         self._pending = (obs, _copy(obs), state)
         if isinstance(self.model.action_space, spaces.Discrete):
             action = int(np.asarray(action).item())
-        values, kind = self._values(obs, masks)
+        values, kind = self._values(seen, masks)
         if values is None and isinstance(self.model.action_space, spaces.Box):
             values, kind = np.asarray(action, dtype=np.float64).ravel(), "action"
         return Decision(action, values, kind)

@@ -8,6 +8,8 @@
     rlgan-watch env.id=rlgan/Pursuit-v0 play=true     # you play, with the arrow keys
     rlgan-watch env.id=rlgan/Pursuit-v0 env.kwargs.num_pursuers=1 play=true
     rlgan-watch run=<dir> record=cartpole.gif headless=true max_frames=300
+    rlgan-watch model=ppo.zip env.id=CartPole-v1      # a model saved by plain SB3
+    rlgan-watch run=logs/ppo/Pendulum-v1_1            # an RL Zoo agent folder
 
 ``env.id`` and ``env.kwargs.<knob>`` are spelled as in ``rlgan-rl``; the old spellings
 ``env=<id>`` and ``env_kwargs=`` still work, with a one-line warning

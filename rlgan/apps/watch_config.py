@@ -24,27 +24,46 @@ def check_watch_config(cfg: DictConfig) -> None:
     from rlgan.render.recorder import check_video_path
 
     env_id = env_id_of(cfg)
+    model, algo = cfg.get("model"), cfg.get("algo")
     require(
         cfg.run is not None or env_id is not None,
         "rlgan-watch needs run=<run folder> (watch a trained agent) or env.id=<Gymnasium id> "
-        "(a random agent; add play=true to play it yourself), e.g. "
-        "rlgan-watch env.id=CartPole-v1.",
+        "(a random agent; add play=true to play it yourself; add model=<zip> to play a model "
+        "saved by stable-baselines3), e.g. rlgan-watch env.id=CartPole-v1.",
+    )
+    require(
+        cfg.run is None or model is None,
+        f"Invalid model={model!r} with run={cfg.run!r}: give one of them. run= plays an "
+        "rlgan-rl run or an RL Zoo agent folder, model= a .zip saved by stable-baselines3.",
     )
     require(
         cfg.run is None or env_id is None,
         f"Invalid run={cfg.run!r} with env.id={env_id!r}: give one of them. run= plays the "
         "environment the run was trained on.",
     )
-    kwargs = cfg.env.get("kwargs") if isinstance(cfg.get("env"), DictConfig) else None
+    env = cfg.get("env") if isinstance(cfg.get("env"), DictConfig) else None
+    kwargs = env.get("kwargs") if env is not None else None
     require(
         cfg.run is None or not kwargs,
         f"Invalid env.kwargs={dict(kwargs or {})!r} with run={cfg.run!r}: run= plays the "
         "environment as the run was trained; env.kwargs is for env.id=<id>.",
     )
+    stack = env.get("frame_stack", 1) if env is not None else 1
     require(
-        not (cfg.play and cfg.run is not None),
-        f"Invalid play=true with run={cfg.run!r}: play=true is for you to play "
-        "env.id=<id> yourself; drop it to watch the run's agent.",
+        stack in (None, 1) or model is not None,
+        f"Invalid env.frame_stack={stack!r}: it tells how a model= zip was trained; run= "
+        "plays a run with its own settings, and a random agent or you need no stacking.",
+    )
+    require(
+        algo is None or model is not None or cfg.run is not None,
+        f"Invalid algo={algo!r}: it names the algorithm of model=<zip> (or of a run= folder) "
+        "when the file cannot tell; add model=<zip> or drop algo=.",
+    )
+    trained = "run" if cfg.run is not None else "model" if model is not None else None
+    require(
+        not (cfg.play and trained),
+        f"Invalid play=true with {trained}={cfg.get(trained) if trained else None!r}: "
+        "play=true is for you to play env.id=<id> yourself; drop it to watch the agent.",
     )
     if cfg.which not in WHICH_CHOICES:
         raise invalid_choice("which", cfg.which, WHICH_CHOICES)
@@ -76,4 +95,8 @@ def check_watch_config(cfg: DictConfig) -> None:
         )
     if cfg.record is not None:
         check_video_path(cfg.record)
+    if model is not None:
+        from rlgan.rl.knobs import frame_stack_size
+
+        frame_stack_size(stack)
     resolve_device(cfg.device)

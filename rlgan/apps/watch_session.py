@@ -87,7 +87,7 @@ class WatchSession:
         self.clock = clock
         self.control: KeyControl | None = None
         self.agent: PolicyAgent | RandomAgent | None = None
-        if cfg.run is not None:
+        if cfg.run is not None or cfg.get("model") is not None:
             env_cfg, self.agent = load_run(cfg)
         else:
             env_cfg = {

@@ -1,9 +1,10 @@
-"""Where ``rlgan-watch``'s environment and agent come from: a Gymnasium id or an rlgan-rl run.
+"""Where ``rlgan-watch``'s environment and agent come from: a Gymnasium id or a trained model.
 
-This is the app's link to the RL runner: loading a run's model (:mod:`rlgan.rl.model_io`) and
-making its environment (:mod:`rlgan.rl.env_factory`). Everything heavy is imported inside the
-functions, so importing this module costs nothing. Every failure is a
-:class:`~rlgan.common.errors.ConfigError` that says what to do.
+This is the app's link to the RL runner: loading a model (:func:`rlgan.rl.foreign.load_policy`:
+an rlgan-rl run, an RL Zoo agent folder, or a plain SB3 zip with ``model=``, each with its
+observation pipeline) and making its environment (:mod:`rlgan.rl.env_factory`). Everything
+heavy is imported inside the functions, so importing this module costs nothing. Every failure
+is a :class:`~rlgan.common.errors.ConfigError` that says what to do.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from rlgan.apps.watch_config import env_id_of
 from rlgan.common.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -44,32 +46,54 @@ def check_watch_env_id(env_id: Any) -> str:
 
 
 def load_run(cfg: DictConfig) -> tuple[dict[str, Any], PolicyAgent]:
-    """The env config and the trained agent of ``cfg.run``; clear errors for broken folders."""
+    """The env config and the trained agent of ``cfg.run`` (or ``cfg.model`` on ``env.id``).
+
+    The agent sees observations through the model's pipeline (normalization statistics,
+    frame stacking); a model whose spaces do not fit the env, and broken folders or files,
+    are one-paragraph ConfigErrors.
+    """
     from rlgan.apps.agents import PolicyAgent
     from rlgan.common.device import resolve_device
-    from rlgan.rl.model_io import load_run_model_with_path
+    from rlgan.rl.env_factory import probe_spaces
+    from rlgan.rl.foreign import load_policy
 
-    try:  # refuses a folder that is not an rlgan-rl run, skips damaged model files
-        loaded = load_run_model_with_path(
-            Path(str(cfg.run)).expanduser(), str(cfg.which), str(resolve_device(cfg.device))
+    knob = "model" if cfg.get("model") is not None else "run"
+    source = Path(str(cfg.get(knob))).expanduser()
+    env_cfg = None
+    if knob == "model":
+        env_cfg = {
+            "id": check_watch_env_id(env_id_of(cfg)),
+            "kwargs": dict(OmegaConf.to_container(cfg.env.kwargs) or {}),
+            "frame_stack": cfg.env.get("frame_stack", 1),
+        }
+    try:  # refuses a folder that is not a run, skips damaged model files
+        loaded = load_policy(
+            source,
+            which=str(cfg.which),
+            device=str(resolve_device(cfg.device)),
+            trust=bool(cfg.get("trust", False)),
+            knob=knob,
+            env_cfg=env_cfg,
+            algo=cfg.get("algo"),
         )
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         if isinstance(err, ConfigError):
             raise
         raise ConfigError(
-            f"Invalid run={str(cfg.run)!r}: its model could not be loaded "
+            f"Invalid {knob}={str(source)!r}: its model could not be loaded "
             f"({type(err).__name__}: {err}). The file may be damaged or written by an "
             "incompatible version."
         ) from err
-    model, run_cfg = loaded.model, loaded.config
     try:
-        env_cfg = OmegaConf.to_container(run_cfg.env, resolve=True)
+        env_cfg = loaded.env_config
     except Exception as err:  # noqa: BLE001 - any resolution failure is the folder's fault
         raise ConfigError(
-            f"Invalid run={str(cfg.run)!r}: its env config cannot be resolved here ({err})."
+            f"Invalid {knob}={str(source)!r}: its env config cannot be resolved here ({err})."
         ) from err
-    label = f"{str(run_cfg.algo.name).upper()} ({loaded.path.name})"
-    return env_cfg, PolicyAgent(model, label)
+    observation_space, action_space = probe_spaces(env_cfg)
+    pipeline = loaded.observation_pipeline(observation_space, action_space, knob)
+    label = f"{loaded.algo_name.upper()} ({loaded.path.name})"
+    return env_cfg, PolicyAgent(loaded.model, label, pipeline if loaded.pipeline.active else None)
 
 
 def make_render_env(env_cfg: dict[str, Any], seed: int) -> Any:

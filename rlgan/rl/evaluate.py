@@ -17,6 +17,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor, is_vecenv_wrapped
 
+from rlgan.rl.normalization import sync_normalization
+
 
 @dataclass
 class EvalResult:
@@ -105,8 +107,12 @@ def evaluate_model(
 
     A recurrent policy (RecurrentPPO) carries its hidden state from step to step, reset in
     each sub-environment whose episode just ended; a maskable one (MaskablePPO) gets the
-    env's action masks at every step (:func:`mask_reader`).
+    env's action masks at every step (:func:`mask_reader`). When the model trains behind
+    ``VecNormalize``, ``env`` (an evaluation env behind its own, frozen ``VecNormalize``)
+    first takes the training statistics of the moment, as SB3's ``EvalCallback`` does.
     """
+    get_env = getattr(model, "get_env", None)  # anything with SB3's predict() evaluates
+    sync_normalization(get_env() if callable(get_env) else None, env)
     n_envs = env.num_envs
     targets = np.array([(int(episodes) + i) // n_envs for i in range(n_envs)], dtype=int)
     counts = np.zeros(n_envs, dtype=int)
@@ -151,39 +157,48 @@ def evaluate_model(
 
 
 def evaluate_run(
-    run_dir: str,
+    source: str,
     episodes: int,
     max_envs: int = 10,
     seed: int = 0,
     which: str = "best",
     trust: bool = False,
+    env_cfg: Any = None,
+    algo: str | None = None,
 ) -> float:
-    """``evaluate=<run dir>``: load a run's model, print mean ± std return; return the mean.
+    """``evaluate=<source>``: load a model, print mean ± std return; return the mean.
 
-    The line printed names the model file actually evaluated (a damaged ``best_model.zip``
-    falls back to ``model.zip``, then to the newest loadable checkpoint). ``trust=True``
-    loads model files without the allow-list check (files made elsewhere).
+    ``source`` is an rlgan-rl run folder, an RL Zoo agent folder or a plain SB3 ``.zip``
+    (played on ``env_cfg``, the command's ``env``; ``algo`` names its algorithm when the zip
+    cannot tell): :func:`rlgan.rl.foreign.load_policy`. The model acts behind its
+    observation pipeline (normalization statistics, frame stacking). The line printed names
+    the model file actually evaluated (a damaged ``best_model.zip`` falls back to
+    ``model.zip``, then to the newest loadable checkpoint). ``trust=True`` loads files
+    without the allow-list check (files made elsewhere).
     """
-    from rlgan.rl.env_factory import env_name, make_vec_env, native_vector_available
-    from rlgan.rl.model_io import load_run_model_with_path
+    from rlgan.rl.env_factory import env_name
+    from rlgan.rl.foreign import load_policy
 
-    loaded = load_run_model_with_path(
-        run_dir, which=which, device="cpu", trust=trust, knob="evaluate"
+    loaded = load_policy(
+        source,
+        which=which,
+        device="cpu",
+        trust=trust,
+        knob="evaluate",
+        env_cfg=env_cfg,
+        algo=algo,
     )
-    model, cfg = loaded.model, loaded.config
-    vectorization = str(cfg.env.get("vectorization", "auto"))
-    if vectorization == "native" and not native_vector_available(str(cfg.env.id)):
-        vectorization = "auto"
-    env = make_vec_env(cfg.env, eval_env_count(episodes, max_envs), seed + 20_000, vectorization)
+    env = loaded.make_vec_env(eval_env_count(episodes, max_envs), seed + 20_000)
+    cfg = loaded.config
     try:
         result = evaluate_model(
-            model, env, episodes, bool(cfg.get("eval", {}).get("deterministic", True))
+            loaded.model, env, episodes, bool(cfg.get("eval", {}).get("deterministic", True))
         )
     finally:
         env.close()
     print(
-        f"rlgan-rl: {loaded.path}: {str(cfg.algo.name).upper()} on "
-        f"{env_name(cfg.env)}: mean return {result.mean:.2f} ± {result.std:.2f} over "
+        f"rlgan-rl: {loaded.path}: {loaded.algo_name.upper()} on "
+        f"{env_name(loaded.env_config)}: mean return {result.mean:.2f} ± {result.std:.2f} over "
         f"{result.episodes} episodes (mean length {result.mean_length:.1f}"
         + ("" if result.success_rate is None else f", success {result.success_rate:.0%}")
         + ")"

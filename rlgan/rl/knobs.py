@@ -75,6 +75,7 @@ def check_run_knobs(cfg: DictConfig) -> None:
             "It names the metric the run returns to a Hydra sweeper.",
         )
     check_progress(cfg.get("progress_bar", "auto"))
+    check_pipeline_knobs(cfg.get("env"))
     source = cfg.get("hyperparams_source", "auto")
     if source not in HYPERPARAMS_SOURCES:
         raise invalid_choice(
@@ -84,6 +85,83 @@ def check_run_knobs(cfg: DictConfig) -> None:
             "auto: our settings for the algorithm and env, else RL Zoo's tuned ones, else the "
             "algorithm's defaults (docs/zoo.md).",
         )
+
+
+# ---- the observation pipeline's knobs (rlgan.rl.normalization applies them) ------------------
+#: ``env.normalize`` options and SB3's defaults (``gamma: None``: the algorithm's discount).
+NORMALIZE_DEFAULTS: dict[str, Any] = {
+    "norm_obs": True,
+    "norm_reward": True,
+    "clip_obs": 10.0,
+    "clip_reward": 10.0,
+    "gamma": None,
+    "epsilon": 1e-8,
+}
+_FLAGS = ("norm_obs", "norm_reward")
+
+
+def is_number(value: Any) -> bool:
+    """True for an int or float that is not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def normalize_settings(value: Any, knob: str = "env.normalize") -> dict[str, Any] | None:
+    """The ``VecNormalize`` options ``value`` asks for (None: no normalization).
+
+    ``value`` is ``false`` / ``null``, ``true`` or a mapping of :data:`NORMALIZE_DEFAULTS`'
+    keys; anything else is a one-paragraph ConfigError naming the bad value.
+    """
+    if value is None or value is False:
+        return None
+    if value is True:
+        return dict(NORMALIZE_DEFAULTS)
+    if not hasattr(value, "items"):
+        raise ConfigError(
+            f"Invalid {knob}={value!r}: it must be false, true (SB3's VecNormalize with its "
+            "defaults) or a mapping of its options, e.g. "
+            f"{knob}={{norm_obs: true, norm_reward: false}}."
+        )
+    options = dict(value.items())
+    unknown = sorted(set(options) - set(NORMALIZE_DEFAULTS))
+    if unknown:
+        raise ConfigError(
+            f"Invalid {knob}.{unknown[0]}={options[unknown[0]]!r}: VecNormalize has no option "
+            f"{unknown[0]!r}; valid keys are {', '.join(NORMALIZE_DEFAULTS)}."
+        )
+    settings = {**NORMALIZE_DEFAULTS, **options}
+    for name in _FLAGS:
+        if not isinstance(settings[name], bool):
+            raise ConfigError(
+                f"Invalid {knob}.{name}={settings[name]!r}: it must be true or false."
+            )
+    for name in ("clip_obs", "clip_reward", "epsilon"):
+        if not (is_number(settings[name]) and settings[name] > 0):
+            raise ConfigError(f"Invalid {knob}.{name}={settings[name]!r}: it must be a number > 0.")
+        settings[name] = float(settings[name])
+    gamma = settings["gamma"]
+    if gamma is not None and not (is_number(gamma) and 0 < gamma <= 1):
+        raise ConfigError(
+            f"Invalid {knob}.gamma={gamma!r}: it must be a number in (0, 1], or null (the "
+            "algorithm's discount factor)."
+        )
+    if not (settings["norm_obs"] or settings["norm_reward"]):
+        return None
+    return settings
+
+
+def frame_stack_size(value: Any, knob: str = "env.frame_stack") -> int:
+    """``env.frame_stack`` checked: an integer >= 1 (a missing key, None: 1, no stacking)."""
+    if value is None:
+        return 1
+    require_int(knob, value, 1, meaning="observations stacked side by side; 1: none")
+    return int(value)
+
+
+def check_pipeline_knobs(env_cfg: Mapping[str, Any] | DictConfig | None) -> None:
+    """Check ``env.normalize`` and ``env.frame_stack`` (absent keys: off)."""
+    env_cfg = env_cfg or {}
+    normalize_settings(env_cfg.get("normalize"))
+    frame_stack_size(env_cfg.get("frame_stack"))
 
 
 #: ``gymnasium.make`` arguments the runner sets itself: not knobs of ``env.kwargs``.

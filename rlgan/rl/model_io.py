@@ -3,15 +3,21 @@
 Files: ``model.zip`` (final), ``best_model.zip`` (best evaluation), and
 ``checkpoints/step_<timesteps>.zip`` + ``step_<timesteps>.replay.npz`` (off-policy replay
 buffer, plain arrays, see :mod:`rlgan.rl.replay_io`) + ``step_<timesteps>.state.json``
-(evaluation bookkeeping, for resuming).
+(evaluation bookkeeping, for resuming). A run with ``env.normalize`` also writes each model
+file's ``VecNormalize`` statistics beside it, ``X.vecnormalize.npz`` for ``X.zip``
+(:mod:`rlgan.rl.normalization`), before the zip.
 
 Loading never runs code stored in a file: the objects SB3 pickles into a zip's ``data``
 (spaces, schedules, ``policy_kwargs``, ...) are rebuilt through the allow-list unpickler of
 :mod:`rlgan.common.safe_pickle` and handed to SB3 as ``custom_objects``, and SB3 reads the
 weights with ``torch.load(weights_only=True)``. ``trust=True`` uses SB3's own loading.
-A file that does not load (empty, truncated, not a zip, another algorithm's, refused) is
-skipped with a one-line warning and the next candidate is used
-(:func:`rlgan.common.loading.first_loadable`).
+A file that does not load (empty, truncated, not a zip, another algorithm's, refused, or a
+normalized model whose statistics are missing or damaged) is skipped with a one-line warning
+and the next candidate is used (:func:`rlgan.common.loading.first_loadable`).
+
+:class:`LoadedModel` is a loaded policy with its env config and observation pipeline; own
+runs, plain SB3 zips and RL Zoo folders (:mod:`rlgan.rl.foreign`) all give one, and
+``evaluate=`` and ``rlgan-watch`` use nothing else.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from gymnasium import spaces
+from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
+from stable_baselines3.common.vec_env import VecEnv, VecTransposeImage
 
-from rlgan.common.atomic import atomic_write, atomic_write_json
+from rlgan.common.atomic import atomic_write, atomic_write_bytes, atomic_write_json
 from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.loading import (
     DamagedFileError,
@@ -46,6 +55,15 @@ from rlgan.common.run_dir import (
 )
 from rlgan.common.safe_pickle import UnsafeFileError, safe_loads
 from rlgan.rl.algos import ALGOS, get_algo_class
+from rlgan.rl.normalization import (
+    NORMALIZE_SUFFIX,
+    NormalizationStats,
+    ObservationPipeline,
+    PipelineSpec,
+    find_vec_normalize,
+    normalization_path,
+    wrap_vec_env,
+)
 from rlgan.rl.replay_io import load_replay_buffer, save_replay_buffer
 
 FINAL_MODEL = "model.zip"
@@ -69,17 +87,133 @@ SIGNATURE_KEYS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A run's model, the run's config and the file the model was loaded from."""
+    """A loaded policy, its config and the file it came from, with its observation pipeline.
+
+    ``config`` holds at least ``algo.name`` and ``env`` (an rlgan-rl run's whole config, or
+    the one :mod:`rlgan.rl.foreign` makes for a plain SB3 zip or an RL Zoo folder);
+    ``normalization`` is the ``VecNormalize`` statistics saved with the model (None when it
+    was trained without). ``env.frame_stack`` of the config completes the pipeline.
+    """
 
     model: BaseAlgorithm
     config: DictConfig
     path: Path
+    normalization: NormalizationStats | None = None
+
+    @property
+    def algo_name(self) -> str:
+        """The algorithm's name (``algo.name``)."""
+        return str(self.config.algo.name)
+
+    @property
+    def env_config(self) -> dict[str, Any]:
+        """The ``env`` config, resolved to plain values."""
+        env = self.config.env
+        if isinstance(env, DictConfig):
+            return OmegaConf.to_container(env, resolve=True)  # type: ignore[return-value]
+        return dict(env)
+
+    @property
+    def pipeline(self) -> PipelineSpec:
+        """What the policy's observations go through (normalization, frame stacking)."""
+        spec = PipelineSpec.from_env_config(self.config.env)
+        if self.normalization is not None and spec.normalize is None:
+            spec = PipelineSpec(dict(self.normalization.settings), spec.frame_stack)
+        return spec
+
+    def make_vec_env(self, n_envs: int, seed: int, knob: str = "evaluate") -> VecEnv:
+        """``n_envs`` evaluation envs behind the model's pipeline (statistics frozen).
+
+        A ConfigError (nothing built is left open) when the env's spaces do not fit the model.
+        """
+        from rlgan.rl.env_factory import make_vec_env, native_vector_available
+
+        if self.pipeline.normalize is not None and self.normalization is None:
+            raise ConfigError(
+                f"Invalid {knob}={str(self.path)!r}: the model was trained with env.normalize, "
+                "but no normalization statistics were loaded with it; it cannot be evaluated "
+                "as it was trained."
+            )
+        env_cfg = self.env_config
+        vectorization = str(env_cfg.get("vectorization") or "auto")
+        if vectorization == "native" and not native_vector_available(str(env_cfg.get("id"))):
+            vectorization = "auto"
+        env = make_vec_env(env_cfg, n_envs, seed, vectorization)
+        try:
+            env = wrap_vec_env(env, self.pipeline, training=False, stats=self.normalization)
+            self.check_spaces(env.observation_space, env.action_space, knob)
+        except BaseException:
+            env.close()
+            raise
+        return env
+
+    def observation_pipeline(
+        self, observation_space: spaces.Space, action_space: spaces.Space, knob: str = "run"
+    ) -> ObservationPipeline:
+        """The pipeline for one env with these spaces (``rlgan-watch``), spaces checked."""
+        pipeline = ObservationPipeline(self.pipeline, observation_space, self.normalization)
+        self.check_spaces(pipeline.observation_space, action_space, knob)
+        return pipeline
+
+    def check_spaces(
+        self, observation_space: spaces.Space, action_space: spaces.Space, knob: str
+    ) -> None:
+        """ConfigError unless the env's spaces (after the pipeline) are the model's."""
+        model = self.model
+        seen = policy_view(observation_space)
+        if seen == model.observation_space and action_space == model.action_space:
+            return
+        from rlgan.rl.env_factory import env_name
+
+        raise ConfigError(
+            f"Invalid {knob}={str(self.path)!r} for env {env_name(self.env_config)!r}: the "
+            f"model ({self.algo_name.upper()}) was trained on observations "
+            f"{space_label(model.observation_space)} and actions "
+            f"{space_label(model.action_space)}, but the env gives observations "
+            f"{space_label(seen)} and actions {space_label(action_space)}. Pass the "
+            "environment it was trained on (env.id=<id>, with its env.kwargs, env.wrappers "
+            "and env.frame_stack)."
+        )
+
+
+def space_label(space: spaces.Space) -> str:
+    """A short name of a space for messages, e.g. ``Box(4,) float32`` or ``Discrete(2)``."""
+    if isinstance(space, spaces.Box):
+        return f"Box{tuple(space.shape)} {space.dtype}"
+    if isinstance(space, spaces.Dict):
+        return "Dict(" + ", ".join(f"{k}: {space_label(s)}" for k, s in space.spaces.items()) + ")"
+    return str(space)
+
+
+def policy_view(space: spaces.Space) -> spaces.Space:
+    """``space`` as an SB3 policy sees it: channel-last images transposed (VecTransposeImage)."""
+    if isinstance(space, spaces.Dict):
+        return spaces.Dict({key: policy_view(sub) for key, sub in space.spaces.items()})
+    if is_image_space(space) and not is_image_space_channels_first(space):
+        return VecTransposeImage.transpose_space(space)
+    return space
 
 
 # ---- saving -------------------------------------------------------------------------------
 def save_model(model: BaseAlgorithm, path: str | os.PathLike) -> Path:
-    """Atomically save ``model`` (SB3 zip) to ``path``."""
+    """Atomically save ``model`` (SB3 zip) to ``path``.
+
+    A model trained behind ``VecNormalize`` gets its statistics written first, beside the zip
+    (:func:`rlgan.rl.normalization.normalization_path`).
+    """
+    normalizer = find_vec_normalize(model.get_env())
+    if normalizer is not None:
+        NormalizationStats.from_env(normalizer).save(normalization_path(path))
     return atomic_write(path, lambda handle: model.save(handle))
+
+
+def copy_model(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Atomically copy a model file and its normalization companion (when it has one)."""
+    source, target = Path(source), Path(target)
+    companion = normalization_path(source)
+    if companion.is_file():
+        atomic_write_bytes(normalization_path(target), companion.read_bytes())
+    return atomic_write_bytes(target, source.read_bytes())
 
 
 def save_checkpoint(
@@ -91,8 +225,9 @@ def save_checkpoint(
 ) -> Path:
     """Write the checkpoint for ``model.num_timesteps``; keep the ``keep`` newest (0: all).
 
-    The replay buffer (off-policy algorithms, ``replay_buffer=True``) and ``state`` are
-    written before the model, so a model checkpoint on disk always has its companions;
+    The replay buffer (off-policy algorithms, ``replay_buffer=True``), ``state`` and the
+    normalization statistics (:func:`save_model`) are written before the model zip, so a
+    model checkpoint on disk always has its companions;
     ``state`` records the replay file's name (``replay_buffer_file``) so that loading can
     tell a lost buffer from one that was never saved.
     """
@@ -106,7 +241,13 @@ def save_checkpoint(
         checkpoint_path(run_dir, step, STATE_SUFFIX), {**state, REPLAY_KEY: replay_file}
     )
     path = save_model(model, checkpoint_path(run_dir, step, MODEL_SUFFIX))
-    for suffix in (MODEL_SUFFIX, REPLAY_SUFFIX, LEGACY_REPLAY_SUFFIX, STATE_SUFFIX):
+    for suffix in (
+        MODEL_SUFFIX,
+        REPLAY_SUFFIX,
+        LEGACY_REPLAY_SUFFIX,
+        STATE_SUFFIX,
+        NORMALIZE_SUFFIX,
+    ):
         prune_checkpoints(run_dir, suffix, keep)
     return path
 
@@ -190,6 +331,30 @@ def load_model_file(
     return model
 
 
+def load_normalization(model_path: str | os.PathLike) -> NormalizationStats:
+    """The statistics saved beside ``model_path``; DamagedFileError naming the companion."""
+    path = normalization_path(model_path)
+    if not path.is_file():
+        raise DamagedFileError(f"its normalization statistics {path.name} are missing")
+    try:
+        return NormalizationStats.load(path)
+    except DamagedFileError as err:
+        raise DamagedFileError(f"its normalization statistics {path.name}: {err}") from None
+
+
+def load_model_with_stats(
+    path: str | os.PathLike,
+    algo_name: str,
+    normalized: bool,
+    env: Any = None,
+    device: str = "auto",
+    trust: bool = False,
+) -> tuple[BaseAlgorithm, NormalizationStats | None]:
+    """:func:`load_model_file`, with the statistics of a ``normalized`` model (read first)."""
+    stats = load_normalization(path) if normalized else None
+    return load_model_file(path, algo_name, env, device, trust), stats
+
+
 # ---- checkpoints --------------------------------------------------------------------------
 def _read_state(path: Path) -> dict[str, Any]:
     """The ``.state.json`` companion of a checkpoint; DamagedFileError if unusable."""
@@ -241,11 +406,16 @@ def _load_checkpoint_step(
     """The model and state of one checkpoint, with its replay buffer restored."""
     state = _read_state(checkpoint_path(run_dir, step, STATE_SUFFIX))
     recorded = state.pop(REPLAY_KEY, _NOT_RECORDED)
-    model = load_model_file(path, algo_name, env, device, trust)
+    normalizer = find_vec_normalize(env)
+    model, stats = load_model_with_stats(
+        path, algo_name, normalizer is not None, env, device, trust
+    )
     if isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
         replay = _replay_file(run_dir, step, recorded)
         if replay is not None:
             _restore_replay(model, replay, trust)
+    if stats is not None and normalizer is not None:
+        stats.apply_to(normalizer)  # last: a checkpoint skipped above leaves the env as it was
     return model, state
 
 
@@ -259,9 +429,11 @@ def load_checkpoint(
 ) -> tuple[BaseAlgorithm, dict[str, Any], Path] | None:
     """The newest loadable checkpoint of ``run_dir``: ``(model, state, zip path)``.
 
-    ``None`` when the run has no checkpoint file at all. A checkpoint whose zip, state file
-    or replay buffer does not load is skipped with a one-line warning; when none loads,
-    raise :class:`ConfigError` listing each file and why it failed.
+    ``None`` when the run has no checkpoint file at all. A checkpoint whose zip, state file,
+    replay buffer or (when ``env`` normalizes) normalization statistics do not load is
+    skipped with a one-line warning; when none loads, raise :class:`ConfigError` listing
+    each file and why it failed. The statistics of the checkpoint used go into ``env``'s
+    ``VecNormalize``.
     """
     found = list_checkpoints(run_dir, MODEL_SUFFIX)
     if not found:
@@ -277,7 +449,8 @@ def load_checkpoint(
         what=f"{algo_name.upper()} checkpoint",
         where=Path(run_dir) / CHECKPOINT_DIR,
         advice="Resuming needs one intact checkpoint (zip, .state.json and, for off-policy "
-        "algorithms, its replay buffer); start a new run instead.",
+        "algorithms, its replay buffer; with env.normalize, its .vecnormalize.npz); start a "
+        "new run instead.",
     )
     return model, state, path
 
@@ -328,9 +501,11 @@ def load_run_model_with_path(
 ) -> LoadedModel:
     """Load a run's model (see :func:`run_model_candidates`), its config and the file used.
 
-    The folder must hold an rlgan-rl run (``knob`` names the option that gave it, for the
-    message). Damaged files are skipped with a one-line warning; when none loads, raise
-    :class:`ConfigError` listing each file and why it failed.
+    A model of a run with ``env.normalize`` comes with its statistics (a model file whose
+    companion is missing or damaged is skipped like a damaged zip). The folder must hold an
+    rlgan-rl run (``knob`` names the option that gave it, for the message). Damaged files
+    are skipped with a one-line warning; when none loads, raise :class:`ConfigError` listing
+    each file and why it failed.
     """
     cfg = load_run_config(run_dir, knob, app="rl")
     if "algo" not in cfg or "env" not in cfg:
@@ -343,14 +518,15 @@ def load_run_model_with_path(
     if not candidates:
         raise _no_model_error(run_dir, which)
     algo_name = str(cfg.algo.name)
-    model, path = first_loadable(
+    normalized = PipelineSpec.from_env_config(cfg.env).normalize is not None
+    (model, stats), path = first_loadable(
         candidates,
-        lambda path: load_model_file(path, algo_name, None, device, trust),
+        lambda path: load_model_with_stats(path, algo_name, normalized, None, device, trust),
         what=f"{algo_name.upper()} model",
         where=run_dir,
         advice="Retrain the run or pass another run folder.",
     )
-    return LoadedModel(model, cfg, path)
+    return LoadedModel(model, cfg, path, stats)
 
 
 def load_run_model(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
 import signal
 import sys
 import time
@@ -48,10 +47,12 @@ from rlgan.rl.model_io import (
     BEST_MODEL,
     FINAL_MODEL,
     MODEL_SUFFIX,
+    copy_model,
     load_checkpoint,
     save_checkpoint,
     save_model,
 )
+from rlgan.rl.normalization import wrap_vec_env
 from rlgan.rl.policy import has_custom_net, is_mlp_policy
 from rlgan.rl.run_logger import make_run_logger
 from rlgan.rl.run_summary import objective_value, plot_learning_curve, summary_line
@@ -118,6 +119,22 @@ def build_model(cfg: DictConfig, checked: CheckedConfig, env: VecEnv, device: st
         ) from err
 
 
+def chosen_algo(cfg: DictConfig, overrides: Sequence[str] | None = None) -> str | None:
+    """The algorithm the command line chose (``algo=<name>``), None when it chose none.
+
+    ``evaluate=<model.zip>`` reads the algorithm from the zip; this only settles the cases the
+    zip cannot (TD3 and DDPG save the same policy) or checks the zip against the choice.
+    """
+    from rlgan.rl.zoo_source import hydra_task_overrides
+
+    given = overrides if overrides is not None else hydra_task_overrides()
+    for item in given or ():
+        key, _, value = str(item).partition("=")
+        if key.lstrip("+") in ("algo", "algo.name") and value:
+            return str(cfg.algo.name) if "algo" in cfg else value
+    return None
+
+
 def train(
     cfg: DictConfig,
     run_dir: str | Path | None = None,
@@ -142,6 +159,8 @@ def train(
             max_envs=int(cfg.eval.n_envs),
             seed=int(cfg.seed),
             trust=bool(cfg.get("trust", False)),
+            env_cfg=cfg.get("env"),
+            algo=chosen_algo(cfg, overrides),
         )
     if not cfg.get("resume"):  # a resumed run keeps its saved (resolved) config
         cfg, _ = resolve_hyperparams_source(cfg, overrides)
@@ -214,15 +233,16 @@ class _Run:
         """
         cfg = self.cfg
         seed = seed_everything(int(cfg.seed))
-        env = make_vec_env(cfg.env, int(cfg.env.n_envs), seed, self.checked.vectorization)
+        checked = self.checked
+        env = make_vec_env(cfg.env, int(cfg.env.n_envs), seed, checked.vectorization)
         eval_env: VecEnv | None = None
         try:
+            env = wrap_vec_env(env, checked.pipeline, training=True, gamma=checked.gamma)
             n_eval = eval_env_count(
                 max(cfg.eval.episodes, cfg.eval.final_episodes), cfg.eval.n_envs
             )
-            eval_env = make_vec_env(
-                cfg.env, n_eval, seed + EVAL_SEED_OFFSET, self.checked.vectorization
-            )
+            eval_env = make_vec_env(cfg.env, n_eval, seed + EVAL_SEED_OFFSET, checked.vectorization)
+            eval_env = wrap_vec_env(eval_env, checked.pipeline, training=False)
             model, resumed_from = self._model(env)
         except BaseException:
             _close_quietly(env)
@@ -351,7 +371,7 @@ class _Run:
             if cfg.eval.final_episodes > 0:
                 self._final_evaluation(model, eval_env)
             if not (self.run_dir / BEST_MODEL).is_file():
-                shutil.copyfile(self.run_dir / FINAL_MODEL, self.run_dir / BEST_MODEL)
+                copy_model(self.run_dir / FINAL_MODEL, self.run_dir / BEST_MODEL)
         metrics = self._base_metrics(model)
         plot_learning_curve(
             self.run_dir,

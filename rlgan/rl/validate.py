@@ -33,6 +33,7 @@ from rlgan.rl.env_factory import (
 )
 from rlgan.rl.hyperparams import check_hyperparams, check_train_freq
 from rlgan.rl.knobs import check_run_knobs
+from rlgan.rl.normalization import PipelineSpec, check_normalizable
 from rlgan.rl.policy import build_policy_kwargs, has_custom_net
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ class CheckedConfig:
     policy_kwargs: dict[str, Any] = field(default_factory=dict)
     #: The ``callbacks`` of the config, instantiated.
     callbacks: list[BaseCallback] = field(default_factory=list)
+    #: ``env.normalize`` and ``env.frame_stack``, checked.
+    pipeline: PipelineSpec = field(default_factory=PipelineSpec)
+    #: The algorithm's discount (``algo.hyperparams.gamma`` or its default; None: it has none).
+    gamma: float | None = None
 
     @property
     def algo_name(self) -> str:
@@ -88,6 +93,7 @@ class CheckedConfig:
 
 def check_env_knobs(cfg: DictConfig) -> tuple[str, str]:
     """Check ``env.*``; return ``(env name, resolved vectorization)``."""
+    PipelineSpec.from_env_config(cfg.env)  # env.normalize and env.frame_stack
     env_id = check_env_source(cfg.env)
     wrapper_partials(cfg.env)  # each env.wrappers entry, before anything is built
     require_int(
@@ -248,6 +254,8 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
     resolve_device(cfg.get("device", "auto"))
     env_id, vectorization = check_env_knobs(cfg)
     observation_space, action_space = probe_spaces(cfg.env)
+    pipeline = PipelineSpec.from_env_config(cfg.env)
+    check_normalizable(pipeline, observation_space, env_id)
     check_action_space(algo, action_space, env_id)
     if algo.action_masks:
         check_action_masks(cfg.env, algo, env_id, action_space)
@@ -265,4 +273,12 @@ def check_config(cfg: DictConfig) -> CheckedConfig:
         hyperparams=params,
         policy_kwargs=policy_kwargs,
         callbacks=build_user_callbacks(cfg.get("callbacks")),
+        pipeline=pipeline,
+        gamma=_discount(algo, params),
     )
+
+
+def _discount(algo: AlgoSpec, params: dict[str, Any]) -> float | None:
+    """The algorithm's ``gamma`` (the hyperparameter, else its default; None: it has none)."""
+    gamma = _hyperparam(algo, params, "gamma")
+    return float(gamma) if isinstance(gamma, (int, float)) and not isinstance(gamma, bool) else None

@@ -18,10 +18,10 @@ What the user set on the command line wins key by key over the zoo's values:
 ``algo.hyperparams.*``, ``algo.policy_kwargs.*``, ``algo.policy``, ``algo.optimizer``,
 ``algo.n_envs`` / ``env.n_envs``, ``total_timesteps`` (the zoo's ``n_timesteps`` is the budget
 only when it is not given), ``net`` / ``net.*``, ``env.wrappers``, ``env.kwargs.*``,
-``env.max_episode_steps``, ``env.frame_stack``. Those keys are read from Hydra's task
-overrides (``HydraConfig.get().overrides.task``), from the ``overrides`` argument of callers
-that compose their config, or, for a composed config given alone, from where it differs
-from a fresh composition of the same algorithm and env.
+``env.max_episode_steps``, ``env.frame_stack``, ``env.normalize``. Those keys are read from
+Hydra's task overrides (``HydraConfig.get().overrides.task``), from the ``overrides``
+argument of callers that compose their config, or, for a composed config given alone, from
+where it differs from a fresh composition of the same algorithm and env.
 
 The returned config has ``hyperparams_source`` set to the source used; it is what the run
 saves, so ``resume=`` reuses it as it is.
@@ -66,6 +66,7 @@ MANAGED_KEYS: tuple[str, ...] = (
     "env.kwargs",
     "env.max_episode_steps",
     "env.frame_stack",
+    "env.normalize",
     "callbacks",
 )
 #: Policies that take no network (the ``net`` config does not apply).
@@ -340,7 +341,7 @@ def _apply_net(
 def _apply_env(out: DictConfig, settings: ZooSettings, user: UserOverrides) -> None:
     """``env.*`` values of the entry, unless the user set them."""
     env = settings.env
-    for key in ("frame_stack", "max_episode_steps"):
+    for key in ("frame_stack", "max_episode_steps", "normalize"):
         if key in env and not user.sets(f"env.{key}"):
             out.env[key] = env[key]
     if "kwargs" in env:

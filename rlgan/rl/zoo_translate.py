@@ -11,7 +11,8 @@ What each key of an entry becomes (docs/zoo.md has the table):
   ``optimizer_class=th.optim.<X>`` -> ``algo.optimizer``, every other key of the policy
   class's constructor -> ``algo.policy_kwargs``;
 - ``noise_type`` / ``noise_std`` -> ``algo.hyperparams.action_noise: {type, sigma}``;
-- ``frame_stack`` -> ``env.frame_stack`` (where the env config has that key);
+- ``frame_stack`` -> ``env.frame_stack``, ``normalize`` (``true`` or a mapping, possibly a
+  Python expression string) -> ``env.normalize`` (where the env config has those keys);
 - ``env_wrapper`` -> ``env.wrappers`` (Gymnasium's ``TimeLimit`` -> ``env.max_episode_steps``),
   ``callback`` -> ``callbacks``, ``env_kwargs`` -> ``env.kwargs``;
 - every other key must be an argument of the algorithm's constructor and becomes
@@ -34,16 +35,12 @@ from typing import Any
 from rlgan.common.errors import ConfigError
 from rlgan.rl.algos import AlgoSpec
 from rlgan.rl.hyperparams import RUNNER_OWNED
+from rlgan.rl.knobs import normalize_settings
 from rlgan.rl.zoo import ZooEntry
 from rlgan.rl.zoo_eval import ZooExpressionError, ZooName, evaluate_expression
 
 #: Keys of entries that rlgan cannot honour yet, with the reason given in the error.
 REFUSED_KEYS: dict[str, str] = {
-    "normalize": (
-        "it normalises observations and/or rewards with SB3's VecNormalize, whose running "
-        "statistics rlgan runs cannot carry yet (they would have to be saved with every "
-        "checkpoint and model)"
-    ),
     "vec_env_wrapper": "it wraps the vectorised env, which rlgan runs do not support",
     "monitor_kwargs": "it configures RL Zoo's Monitor files, which rlgan does not write",
     "replay_buffer_class": "it names a replay buffer class (HER, for goal-conditioned envs)",
@@ -64,6 +61,7 @@ TRANSLATED_KEYS = frozenset(
         "noise_type",
         "noise_std",
         "frame_stack",
+        "normalize",
         "env_wrapper",
         "callback",
         "env_kwargs",
@@ -102,7 +100,7 @@ class ZooSettings:
     #: ``algo.optimizer`` (None: SB3's choice).
     optimizer: str | None = None
     #: ``env.*`` values: ``wrappers`` (appended), ``max_episode_steps``, ``frame_stack``,
-    #: ``kwargs``.
+    #: ``normalize``, ``kwargs``.
     env: dict[str, Any] = field(default_factory=dict)
     #: ``callbacks`` entries by name.
     callbacks: dict[str, Any] = field(default_factory=dict)
@@ -225,12 +223,16 @@ def _dotted_specs(entry: ZooEntry, key: str) -> list[tuple[str, dict[str, Any]]]
 
 
 def _env_keys(entry: ZooEntry, out: ZooSettings, env_cfg: Mapping[str, Any]) -> None:
-    """``frame_stack``, ``env_wrapper``, ``env_kwargs`` and ``callback``."""
+    """``frame_stack``, ``normalize``, ``env_wrapper``, ``env_kwargs`` and ``callback``."""
     settings = entry.settings
     if settings.get("frame_stack") is not None:
         if "frame_stack" not in env_cfg:
             raise refusal(entry, "frame_stack", "this rlgan has no env.frame_stack knob")
         out.env["frame_stack"] = _count(entry, "frame_stack", settings["frame_stack"])
+    if settings.get("normalize") is not None:
+        if "normalize" not in env_cfg:
+            raise refusal(entry, "normalize", "this rlgan has no env.normalize knob")
+        out.env["normalize"] = _normalize(entry)
     if settings.get("env_wrapper") is not None:
         wrappers = []
         for path, kwargs in _dotted_specs(entry, "env_wrapper"):
@@ -249,6 +251,25 @@ def _env_keys(entry: ZooEntry, out: ZooSettings, env_cfg: Mapping[str, Any]) -> 
     if settings.get("callback") is not None:
         for index, (path, kwargs) in enumerate(_dotted_specs(entry, "callback")):
             out.callbacks[f"zoo_{index}"] = {"_target_": path, **kwargs}
+
+
+def _normalize(entry: ZooEntry) -> bool | dict[str, Any]:
+    """``normalize``: ``true`` / ``false`` or VecNormalize's options (maybe an expression)."""
+    value = entry.settings["normalize"]
+    if isinstance(value, str):
+        try:
+            value = evaluate_expression(value)
+        except ZooExpressionError as err:
+            raise refusal(
+                entry, "normalize", f"the restricted evaluator refuses it: {err}"
+            ) from None
+    if isinstance(value, dict):
+        value = _plain(value)
+    try:
+        normalize_settings(value, "normalize")
+    except ConfigError as err:
+        raise refusal(entry, "normalize", str(err).rstrip(".")) from None
+    return value
 
 
 def _evaluated(entry: ZooEntry, key: str) -> dict[str, Any]:
