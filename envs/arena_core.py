@@ -21,6 +21,7 @@ from .arena_world import (
     DIRECTIONS,
     PURSUER_RADIUS,
     VIEWS,
+    check_world_knobs,
     closeness,
     draw_world,
     headings,
@@ -37,7 +38,6 @@ from .arena_world import (
 TEAMS = ("red", "blue")
 ACTION_TYPES = ("discrete", "continuous")
 MAX_RED, MAX_BLUE = 4, 2
-MAX_OBSTACLES = 8
 #: entries per other agent: unit direction (2), closeness (1), velocity (2), seen flag (1)
 AGENT_FEATURES = 6
 #: ``winner`` codes: no winner yet, else the index of the winning team in :data:`TEAMS`
@@ -74,28 +74,8 @@ class ArenaParams:
                 is_integer(value) and 1 <= value <= most,
                 f"Invalid {knob}={value!r}: team {team} has 1 to {most} agents (an integer).",
             )
-        require(
-            is_integer(self.num_obstacles) and 0 <= self.num_obstacles <= MAX_OBSTACLES,
-            f"Invalid num_obstacles={self.num_obstacles!r}: valid range is 0 to {MAX_OBSTACLES}.",
-        )
-        require_positive("arena_size", self.arena_size)
-        require(
-            self.arena_size >= 4.0,
-            f"Invalid arena_size={self.arena_size!r}: it must be >= 4 (units; default 10).",
-        )
-        require_positive("pursuer_speed", self.pursuer_speed)
-        require(
-            self.pursuer_speed <= 2.0,
-            f"Invalid pursuer_speed={self.pursuer_speed!r}: valid range is (0, 2] "
-            "(a multiple of agent_speed).",
-        )
-        require_positive("agent_speed", self.agent_speed)
-        require(
-            self.agent_speed <= self.arena_size / 4,
-            f"Invalid agent_speed={self.agent_speed!r}: valid range is (0, arena_size / 4].",
-        )
-        for knob in ("goal_radius", "catch_radius", "sensing_radius"):
-            require_positive(knob, getattr(self, knob))
+        check_world_knobs(self)
+        require_positive("sensing_radius", self.sensing_radius)
         if self.actions not in ACTION_TYPES:
             raise invalid_choice("actions", self.actions, ACTION_TYPES)
         if self.obs not in VIEWS:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from rlgan.common.errors import is_integer, require, require_positive
 
 from .drawing import draw_discs, draw_rings, fill_canvas
 
@@ -38,6 +41,8 @@ ACTION_NAMES = (
 )
 #: (dx, dy) heading signs (x right, y up) -> discrete action
 HEADINGS = {(int(np.sign(x)), int(np.sign(y))): i for i, (x, y) in enumerate(DIRECTIONS)}
+#: the most obstacles an arena holds (Pursuit and the multi-agent arena)
+MAX_OBSTACLES = 8
 #: what an agent sees: everything, or only the agents within its sensing radius
 VIEWS = ("full", "partial")
 
@@ -65,6 +70,36 @@ COLOURS = {
 }
 #: width of the sensing-radius rings, in pixels
 RING_WIDTH = 1.0
+
+
+def check_world_knobs(params: Any) -> None:
+    """Check the knobs Pursuit and the arena share (one-paragraph ConfigError naming the bad one).
+
+    ``params`` has ``arena_size``, ``num_obstacles``, ``pursuer_speed``, ``agent_speed``,
+    ``goal_radius`` and ``catch_radius``.
+    """
+    require_positive("arena_size", params.arena_size)
+    require(
+        params.arena_size >= 4.0,
+        f"Invalid arena_size={params.arena_size!r}: it must be >= 4 (units; default 10).",
+    )
+    require(
+        is_integer(params.num_obstacles) and 0 <= params.num_obstacles <= MAX_OBSTACLES,
+        f"Invalid num_obstacles={params.num_obstacles!r}: valid range is 0 to {MAX_OBSTACLES}.",
+    )
+    require_positive("pursuer_speed", params.pursuer_speed)
+    require(
+        params.pursuer_speed <= 2.0,
+        f"Invalid pursuer_speed={params.pursuer_speed!r}: valid range is (0, 2] "
+        "(a multiple of agent_speed).",
+    )
+    require_positive("agent_speed", params.agent_speed)
+    require(
+        params.agent_speed <= params.arena_size / 4,
+        f"Invalid agent_speed={params.agent_speed!r}: valid range is (0, arena_size / 4].",
+    )
+    require_positive("goal_radius", params.goal_radius)
+    require_positive("catch_radius", params.catch_radius)
 
 
 def norm(d: np.ndarray) -> np.ndarray:

@@ -40,6 +40,7 @@ from .arena_world import (
     HEADINGS,
     PURSUER_RADIUS,
     VIEWS,
+    check_world_knobs,
     closeness,
     draw_world,
     headings,
@@ -69,7 +70,6 @@ __all__ = [
 BEHAVIOURS = ("chase", "intercept")
 OBS_TYPES = ("vector", "pixels")
 MAX_PURSUERS = 16
-MAX_OBSTACLES = 8
 #: how many squared units of arena each pursuer needs
 AREA_PER_PURSUER = 16.0
 
@@ -98,11 +98,7 @@ class PursuitParams:
 
     def __post_init__(self) -> None:
         """Check every knob and raise a one-paragraph ConfigError naming the bad one."""
-        require_positive("arena_size", self.arena_size)
-        require(
-            self.arena_size >= 4.0,
-            f"Invalid arena_size={self.arena_size!r}: it must be >= 4 (units; default 10).",
-        )
+        check_world_knobs(self)
         capacity = max_pursuers(self.arena_size)
         require(
             isinstance(self.num_pursuers, int) and 0 <= self.num_pursuers <= capacity,
@@ -110,23 +106,6 @@ class PursuitParams:
             f"holds 0 to {capacity} pursuers (one per {AREA_PER_PURSUER:g} square units, at most "
             f"{MAX_PURSUERS}).",
         )
-        require(
-            isinstance(self.num_obstacles, int) and 0 <= self.num_obstacles <= MAX_OBSTACLES,
-            f"Invalid num_obstacles={self.num_obstacles!r}: valid range is 0 to {MAX_OBSTACLES}.",
-        )
-        require_positive("pursuer_speed", self.pursuer_speed)
-        require(
-            self.pursuer_speed <= 2.0,
-            f"Invalid pursuer_speed={self.pursuer_speed!r}: valid range is (0, 2] "
-            "(a multiple of agent_speed).",
-        )
-        require_positive("agent_speed", self.agent_speed)
-        require(
-            self.agent_speed <= self.arena_size / 4,
-            f"Invalid agent_speed={self.agent_speed!r}: valid range is (0, arena_size / 4].",
-        )
-        require_positive("goal_radius", self.goal_radius)
-        require_positive("catch_radius", self.catch_radius)
         if self.behaviour not in BEHAVIOURS:
             raise invalid_choice("behaviour", self.behaviour, BEHAVIOURS)
         if self.obs_type not in OBS_TYPES:

@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "rlgan.render": {"rlgan.common"},
     "rlgan.rl": {"rlgan.common", "rlgan.nets", "rlgan.envs"},
     "rlgan.gan": {"rlgan.common", "rlgan.nets", "rlgan.render"},
-    "rlgan.arena": {"rlgan.common", "rlgan.nets", "rlgan.envs", "rlgan.rl"},
+    "rlgan.arena": {"rlgan.common", "rlgan.nets", "rlgan.envs", "rlgan.rl", "rlgan.render"},
     "rlgan.apps": {
         "rlgan.common",
         "rlgan.nets",

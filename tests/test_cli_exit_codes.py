@@ -123,6 +123,7 @@ def _listed_options(stderr: str, group: str) -> set[str]:
     [
         ("rlgan-rl", "experiment", RL_PRESETS),
         ("rlgan-gan", "experiment", GAN_PRESETS),
+        ("rlgan-arena", "experiment", {"script_only"}),
         ("rlgan-rl", "hparams_search", {"dqn_cartpole", "ppo_cartpole"}),
         ("rlgan-gan", "hparams_search", {"gan_grid25"}),
     ],

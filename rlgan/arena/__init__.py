@@ -6,4 +6,9 @@
   to swap the opponent and which one).
 - :mod:`~rlgan.arena.validate`: the whole ``arena`` config checked before heavy work.
 - :mod:`~rlgan.arena.team_env`: one team's view of the batched arena as an SB3 ``VecEnv``.
+- :mod:`~rlgan.arena.matches`, :mod:`~rlgan.arena.results`: evaluation matches and their
+  game-by-game log (win matrix, first-vs-final comparison, fitted ratings).
+- :mod:`~rlgan.arena.figures`, :mod:`~rlgan.arena.timeline`: ``plots/elo.png``,
+  ``plots/win_matrix.png`` and the timeline GIF.
+- :mod:`~rlgan.arena.train`: the run; :mod:`~rlgan.arena.exploit`: ``exploit=<run dir>``.
 """

@@ -27,7 +27,11 @@ ARENA_COUNTS: tuple[tuple[str, int, str], ...] = (
     ("eval.games", 1, "games per pairing of an evaluation"),
     ("checkpoint.freq", 0, "arena steps between checkpoints; 0: only at the end"),
     ("checkpoint.keep", 0, "newest checkpoints kept; 0: all"),
+    ("best_response.total_timesteps", 1, "arena steps each best response of exploit= trains"),
+    ("best_response.games", 1, "games that rate each best response of exploit="),
 )
+#: Whose final policy ``exploit=`` trains best responses against.
+EXPLOIT_AGAINST = ("red", "blue", "both")
 
 
 def _select(cfg: DictConfig, knob: str) -> Any:
@@ -56,3 +60,11 @@ def check_run_knobs(cfg: DictConfig) -> None:
             + (" > 0 (how far one game moves a rating; ML-Agents uses 16)." if positive else "."),
         )
     SelfPlaySettings.from_config(cfg.get("selfplay") or {})
+    against = _select(cfg, "best_response.against")
+    if against not in EXPLOIT_AGAINST:
+        raise invalid_choice(
+            "best_response.against",
+            against,
+            EXPLOIT_AGAINST,
+            "Whose final policy exploit=<run dir> trains fresh best responses against.",
+        )

@@ -8,7 +8,7 @@ time runs out).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +20,16 @@ from rlgan.arena.schedule import TEAMS
 
 @dataclass(frozen=True)
 class MatchResult:
-    """How many of ``games`` games each team won, and the games' mean length in steps."""
+    """How many of ``games`` games each team won, and the games' mean length in steps.
+
+    ``winners`` holds each game's winner (``"red"`` or ``"blue"``) in seed order, so two
+    matches on the same seeds compare game by game.
+    """
 
     red_wins: int
     blue_wins: int
     mean_length: float
+    winners: tuple[str, ...] = ()
 
     @property
     def games(self) -> int:
@@ -40,14 +45,25 @@ class MatchResult:
         return self.wins(team) / self.games if self.games else float("nan")
 
 
+#: Called after each step of a match with the arenas and which of them were still playing
+#: before it (the games that ended on the step included).
+StepWatcher = Callable[[Any, np.ndarray], None]
+
+
 def play_matches(
-    make_arena: Any, red: TeamPolicy, blue: TeamPolicy, games: int, seed: int
+    make_arena: Any,
+    red: TeamPolicy,
+    blue: TeamPolicy,
+    games: int,
+    seed: int,
+    watch: StepWatcher | None = None,
 ) -> MatchResult:
     """Play ``games`` games of ``red`` against ``blue``; ``make_arena(n)`` builds ``n`` arenas.
 
     ``make_arena`` returns a :class:`rlgan.envs.pursuit_arena.PursuitArenaVector` (or the
     same interface). Each arena's first game counts; arenas that finished keep stepping
-    (their actions are ignored) until the last game ends.
+    (their actions are ignored) until the last game ends. ``watch(arena, playing)``, if
+    given, is called after every step (the timeline GIF draws its frames there).
     """
     arena = make_arena(int(games))
     try:
@@ -65,6 +81,8 @@ def play_matches(
                 act = np.asarray(policies[team].act(rows, np.repeat(start, sizes[team])))
                 actions[team] = act.reshape(games, sizes[team], *act.shape[1:])
             obs, _, terminated, truncated, info = arena.step(actions)
+            if watch is not None:
+                watch(arena, playing.copy())
             start[:] = False
             lengths += playing
             ended = playing & (np.asarray(terminated) | np.asarray(truncated))
@@ -73,4 +91,5 @@ def play_matches(
     finally:
         arena.close()
     red_wins = int((winners == TEAMS.index("red")).sum())
-    return MatchResult(red_wins, games - red_wins, float(lengths.mean()))
+    names = tuple(TEAMS[int(code)] for code in winners)
+    return MatchResult(red_wins, games - red_wins, float(lengths.mean()), names)

@@ -30,3 +30,47 @@ BLUE_ELO = declare(
 )
 #: The names a config may pick as ``objective``.
 OBJECTIVES = tuple(spec.name for spec in (RED_WIN_RATE, BLUE_WIN_RATE, RED_ELO, BLUE_ELO))
+RED_FIRST_WIN_RATE = declare(
+    "eval/red_first_win_rate",
+    higher_is_better=True,
+    meaning="red's first snapshot's win rate against the scripted evader (the yardstick)",
+)
+BLUE_FIRST_WIN_RATE = declare(
+    "eval/blue_first_win_rate",
+    higher_is_better=True,
+    meaning="blue's first snapshot's win rate against the scripted pursuers (the yardstick)",
+)
+RED_TURNED = declare(
+    "eval/red_turned",
+    higher_is_better=True,
+    meaning="of the games red's first snapshot lost (scripts and blue's pool, same seeds), "
+    "the fraction its final snapshot won",
+)
+BLUE_TURNED = declare(
+    "eval/blue_turned",
+    higher_is_better=True,
+    meaning="of the games blue's first snapshot lost (scripts and red's pool, same seeds), "
+    "the fraction its final snapshot won",
+)
+RED_ELO_RANK = declare(
+    "eval/red_elo_rank",
+    higher_is_better=False,
+    meaning="rank of red's final snapshot by ELO in red's pool (1: the highest rated)",
+)
+BLUE_ELO_RANK = declare(
+    "eval/blue_elo_rank",
+    higher_is_better=False,
+    meaning="rank of blue's final snapshot by ELO in blue's pool (1: the highest rated)",
+)
+RED_FIT_RANK = declare(
+    "eval/red_fit_rank",
+    higher_is_better=False,
+    meaning="rank of red's final snapshot in red's pool by ELO fitted to all the final "
+    "evaluation's games at once (order-independent; 1: the highest)",
+)
+BLUE_FIT_RANK = declare(
+    "eval/blue_fit_rank",
+    higher_is_better=False,
+    meaning="rank of blue's final snapshot in blue's pool by ELO fitted to all the final "
+    "evaluation's games at once (order-independent; 1: the highest)",
+)

@@ -13,6 +13,10 @@ by ``n_arenas`` per vector step). One team learns at a time, as in a GAN's alter
   ``play_against_latest_model_ratio``, else one drawn uniformly from its newest ``window``
   snapshots (the latest among them).
 
+One knob is rlgan's own: ``scripted_ratio``, the probability that a swap draws one of the
+other team's scripted baselines instead (0 by default: pure self-play; 1: the team trains
+against the scripts alone, the yardstick self-play's robustness is compared with).
+
 :class:`SelfPlaySettings` holds the knobs (checked: bad values are one-paragraph
 :class:`~rlgan.common.errors.ConfigError`); :class:`OpponentSampler` draws opponents from a
 seeded generator whose state a checkpoint saves.
@@ -39,6 +43,12 @@ SELFPLAY_COUNTS: tuple[tuple[str, int, str], ...] = (
 )
 
 T = TypeVar("T")
+
+
+def _probability(value: Any) -> bool:
+    """Whether ``value`` is a number in [0, 1] (not a bool)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and 0.0 <= float(value) <= 1.0
 
 
 def other_team(team: str) -> str:
@@ -68,6 +78,7 @@ class SelfPlaySettings:
     window: int
     play_against_latest_model_ratio: float
     first_team: str = "red"
+    scripted_ratio: float = 0.0
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any], where: str = "selfplay") -> SelfPlaySettings:
@@ -75,13 +86,19 @@ class SelfPlaySettings:
         for knob, minimum, meaning in SELFPLAY_COUNTS:
             require_int(f"{where}.{knob}", node.get(knob), minimum, meaning=meaning)
         ratio = node.get("play_against_latest_model_ratio")
-        number = isinstance(ratio, (int, float)) and not isinstance(ratio, bool)
-        if not number or not 0.0 <= float(ratio) <= 1.0:
+        if not _probability(ratio):
             raise ConfigError(
                 f"Invalid {where}.play_against_latest_model_ratio={ratio!r}: it must be a "
                 "number in [0, 1], the probability that a swap picks the other team's latest "
                 "snapshot (else one drawn uniformly from its newest window snapshots); 1 "
                 "always plays the latest, 0 always draws from the window."
+            )
+        scripted = node.get("scripted_ratio", 0.0)
+        if not _probability(scripted):
+            raise ConfigError(
+                f"Invalid {where}.scripted_ratio={scripted!r}: it must be a number in [0, 1], "
+                "the probability that a swap picks one of the other team's scripted baselines "
+                "instead of a snapshot; 0 is pure self-play, 1 trains against the scripts alone."
             )
         first = node.get("first_team", "red")
         if first not in TEAMS:
@@ -93,6 +110,7 @@ class SelfPlaySettings:
             window=int(node["window"]),
             play_against_latest_model_ratio=float(ratio),
             first_team=str(first),
+            scripted_ratio=float(scripted),
         )
 
     def learning_team(self, step: int) -> str:

@@ -11,7 +11,9 @@ interrupt and error rules are the shared lifecycle's (:mod:`rlgan.common.lifecyc
 
 Run folder, besides the shared files: ``pool/<team>/step_*.zip`` (snapshots),
 ``checkpoints/step_*.{red,blue}.zip`` + ``step_*.arena.json`` (resume state, written last),
-``red.zip`` / ``blue.zip`` (final models), ``elo.csv`` (ratings at each evaluation).
+``red.zip`` / ``blue.zip`` (final models), ``elo.csv`` (ratings at each evaluation),
+``matches/step_*.gif`` (a clip of the newest snapshots' games at each evaluation),
+``plots/elo.png``, ``plots/win_matrix.png``, ``plots/timeline.gif`` and ``tb/``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,15 +34,18 @@ from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 
+from rlgan.arena import figures, timeline
 from rlgan.arena.elo import EloTable
 from rlgan.arena.matches import play_matches
 from rlgan.arena.policies import ModelPolicy
 from rlgan.arena.pool import Snapshot, SnapshotPool
+from rlgan.arena.results import MatchLog, elo_rank, fit_ratings, fraction
+from rlgan.arena.run_summary import summary_line
 from rlgan.arena.schedule import TEAMS, OpponentSampler, crossed, other_team
 from rlgan.arena.scripted import scripted_baselines
 from rlgan.arena.team_env import TeamVecEnv
 from rlgan.arena.validate import CheckedArena, check_config, team_view
-from rlgan.common.atomic import atomic_write_json
+from rlgan.common.atomic import atomic_write_json, atomic_write_text
 from rlgan.common.csv_log import CSVLogger
 from rlgan.common.device import set_torch_threads
 from rlgan.common.errors import ConfigError
@@ -52,14 +58,18 @@ from rlgan.common.lifecycle import (
     clean_after_crash,
 )
 from rlgan.common.metrics import metric_value
+from rlgan.common.progress import want_progress
 from rlgan.common.run_dir import (
+    PLOTS_DIR,
     PROGRESS_FILE,
+    TB_DIR,
     checkpoint_path,
     current_run_dir,
     latest_checkpoint,
     prune_checkpoints,
 )
 from rlgan.common.seeding import seed_everything
+from rlgan.common.tensorboard import EventFile
 from rlgan.common.writable import require_writable_dir
 from rlgan.envs.pursuit_arena import PursuitArenaVector
 from rlgan.rl.hyperparams import sb3_hyperparams
@@ -71,6 +81,7 @@ log = logging.getLogger(__name__)
 #: The resume state of a checkpoint, written after both teams' models.
 STATE_SUFFIX = ".arena.json"
 ELO_FILE = "elo.csv"
+MATCHES_FILE = "matches.csv"
 #: Offsets of the teams' training arenas' and the evaluation matches' seeds from ``seed``.
 TEAM_SEED_OFFSET = {"red": 1_000, "blue": 2_000}
 EVAL_SEED_OFFSET = 10_000
@@ -90,12 +101,34 @@ def model_suffix(team: str) -> str:
     return f".{team}.zip"
 
 
+def build_model(
+    checked: CheckedArena, team: str, env: TeamVecEnv, seed: int, device: str
+) -> BaseAlgorithm:
+    """A fresh SB3 model for ``team`` on ``env`` from what validation resolved."""
+    spec = checked.teams[team]
+    params = sb3_hyperparams(spec.hyperparams, checked.action_space)
+    return spec.algo.algo_class(
+        spec.policy,
+        env,
+        policy_kwargs=spec.policy_kwargs,
+        seed=seed,
+        device=device,
+        verbose=0,
+        **params,
+    )
+
+
 def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     """Train (or resume, see ``resume``); return the objective named by ``cfg.objective``.
 
-    An interrupted run (Ctrl-C, SIGTERM) is checkpointed and recorded, then
+    ``exploit=<run dir>`` trains best responses instead (:mod:`rlgan.arena.exploit`). An
+    interrupted run (Ctrl-C, SIGTERM) is checkpointed and recorded, then
     :class:`~rlgan.common.lifecycle.RunInterrupted` (a ``KeyboardInterrupt``) propagates.
     """
+    if cfg.get("exploit"):
+        from rlgan.arena.exploit import exploit
+
+        return exploit(cfg, run_dir)
     start = ARENA_RUNS.start(cfg, run_dir)
     if start.existing is not None:  # a no-op resume or a finished sweep job
         ARENA_RUNS.announce(start.existing)
@@ -113,7 +146,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     return _ArenaRun(cfg, checked, folder, devices, plan).execute()
 
 
-class _StopOnRequest(BaseCallback):
+class StopOnRequest(BaseCallback):
     """Ends ``model.learn`` cleanly after the current step once a stop was requested."""
 
     def __init__(self, stop: StopRequest) -> None:
@@ -174,6 +207,10 @@ class _ArenaRun:
         self.team_steps = dict.fromkeys(TEAMS, 0)
         self.opponents: dict[str, str] = {}
         self.win_rates: dict[str, float] = {}
+        self.matches = MatchLog()
+        #: snapshots rated as players (not only met as opponents of others)
+        self.rated: set[str] = set()
+        self.writer: EventFile | None = None
         self.wall_before = 0.0
         self.started = time.perf_counter()
         self._policies: dict[Path, ModelPolicy] = {}
@@ -187,17 +224,8 @@ class _ArenaRun:
 
     def _build(self, team: str, env: TeamVecEnv) -> BaseAlgorithm:
         """A fresh SB3 model for ``team`` from what validation resolved."""
-        checked = self.checked.teams[team]
-        params = sb3_hyperparams(checked.hyperparams, self.checked.action_space)
-        return checked.algo.algo_class(
-            checked.policy,
-            env,
-            policy_kwargs=checked.policy_kwargs,
-            seed=int(self.cfg.seed) + TEAM_SEED_OFFSET[team],
-            device=self.devices[team],
-            verbose=0,
-            **params,
-        )
+        seed = int(self.cfg.seed) + TEAM_SEED_OFFSET[team]
+        return build_model(self.checked, team, env, seed, self.devices[team])
 
     def _load(self, team: str, env: TeamVecEnv, step: int) -> BaseAlgorithm:
         """``team``'s model of the checkpoint at ``step``."""
@@ -223,6 +251,8 @@ class _ArenaRun:
         self.sampler.set_state(state["sampler"])
         self.opponents = dict(state["opponents"])
         self.win_rates = dict(state.get("win_rates", {}))
+        self.matches = MatchLog.from_list(state.get("matches", []))
+        self.rated = set(state.get("rated", []))
         self.wall_before = float(state.get("wall_time_s", 0.0))
         for pool in self.pools.values():
             pool.drop_after(step)
@@ -252,8 +282,19 @@ class _ArenaRun:
         return self._policies[key]
 
     def _swap_opponent(self, learner: str) -> None:
-        """Give ``learner`` a new frozen rival drawn from the other team's pool."""
+        """Give ``learner`` a new frozen rival: a scripted baseline or one from the rival's pool.
+
+        A scripted one with probability ``selfplay.scripted_ratio`` (drawn only when that is
+        above 0, so pure self-play draws exactly ML-Agents' sequence).
+        """
         rival = other_team(learner)
+        scripted = self.settings.scripted_ratio
+        if scripted > 0 and self.sampler.rng.random() < scripted:
+            scripts = self.baselines[rival]
+            script = scripts[int(self.sampler.rng.integers(len(scripts)))]
+            self.envs[learner].set_opponent(script)
+            self.opponents[learner] = script.name
+            return
         snap = self.sampler.draw(self.pools[rival].recent())
         self.envs[learner].set_opponent(self._policy(snap))
         self.opponents[learner] = snap.name
@@ -263,6 +304,10 @@ class _ArenaRun:
         name = self.opponents.get(learner)
         if name is None:
             self._swap_opponent(learner)
+            return
+        scripts = {script.name: script for script in self.baselines[other_team(learner)]}
+        if name in scripts:
+            self.envs[learner].set_opponent(scripts[name])
             return
         try:
             snap = self.pools[other_team(learner)].find(name, knob="opponent")
@@ -286,19 +331,56 @@ class _ArenaRun:
         mine = self._policy(snap, deterministic)
         rival = other_team(snap.team)
         wins, games = 0, 0
+        self.rated.add(snap.name)
         opponents: list[tuple[str, Any]] = [(s.name, s) for s in self.baselines[rival]]
         opponents += [(o.name, self._policy(o, deterministic)) for o in self.pools[rival].kept()]
         for name, policy in opponents:
             pair = (mine, policy) if snap.team == "red" else (policy, mine)
             result = self._match(*pair)
+            names = (snap.name, name) if snap.team == "red" else (name, snap.name)
+            self.matches.record(*names, result)
             won = result.wins(snap.team)
             self.elo.record(snap.name, name, wins=won, losses=result.games - won)
             if name.startswith("script:"):
                 wins, games = wins + won, games + result.games
         return wins / games
 
+    def _play_scripts(self) -> None:
+        """The scripted baselines against each other, once (yardsticks for the learned teams)."""
+        for red in self.baselines["red"]:
+            for blue in self.baselines["blue"]:
+                if not self.matches.has(red.name, blue.name):
+                    self.matches.record(red.name, blue.name, self._match(red, blue))
+
+    def _players(self, team: str) -> list[str]:
+        """``team``'s scripted baselines, then its kept snapshots oldest first."""
+        names = [script.name for script in self.baselines[team]]
+        return names + [snap.name for snap in self.pools[team].kept()]
+
+    def _record_clip(self) -> None:
+        """A clip of the newest snapshots' games on the first evaluation seeds."""
+        newest = {team: self.pools[team].latest() for team in TEAMS}
+        deterministic = bool(self.cfg.eval.deterministic)
+        players = {
+            team: ModelPolicy(self._policy(snap, deterministic).model, deterministic, snap.name)
+            for team, snap in newest.items()
+            if snap is not None
+        }
+        timeline.record_clip(
+            timeline.clip_path(self.run_dir, self.step),
+            self.make_arena,
+            players["red"],
+            players["blue"],
+            int(self.cfg.seed) + EVAL_SEED_OFFSET,
+            f"{self.step:,} arena steps: {newest['red'].name} vs {newest['blue'].name}",
+        )
+
     def _evaluate(self) -> None:
-        """Snapshot both teams' current models, rate every unrated snapshot, log ``elo.csv``."""
+        """Snapshot both teams' current models, rate every unrated snapshot, log ``elo.csv``.
+
+        Also records the evaluation's clip (``log.timeline``) and its TensorBoard row.
+        """
+        self._play_scripts()
         for team in TEAMS:
             latest = self.pools[team].latest()
             if latest is None or latest.step != self.step:
@@ -306,7 +388,7 @@ class _ArenaRun:
         for team in TEAMS:
             latest = self.pools[team].latest()
             for snap in self.pools[team].kept():
-                if self.elo.games.get(snap.name, 0) == 0 or snap == latest:
+                if snap.name not in self.rated or snap == latest:
                     rate = self._rate(snap)
                     if snap == latest:
                         self.win_rates[team] = rate
@@ -322,6 +404,12 @@ class _ArenaRun:
                         "games": self.elo.games.get(snap.name, 0),
                     }
                 )
+        kept = {name for team in TEAMS for name in self._players(team)}
+        self.matches.forget({n for pair in self.matches.games for n in pair} - kept)
+        if bool(self.cfg.log.timeline):
+            self._record_clip()
+        if self.writer is not None:
+            self.writer.add_scalars(self._eval_metrics(), self.step)
         log.info(
             "step %d: red win rate %.2f, blue win rate %.2f",
             self.step,
@@ -343,6 +431,8 @@ class _ArenaRun:
             "sampler": self.sampler.state(),
             "opponents": self.opponents,
             "win_rates": self.win_rates,
+            "matches": self.matches.to_list(),
+            "rated": sorted(self.rated),
             "wall_time_s": self.wall_time(),
         }
         atomic_write_json(checkpoint_path(self.run_dir, self.step, STATE_SUFFIX), state)
@@ -375,6 +465,9 @@ class _ArenaRun:
         with lifecycle as life:
             for env in self.envs.values():
                 life.on_close(env.close)
+            if bool(self.cfg.log.tensorboard):
+                self.writer = EventFile(self.run_dir / TB_DIR)
+                life.on_close(self.writer.close)
             self.life = life
             if resumed_from is None:
                 for team in TEAMS:  # the first snapshots: the yardsticks
@@ -389,7 +482,7 @@ class _ArenaRun:
         cfg, settings = self.cfg, self.settings
         total = int(cfg.total_timesteps)
         progress = CSVLogger(self.run_dir / PROGRESS_FILE)
-        with StopRequest() as stop:
+        with StopRequest() as stop, self._progress_bar(total) as bar:
             while self.step < total and not stop.requested:
                 team = settings.learning_team(self.step)
                 model, agents = self.models[team], self.envs[team].n_agents
@@ -404,7 +497,7 @@ class _ArenaRun:
                     with whole_run_progress(model, budget):
                         model.learn(
                             chunk * agents,
-                            callback=_StopOnRequest(stop),
+                            callback=StopOnRequest(stop),
                             reset_num_timesteps=False,
                         )
                 except KeyboardInterrupt as err:
@@ -414,7 +507,32 @@ class _ArenaRun:
                 self.step += done
                 self.team_steps[team] += done
                 self._after_learning(team, before, team_before, progress)
+                if bar is not None:
+                    bar.update(done)
+                    bar.set_postfix(self._bar_postfix(team), refresh=False)
             return stop.signum
+
+    @contextmanager
+    def _progress_bar(self, total: int) -> Iterator[Any]:
+        """A tqdm bar over the run's arena steps (``progress_bar``), or None."""
+        if not want_progress(self.cfg.get("progress_bar", "auto"), sys.stderr):
+            yield None
+            return
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=self.step, desc="rlgan-arena", unit="step")
+        try:
+            yield bar
+        finally:
+            bar.close()
+
+    def _bar_postfix(self, team: str) -> dict[str, str]:
+        """The bar's text: who learns, and the latest win rates against the scripts."""
+        postfix = {"learning": team}
+        for name in TEAMS:
+            if name in self.win_rates:
+                postfix[f"{name} vs script"] = f"{self.win_rates[name]:.0%}"
+        return postfix
 
     def _after_learning(
         self, team: str, before: int, team_before: int, progress: CSVLogger
@@ -427,7 +545,10 @@ class _ArenaRun:
         learner = settings.learning_team(self.step)
         if changed or settings.swap_due(before, self.step):
             self._swap_opponent(learner)
-        progress.log(self._progress_row(team))
+        row = self._progress_row(team)
+        progress.log(row)
+        if self.writer is not None:
+            self.writer.add_scalars(row, self.step)
         final = self.step >= int(cfg.total_timesteps)
         if int(cfg.eval.freq) and crossed(before, self.step, int(cfg.eval.freq)) and not final:
             self._evaluate()
@@ -453,20 +574,81 @@ class _ArenaRun:
         self._checkpoint()
         if stop is not None:
             self.life.record(self._metrics(), status="interrupted")
+            print(summary_line(self.life.metrics, self.run_dir))
             print(f"rlgan-arena: stopped at {self.step} arena steps in {self.run_dir}")
             print(f"rlgan-arena: continue with: rlgan-arena resume={self.run_dir}")
             raise RunInterrupted(stop)
         for team in TEAMS:
             save_model(self.models[team], self.run_dir / f"{team}.zip")
         self._evaluate()
-        self.life.finish(self._metrics())
-        print(
-            f"rlgan-arena: {self.step} arena steps in {self.wall_time():.0f}s; "
-            f"red wins {self.win_rates.get('red', float('nan')):.0%} of its games vs the "
-            f"scripted evader, blue {self.win_rates.get('blue', float('nan')):.0%} vs the "
-            f"scripted pursuers; run folder {self.run_dir}"
-        )
+        self._figures()
+        self.life.finish({**self._metrics(), **self._final_metrics()})
+        print(summary_line(self.life.metrics, self.run_dir))
         return metric_value(self.life.metrics, str(self.cfg.objective))
+
+    def _figures(self) -> None:
+        """``plots/elo.png``, ``plots/win_matrix.png`` and ``plots/timeline.gif``."""
+        plots = self.run_dir / PLOTS_DIR
+        figures.plot_elo(self.run_dir / ELO_FILE, plots / figures.ELO_PLOT, self.elo.initial)
+        figures.plot_win_matrix(
+            plots / figures.WIN_MATRIX_PLOT,
+            self.matches.counts(),
+            self._players("red"),
+            self._players("blue"),
+        )
+        if bool(self.cfg.log.timeline):
+            timeline.join_clips(self.run_dir, plots / timeline.TIMELINE_GIF)
+        atomic_write_text(self.run_dir / MATCHES_FILE, self.matches.to_csv())
+
+    def _final_metrics(self) -> dict[str, Any]:
+        """What the last evaluation shows (docs/arena.md, "What it must show").
+
+        Per team: the final snapshot's win rate against each scripted rival, the first
+        snapshot's against the scripts, how many of the games the first snapshot lost (against
+        the scripts and the rival's kept pool, same seeds) the final one won, and the final
+        snapshot's ELO rank in its pool; and the scripted baselines against each other.
+        """
+        metrics: dict[str, Any] = {}
+        anchors = {s.name: self.elo.initial for team in TEAMS for s in self.baselines[team]}
+        fitted = fit_ratings(self.matches.counts(), anchors, self.elo.initial)
+        for team in TEAMS:
+            rival = other_team(team)
+            first, final = self.pools[team].first(), self.pools[team].latest()
+            assert first is not None and final is not None, "the run snapshots both teams"
+            scripts = [script.name for script in self.baselines[rival]]
+            for who, snap in (("", final), ("first_", first)):
+                won = [self.matches.won_games(team, snap.name, name) or [] for name in scripts]
+                games = [game for played in won for game in played]
+                rate = sum(games) / len(games) if games else None
+                metrics[f"eval/{team}_{who}win_rate"] = rate
+            for name in scripts:
+                won = self.matches.won_games(team, final.name, name) or []
+                key = f"eval/{team}_vs_{name.removeprefix('script:')}"
+                metrics[key] = sum(won) / len(won) if won else None
+            turned, lost = self.matches.turned(team, first.name, final.name, self._players(rival))
+            metrics[f"eval/{team}_turned"] = fraction(turned, lost)
+            metrics[f"eval/{team}_first_losses"] = lost
+            pool = [snap.name for snap in self.pools[team].kept()]
+            metrics[f"eval/{team}_elo_rank"] = elo_rank(self.elo.ratings, final.name, pool)
+            metrics[f"eval/{team}_fit_elo"] = round(fitted[final.name], 2)
+            metrics[f"eval/{team}_fit_rank"] = elo_rank(fitted, final.name, pool)
+            metrics[f"eval/{team}_pool_size"] = len(pool)
+        for red in self.baselines["red"]:
+            for blue in self.baselines["blue"]:
+                rate = self.matches.win_rate(red.name, blue.name)
+                metrics[f"scripted/{red.behaviour}_vs_{blue.behaviour}"] = rate
+        return metrics
+
+    def _eval_metrics(self) -> dict[str, Any]:
+        """The evaluation's TensorBoard row: win rates against the scripts and ratings."""
+        row: dict[str, Any] = {}
+        for team in TEAMS:
+            if team in self.win_rates:
+                row[f"eval/{team}_win_rate"] = self.win_rates[team]
+            latest = self.pools[team].latest()
+            if latest is not None:
+                row[f"eval/{team}_elo"] = self.elo.rating(latest.name)
+        return row
 
     def _metrics(self) -> dict[str, Any]:
         """The fields every ``metrics.json`` of this run holds (status is the lifecycle's)."""

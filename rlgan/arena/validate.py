@@ -40,6 +40,7 @@ def arena_nodes(cfg: DictConfig) -> tuple[ClosedNode, ...]:
         ClosedNode("elo"),
         ClosedNode("eval"),
         ClosedNode("checkpoint"),
+        ClosedNode("best_response"),
         ClosedNode("log"),
     ]
     for team in TEAMS:

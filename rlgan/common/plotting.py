@@ -1,4 +1,4 @@
-"""Matplotlib plots shared by the runners and the report: curves with a std band, bars."""
+"""Matplotlib plots shared by the runners and the report: curves with a band, bars, heat maps."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 Curve = tuple[Sequence[float], Sequence[float], Sequence[float] | None]
+#: Cells a heat map annotates with their value (larger matrices show colours only).
+ANNOTATE_CELLS = 400
 
 
 def plot_curves(
@@ -79,6 +81,62 @@ def plot_bars(
     if title:
         ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_heatmap(
+    path: str | os.PathLike,
+    values: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    colorbar: str = "",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+) -> Path:
+    """Draw a ``(rows, cols)`` matrix as a heat map (NaN cells grey) and save a PNG.
+
+    Cells are annotated with their values while the matrix has at most
+    :data:`ANNOTATE_CELLS` cells.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid = np.asarray(values, dtype=float)
+    rows, cols = grid.shape
+    fig, ax = plt.subplots(
+        figsize=(min(16.0, 2.5 + 0.55 * cols), min(14.0, 1.8 + 0.4 * rows)), dpi=100
+    )
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#cccccc")
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(cols), col_labels, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(rows), row_labels, fontsize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if rows * cols <= ANNOTATE_CELLS:
+        middle = (vmin + vmax) / 2
+        spread = (vmax - vmin) / 4
+        for i in range(rows):
+            for j in range(cols):
+                if np.isfinite(grid[i, j]):
+                    dark = abs(grid[i, j] - middle) > spread
+                    ax.text(
+                        j,
+                        i,
+                        f"{grid[i, j]:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if dark else "black",
+                    )
+    fig.colorbar(image, ax=ax, label=colorbar)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

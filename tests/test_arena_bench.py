@@ -1,0 +1,59 @@
+"""benchmarks/arena_selfplay.py's report, from fake run folders (no training)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench() -> ModuleType:
+    """The benchmark script as a module."""
+    name = "arena_selfplay_bench"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "arena_selfplay.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def write(folder: Path, metrics: dict) -> None:
+    """A finished run folder holding ``metrics``."""
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({"status": "ok", **metrics}))
+
+
+def test_report_gives_medians_and_each_seed(tmp_path) -> None:
+    module = bench()
+    for seed, red in enumerate([0.7, 0.8, 0.9]):
+        write(
+            tmp_path / f"seed_{seed}",
+            {
+                "seed": seed,
+                "eval/red_win_rate": red,
+                "scripted/chase_vs_evade": 0.5,
+                "scripted/intercept_vs_evade": 0.7,
+                "eval/red_elo_rank": 1,
+            },
+        )
+    write(tmp_path / "seed_9", {"seed": 9, "eval/red_win_rate": 0.0} | {"status": "failed"})
+    write(tmp_path / "exploit_seed_0", {"exploit/vs_red": 0.25, "exploit/vs_blue": 0.5})
+    write(tmp_path / "exploit_script_0", {"exploit/vs_red": 0.75})
+    runs = module.collect(tmp_path)
+    assert [m["seed"] for m in runs] == [0, 1, 2]
+    table = module.report(runs)
+    assert "3 seeds (0, 1, 2)" in table
+    row = next(line for line in table.splitlines() if "learned red vs scripted evader" in line)
+    assert "| 0.800 [" in row and row.endswith("0.700, 0.800, 0.900 |")
+    evader = next(line for line in table.splitlines() if "scripted evader vs scripted" in line)
+    assert "0.400" in evader  # 1 - mean(0.5, 0.7)
+    robust = module.robustness_report(tmp_path)
+    red = next(line for line in robust.splitlines() if line.startswith("| final red"))
+    assert "0.250" in red and "0.750" in red
+    blue = next(line for line in robust.splitlines() if line.startswith("| final blue"))
+    assert blue.endswith("| n/a |")
