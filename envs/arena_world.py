@@ -11,6 +11,7 @@ rules once, as functions over a batch of ``N`` worlds: movement (:func:`headings
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,29 @@ def check_world_knobs(params: Any) -> None:
     )
     require_positive("goal_radius", params.goal_radius)
     require_positive("catch_radius", params.catch_radius)
+
+
+def arrow_key_map(continuous: bool) -> dict[tuple[int, ...], Any]:
+    """Arrow keys -> a move (``gymnasium.utils.play``); held arrows add up (diagonals).
+
+    Discrete moves are :data:`HEADINGS` indices, continuous ones ``(dx, dy)`` arrays.
+    """
+    from .human_window import import_pygame
+
+    pygame = import_pygame()  # only when someone plays
+    arrows = (
+        (pygame.K_RIGHT, (1, 0)),
+        (pygame.K_LEFT, (-1, 0)),
+        (pygame.K_UP, (0, 1)),
+        (pygame.K_DOWN, (0, -1)),
+    )
+    mapping: dict[tuple[int, ...], Any] = {}
+    for count in range(1, len(arrows) + 1):
+        for combo in itertools.combinations(arrows, count):
+            dx, dy = (sum(step[axis] for _, step in combo) for axis in (0, 1))
+            keys = tuple(sorted(key for key, _ in combo))
+            mapping[keys] = np.array([dx, dy], np.float32) if continuous else HEADINGS[(dx, dy)]
+    return mapping
 
 
 def norm(d: np.ndarray) -> np.ndarray:

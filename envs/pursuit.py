@@ -22,7 +22,6 @@ features and drawing in :mod:`rlgan.envs.arena_world`, shared with the pursuit a
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +39,7 @@ from .arena_world import (
     HEADINGS,
     PURSUER_RADIUS,
     VIEWS,
+    arrow_key_map,
     check_world_knobs,
     closeness,
     draw_world,
@@ -54,7 +54,6 @@ from .arena_world import (
     spawn_draws,
 )
 from .batched import BatchedCore, CoreEnv, CoreVectorEnv, check_num_envs, params_from_knobs
-from .human_window import import_pygame
 
 __all__ = [
     "ACTION_NAMES",
@@ -304,23 +303,7 @@ class PursuitEnv(CoreEnv):
 
     def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
         """Arrow keys -> actions (``gymnasium.utils.play``); held arrows add up (diagonals)."""
-        pygame = import_pygame()  # only when someone plays
-
-        arrows = (
-            (pygame.K_RIGHT, (1, 0)),
-            (pygame.K_LEFT, (-1, 0)),
-            (pygame.K_UP, (0, 1)),
-            (pygame.K_DOWN, (0, -1)),
-        )
-        mapping: dict[tuple[int, ...], Any] = {}
-        for count in range(1, len(arrows) + 1):
-            for combo in itertools.combinations(arrows, count):
-                dx, dy = (sum(step[axis] for _, step in combo) for axis in (0, 1))
-                keys = tuple(sorted(key for key, _ in combo))
-                mapping[keys] = (
-                    np.array([dx, dy], np.float32) if self.core.p.continuous else HEADINGS[(dx, dy)]
-                )
-        return mapping
+        return arrow_key_map(self.core.p.continuous)
 
 
 class PursuitVectorEnv(CoreVectorEnv):

@@ -96,6 +96,7 @@ from pettingzoo import ParallelEnv
 from rlgan.common.errors import invalid_choice, require
 
 from .arena_core import NO_WINNER, TEAMS, ArenaCore, ArenaParams
+from .arena_world import arrow_key_map
 from .batched import check_num_envs, check_render_mode, make_generators, params_from_knobs
 from .human_window import HumanWindow
 
@@ -206,6 +207,15 @@ class PursuitArena(ParallelEnv):
     def _per_agent(self, team_arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Split ``{team: (1, n, ...)}`` arrays into ``{agent: (...)}``."""
         return {a: team_arrays[t][0, i] for a, (t, i) in self._slot.items()}
+
+    @property
+    def play_noop(self) -> Any:
+        """The action while no key is held (stay): keyboard play is real time."""
+        return np.zeros(2, np.float32) if self.core.continuous else 0
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
+        """Arrow keys -> one agent's action, as in ``rlgan/Pursuit-v0`` (diagonals add up)."""
+        return arrow_key_map(self.core.continuous)
 
     def render(self) -> np.ndarray | None:
         """Return an RGB frame ("rgb_array") or draw it in the pygame window ("human")."""

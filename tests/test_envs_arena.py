@@ -349,3 +349,16 @@ def test_bad_batch_arguments_and_unknown_agents_raise_config_errors() -> None:
     env.reset(seed=0)
     with pytest.raises(ConfigError, match="red_7"):
         env.step({"red_7": 0})
+
+
+@pytest.mark.parametrize("actions", ["discrete", "continuous"])
+def test_keyboard_play_uses_pursuits_arrow_map(actions):
+    from rlgan.envs.pursuit import PursuitEnv
+
+    arena = PursuitArena(actions=actions)
+    single = PursuitEnv(continuous=actions == "continuous")
+    keys, same = arena.get_keys_to_action(), single.get_keys_to_action()
+    assert len(keys) == 15 and keys.keys() == same.keys()
+    for combo, action in keys.items():
+        np.testing.assert_array_equal(action, same[combo])
+    np.testing.assert_array_equal(arena.play_noop, single.play_noop)

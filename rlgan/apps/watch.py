@@ -10,6 +10,8 @@
     rlgan-watch run=<dir> record=cartpole.gif headless=true max_frames=300
     rlgan-watch model=ppo.zip env.id=CartPole-v1      # a model saved by plain SB3
     rlgan-watch run=logs/ppo/Pendulum-v1_1            # an RL Zoo agent folder
+    rlgan-watch run=outputs/arena/<date>/<time> blue=first   # an rlgan-arena run (two teams)
+    rlgan-watch run=<arena run> play=true team=blue   # you play one blue agent
 
 ``env.id`` and ``env.kwargs.<knob>`` are spelled as in ``rlgan-rl``; the old spellings
 ``env=<id>`` and ``env_kwargs=`` still work, with a one-line warning

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from rlgan.apps.watch_arena import check_arena_knobs, is_arena_run
 from rlgan.common.errors import invalid_choice, require, require_positive
 
 WHICH_CHOICES = ("best", "final")
@@ -59,11 +60,14 @@ def check_watch_config(cfg: DictConfig) -> None:
         f"Invalid algo={algo!r}: it names the algorithm of model=<zip> (or of a run= folder) "
         "when the file cannot tell; add model=<zip> or drop algo=.",
     )
+    arena = is_arena_run(cfg.run)
+    check_arena_knobs(cfg, arena)
     trained = "run" if cfg.run is not None else "model" if model is not None else None
     require(
-        not (cfg.play and trained),
+        not (cfg.play and trained) or arena,
         f"Invalid play=true with {trained}={cfg.get(trained) if trained else None!r}: "
-        "play=true is for you to play env.id=<id> yourself; drop it to watch the agent.",
+        "play=true is for you to play env.id=<id> yourself (or one side of an rlgan-arena run "
+        "with team=red|blue); drop it to watch the agent.",
     )
     if cfg.which not in WHICH_CHOICES:
         raise invalid_choice("which", cfg.which, WHICH_CHOICES)

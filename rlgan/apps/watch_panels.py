@@ -49,8 +49,25 @@ def viewer_keys_panel(session: WatchSession) -> Panel | None:
     return TextPanel(lines, title="keys")
 
 
+def team_panel(team: str) -> PanelSource:
+    """The panel of one team's action values, for environments with teams (an arena run)."""
+
+    def source(session: WatchSession) -> Panel | None:
+        panel = getattr(session.env, "team_panel", None)
+        return panel(team, session.names) if callable(panel) else None
+
+    source.__name__ = f"{team}_panel"
+    return source
+
+
 #: rlgan-watch's panels, top-down: append a function here to add one.
-WATCH_PANELS: list[PanelSource] = [actions_panel, returns_panel, viewer_keys_panel]
+WATCH_PANELS: list[PanelSource] = [
+    actions_panel,
+    team_panel("red"),
+    team_panel("blue"),
+    returns_panel,
+    viewer_keys_panel,
+]
 
 
 def watch_panels(session: WatchSession) -> list[Panel]:

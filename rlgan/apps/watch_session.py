@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from rlgan.apps.watch_arena import ARENA_ID, is_arena_run, open_arena
 from rlgan.apps.watch_config import PLAY_FPS, WATCH_FPS, check_watch_config, env_id_of
 from rlgan.apps.watch_sources import check_watch_env_id, load_run, make_render_env
 
@@ -51,6 +52,8 @@ class WatchResult:
     steps: int = 0
     screenshots: list[Path] = field(default_factory=list)
     recording: Path | None = None
+    #: The winning team of each finished game, for environments that name one (arenas).
+    winners: list[str] = field(default_factory=list)
 
 
 def auto_scale(frame_height: int) -> float:
@@ -87,15 +90,19 @@ class WatchSession:
         self.clock = clock
         self.control: KeyControl | None = None
         self.agent: PolicyAgent | RandomAgent | None = None
-        if cfg.run is not None or cfg.get("model") is not None:
-            env_cfg, self.agent = load_run(cfg)
+        if is_arena_run(cfg.run):
+            self.env, self.agent = open_arena(cfg)
+            self.env_id = ARENA_ID
         else:
-            env_cfg = {
-                "id": check_watch_env_id(env_id_of(cfg)),
-                "kwargs": dict(OmegaConf.to_container(cfg.env.kwargs) or {}),
-            }
-        self.env = make_render_env(env_cfg, int(cfg.seed))
-        self.env_id = str(self.env.spec.id if self.env.spec else env_cfg["id"])
+            if cfg.run is not None or cfg.get("model") is not None:
+                env_cfg, self.agent = load_run(cfg)
+            else:
+                env_cfg = {
+                    "id": check_watch_env_id(env_id_of(cfg)),
+                    "kwargs": dict(OmegaConf.to_container(cfg.env.kwargs) or {}),
+                }
+            self.env = make_render_env(env_cfg, int(cfg.seed))
+            self.env_id = str(self.env.spec.id if self.env.spec else env_cfg["id"])
         if cfg.play:
             self.control = key_control(self.env_id, self.env.action_space, self.env)
         elif self.agent is None:
@@ -222,13 +229,15 @@ class WatchSession:
 
     def _step(self, action: Any) -> None:
         """Step the environment; finish the episode when it ends."""
-        self.obs, reward, terminated, truncated, _ = self.env.step(action)
+        self.obs, reward, terminated, truncated, info = self.env.step(action)
         self._decision = None
         self.episode_step += 1
         self.result.steps += 1
         self.episode_return += float(reward)
         if terminated or truncated:
             self.result.returns.append(self.episode_return)
+            if "winner" in info:  # a game between teams (an arena run)
+                self.result.winners.append(str(info["winner"]))
             episodes = int(self.cfg.episodes)
             if episodes and len(self.result.returns) >= episodes:
                 self._done = True
@@ -291,6 +300,9 @@ class WatchSession:
             f"return {self.episode_return:.1f}  last {last}",
             f"fps {self.viewer.measured_fps:.0f} (limit {limit})  {self.mode()}",
         ]
+        extra = getattr(self.env, "hud_lines", None)
+        if callable(extra):
+            lines += [str(line) for line in extra()]
         core = getattr(self.env.unwrapped, "core", None)
         if core is not None and hasattr(core, "hud"):
             lines += [str(line) for line in core.hud(0)]

@@ -72,13 +72,14 @@ class GanTrainer:
         self.batch_size = settings.batch_size
         self.d_steps = settings.d_steps
         self.iterations = settings.iterations
-        # foreach: one multi-tensor update per step instead of a Python loop over parameters
-        # (the loop's overhead is a large share of a small 2-D GAN's step on the CPU).
+        # PyTorch's default Adam implementation: the multi-tensor (foreach) variant and freezing
+        # D during the G step won on one of our CPUs and lost on others
+        # (benchmarks/gan_throughput.py times each), so the trainer uses neither.
         self.opt_g = torch.optim.Adam(
-            self.generator.parameters(), lr=settings.lr_g, betas=settings.betas, foreach=True
+            self.generator.parameters(), lr=settings.lr_g, betas=settings.betas
         )
         self.opt_d = torch.optim.Adam(
-            self.discriminator.parameters(), lr=settings.lr_d, betas=settings.betas, foreach=True
+            self.discriminator.parameters(), lr=settings.lr_d, betas=settings.betas
         )
         linear = settings.lr_schedule == "linear"
         total = max(1, self.iterations)
@@ -134,16 +135,10 @@ class GanTrainer:
         for i in range(self.d_steps):
             loss_d, penalty = self._discriminator_step(self.step * self.d_steps + i)
         fake = self.generator(self.latents(self.batch_size))
-        # The generator's backward pass needs gradients through D, not D's own weight gradients
-        # (the next D step would discard them): freezing D skips computing them.
-        self.discriminator.requires_grad_(False)
-        try:
-            loss_g = self.loss.generator_loss(self.discriminator(fake))
-            self._check_finite("generator", loss_g)
-            self.opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-        finally:
-            self.discriminator.requires_grad_(True)
+        loss_g = self.loss.generator_loss(self.discriminator(fake))
+        self._check_finite("generator", loss_g)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()  # D's weight gradients are discarded by its next zero_grad
         self.opt_g.step()
         self.sched_g.step()
         self.sched_d.step()

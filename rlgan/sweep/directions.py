@@ -25,7 +25,7 @@ from typing import Any
 DIRECTIONS = ("maximize", "minimize")
 
 #: Light modules (no torch, no SB3) whose import declares the apps' metrics.
-DECLARING_MODULES = ("rlgan.rl.metrics", "rlgan.gan.metric_names")
+DECLARING_MODULES = ("rlgan.rl.metrics", "rlgan.gan.metric_names", "rlgan.arena.metrics")
 
 #: Where a direction came from (:attr:`Direction.source`).
 FROM_RUNS = "metrics.json"

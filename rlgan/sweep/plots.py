@@ -67,7 +67,7 @@ UNITS = {
     "eval/class_coverage": "classes",
 }
 #: What the ``step`` column of each app's progress.csv counts.
-STEP_UNITS = {"rl": "environment steps", "gan": "training iterations"}
+STEP_UNITS = {"rl": "environment steps", "gan": "training iterations", "arena": "arena steps"}
 
 
 def slug(text: str) -> str:

@@ -197,10 +197,12 @@ class _Builder:
 
 def _usage(app: str) -> list[str]:
     """Comment lines with the command that trains the preset, for rlgan's apps."""
-    if app not in ("rl", "gan"):
+    from rlgan.common.lifecycle import APP_COMMANDS
+
+    if app not in APP_COMMANDS:
         return ["#   <your app> -m +experiment=best seed=0,1,2,3,4 hydra.searchpath=[...]"]
     return [
-        f"#   rlgan-{app} -m +experiment=best seed=0,1,2,3,4 \\",
+        f"#   {APP_COMMANDS[app]} -m +experiment=best seed=0,1,2,3,4 \\",
         f'#       "hydra.searchpath=[pkg://rlgan.{app}.presets,file://$PWD/my_conf]"',
     ]
 

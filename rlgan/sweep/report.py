@@ -43,6 +43,10 @@ PROG = "rlgan-report"
 SORT_CHOICES = ("auto", "asc", "desc")
 #: Keys of metrics.json that are not metrics.
 _NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id", "directions"}
+#: Apps whose runs are judged on several declared metrics at once, and where those are listed
+#: (module, attribute): a report shows them all by default, after the runs' own objective.
+#: An arena run optimises one side's win rate or ELO, but is read by both sides' figures.
+HEADLINE_METRICS = {"arena": ("rlgan.arena.metrics", "OBJECTIVES")}
 #: How the sort order was chosen, as the report's titles say it.
 _SORT_SOURCES = {
     "metrics.json": "direction from metrics.json",
@@ -172,6 +176,16 @@ def check_metrics(runs: Sequence[Run], metrics: Sequence[str] | None) -> None:
     )
 
 
+def headline_metrics(app: str) -> tuple[str, ...]:
+    """The metrics ``app``'s runs are shown with by default (:data:`HEADLINE_METRICS`)."""
+    import importlib
+
+    if app not in HEADLINE_METRICS:
+        return ()
+    module, attribute = HEADLINE_METRICS[app]
+    return tuple(getattr(importlib.import_module(module), attribute))
+
+
 def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None, sort: str) -> AppSection:
     """Group and sort one app's runs (``sort``: ``auto``, ``asc`` or ``desc``)."""
     from rlgan.sweep.grouping import group_runs, sort_groups
@@ -180,6 +194,8 @@ def _section(app: str, runs: Sequence[Run], metrics: Sequence[str] | None, sort:
         chosen = list(metrics)
     else:
         chosen = [_objective(runs)]
+        found = _metrics_found(runs)
+        chosen += [m for m in headline_metrics(app) if m in found and m not in chosen]
         if any("wall_time_s" in r.metrics for r in runs):
             chosen.append("wall_time_s")
     notes: list[str] = []
