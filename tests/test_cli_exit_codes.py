@@ -16,8 +16,17 @@ import pytest
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
-RL_PRESETS = {"dqn_cartpole", "dqn_maze", "ppo_cartpole", "ppo_lunarlander", "ppo_pursuit"}
-GAN_PRESETS = {"gan_digits", "gan_grid25", "gan_ring8"}
+RL_PRESETS = {
+    "dqn_cartpole",
+    "dqn_maze",
+    "ppo_cartpole",
+    "ppo_cartpole_novel",
+    "ppo_lunarlander",
+    "ppo_pursuit",
+    "ppo_pursuit_partial",
+    "recurrent_ppo_cartpole_novel",
+}
+GAN_PRESETS = {"gan_digits", "gan_grid25", "gan_ring8", "gan_stacked_digits"}
 
 
 def _run(

@@ -1,4 +1,4 @@
-"""Every ``rlgan-rl`` / ``rlgan-gan`` command shown in README.md and docs/ keeps working.
+"""Every ``rlgan-rl`` / ``rlgan-gan`` / ``rlgan-arena`` command in README.md and docs/ works.
 
 Each command is read from the Markdown code blocks, turned into the overrides the command
 line would give (a multirun's sweep lists contribute their first value; Hydra's own launcher
@@ -18,12 +18,14 @@ from rlgan.common.app import compose_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COMMAND = re.compile(r"^(?:\.venv/bin/)?(rlgan-rl|rlgan-gan)\b(.*)$")
+COMMAND = re.compile(r"^(?:\.venv/bin/)?rlgan-(rl|gan|arena)(?=\s|$)(.*)$")
 #: Commands that need what a test machine does not have: a run folder of yours, your
 #: pictures, a downloaded data set or a cluster.
 NEEDS_USER_FILES = (
     "resume=outputs/",
     "evaluate=outputs/",
+    "evaluate=ppo_cartpole.zip",
+    "exploit=outputs/",
     "data.root=~",
     "data=cifar10",
     "data=mnist",
@@ -42,6 +44,19 @@ RL_TINY = [
     "progress_bar=false",
     "log.tensorboard=false",
     "stop_on_solve=0",
+]
+ARENA_TINY = [
+    "total_timesteps=512",
+    "env.n_arenas=4",
+    "env.kwargs.max_episode_steps=50",
+    "selfplay.team_change=256",
+    "selfplay.save_steps=128",
+    "selfplay.swap_steps=128",
+    "eval.freq=0",
+    "eval.games=2",
+    "checkpoint.freq=0",
+    "progress_bar=false",
+    "log.tensorboard=false",
 ]
 GAN_TINY = [
     "train.iterations=2",
@@ -102,7 +117,7 @@ def documented_commands() -> list[tuple[str, str, list[str]]]:
                 for a in args
                 if a not in ("-m", "--multirun") and not a.startswith("hydra")
             ]
-            app = "rl" if match.group(1) == "rlgan-rl" else "gan"
+            app = match.group(1)
             if (app, overrides) not in [(a, o) for _, a, o in found]:
                 found.append((f"{doc.name}: {line[:70]}", app, overrides))
     return found
@@ -117,9 +132,9 @@ def _with_tiny_budget(overrides: list[str], tiny: list[str]) -> list[str]:
 COMMANDS = documented_commands()
 
 
-def test_the_docs_show_commands_of_both_apps() -> None:
+def test_the_docs_show_commands_of_every_app() -> None:
     apps = {app for _, app, _ in COMMANDS}
-    assert apps == {"rl", "gan"} and len(COMMANDS) >= 20, len(COMMANDS)
+    assert apps == {"rl", "gan", "arena"} and len(COMMANDS) >= 20, len(COMMANDS)
 
 
 @pytest.mark.slow
@@ -133,6 +148,10 @@ def test_documented_command_runs_with_a_tiny_budget(
         from rlgan.rl.train import train
 
         cfg = compose_config("rl", _with_tiny_budget(overrides, RL_TINY))
+    elif app == "arena":
+        from rlgan.arena.train import train
+
+        cfg = compose_config("arena", _with_tiny_budget(overrides, ARENA_TINY))
     else:
         from rlgan.gan.train import train
 

@@ -145,7 +145,7 @@ def test_loss_objects_own_their_penalties() -> None:
 def test_train_settings_are_typed_and_checked_once() -> None:
     cfg = compose_config("gan", [])
     settings = TrainSettings.from_config(cfg.train)
-    assert settings.betas == (0.5, 0.99) and isinstance(settings.lr_g, float)
+    assert settings.betas == (0.0, 0.9) and isinstance(settings.lr_g, float)
     assert settings.lr_schedule == "linear" and settings.iterations == 3000
     for bad, message in (
         (("betas", [0.5]), "train.betas"),
@@ -202,11 +202,13 @@ def test_every_2d_data_set_builds_and_a_bad_target_is_refused() -> None:
 
 def test_digits_images_are_scaled_and_resizable() -> None:
     data = _data("digits")
-    assert data.shape == (1, 8, 8) and len(data.images) == 1797 and data.size == 1797
+    # a quarter held out for evaluation (stratified by class), the rest trained on
+    assert data.shape == (1, 8, 8) and len(data.images) + len(data.heldout_images) == 1797
+    assert data.size == len(data.images) == 1347
     assert float(data.images.min()) == -1.0 and float(data.images.max()) == 1.0
     assert data.num_classes == 10
     resized = _data("digits", image_size=16, max_images=100)
-    assert resized.shape == (1, 16, 16) and len(resized.images) == 100
+    assert resized.shape == (1, 16, 16) and len(resized.images) + len(resized.heldout_images) == 100
 
 
 def test_models_build_for_vectors_and_images() -> None:
@@ -218,6 +220,18 @@ def test_models_build_for_vectors_and_images() -> None:
     assert images.shape == (5, 1, 8, 8) and images.abs().max() <= 1
     gen, disc = build_models(_node("model", "dcgan", z_dim=8, base_channels=8), (3, 16, 16))
     assert disc(gen(torch.randn(2, 8))).shape == (2,)
+    for upsample in ("transposed", "nearest"):  # the depth 8x8 images need
+        deep = _node("model", "dcgan", z_dim=8, base_channels=8, g_upsample=upsample, g_norm=None)
+        _, shallow_d = build_models(deep, (1, 8, 8))
+        gen, disc = build_models({**deep, "g_extra_layers": 2, "d_extra_layers": 2}, (1, 8, 8))
+        images = gen(torch.randn(3, 8))
+        assert images.shape == (3, 1, 8, 8) and images.abs().max() <= 1
+        assert disc(images).shape == (3,)
+        convs = [m for m in gen.modules() if isinstance(m, torch.nn.Conv2d)]
+        assert len(convs) == (3 if upsample == "nearest" else 2)  # + the doubling conv
+        assert len(list(disc.modules())) > len(list(shallow_d.modules()))
+        ups = [m for m in gen.modules() if isinstance(m, torch.nn.Upsample)]
+        assert bool(ups) == (upsample == "nearest")
 
 
 def test_model_errors_are_config_errors() -> None:
@@ -232,6 +246,10 @@ def test_model_errors_are_config_errors() -> None:
         build_models({**dcgan, "z_dim": 0}, (1, 8, 8))
     with pytest.raises(ConfigError, match="Invalid model config.*widht"):
         build_models({**dcgan, "widht": 3}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="model.g_upsample='bilinear'.*nearest"):
+        build_models({**dcgan, "g_upsample": "bilinear"}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="model.d_extra_layers=-1"):
+        build_models({**dcgan, "d_extra_layers": -1}, (1, 8, 8))
 
 
 def _write_cifar_batch(folder: Path, n: int, seed: int) -> np.ndarray:
@@ -248,9 +266,10 @@ def test_cifar10_batches_are_read(tmp_path: Path) -> None:
     first = _write_cifar_batch(tmp_path / "cifar-10-batches-py", 6, 1)
     _write_cifar_batch(tmp_path / "cifar-10-batches-py", 4, 2)
     data = _data("cifar10", root=str(tmp_path), download=False)
-    assert data.shape == (3, 32, 32) and len(data.images) == 10
+    both = torch.cat([data.images, data.heldout_images])  # the training and held-out splits
+    assert data.shape == (3, 32, 32) and len(both) == 10
     expected = first[0].reshape(3, 32, 32).astype(np.float32) / 255 * 2 - 1
-    assert np.allclose(data.images[0].numpy(), expected, atol=1e-6)
+    assert any(np.allclose(image.numpy(), expected, atol=1e-6) for image in both)
 
 
 def test_cifar10_missing_files_without_download(tmp_path: Path) -> None:
@@ -266,8 +285,9 @@ def test_image_folder_classes_resize_and_errors(tmp_path: Path) -> None:
         for i in range(3):
             Image.new("RGB", (20 + i, 12), (color, color, color)).save(tmp_path / cls / f"{i}.png")
     data = _data("folder", root=str(tmp_path), image_size=16)
-    assert data.shape == (3, 16, 16) and len(data.images) == 6
-    assert data.class_names == ["cats", "dogs"] and data.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert data.shape == (3, 16, 16) and len(data.images) == 4  # one of each class held out
+    assert data.class_names == ["cats", "dogs"] and data.labels.tolist() == [0, 0, 1, 1]
+    assert data.heldout_labels.tolist() == [0, 1]
     gray = _data("folder", root=str(tmp_path), image_size=8, channels=1)
     assert gray.shape == (1, 8, 8)
     (tmp_path / "dogs" / "broken.png").write_bytes(b"not an image")

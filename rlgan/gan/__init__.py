@@ -5,7 +5,8 @@ Config groups describe their objects with ``_target_`` and are built with Hydra'
 
 - data sets (:mod:`~rlgan.gan.data`: the :class:`~rlgan.gan.data.GanDataSet` protocol;
   :mod:`~rlgan.gan.data2d` on :mod:`~rlgan.gan.toy2d`, :mod:`~rlgan.gan.image_data` on the
-  loaders of :mod:`~rlgan.gan.images`), each with its evaluator and pictures;
+  loaders of :mod:`~rlgan.gan.images`, :mod:`~rlgan.gan.stacked_digits`), each with its
+  evaluator and pictures (:mod:`~rlgan.gan.latents`: the paths of the interpolation GIF);
 - :mod:`~rlgan.gan.models` (generator/discriminator pairs), :mod:`~rlgan.gan.losses`
   (one :class:`~rlgan.gan.losses.GanLoss` object per loss, penalties included);
 - evaluators (:mod:`~rlgan.gan.evaluators`, :mod:`~rlgan.gan.classifier`,

@@ -1,11 +1,12 @@
 """A small CNN classifier whose features score generated images (``fd_classifier``).
 
-It is trained once per data set (and image shape) and cached under
+It is trained once per data set (and image shape) on the training split and cached under
 ``<data.cache_dir>/classifiers/``, keyed by a hash of the training images, so later runs on
 the same data reuse it. :class:`ClassifierEvaluator`, the evaluator of labelled image sets,
 holds the classifier plus the real features and reports the Fréchet distance of generated
-samples beside the real-vs-real distance of two disjoint halves of the data (the scale of a
-perfect generator), and the class coverage and class KL of the generated images.
+samples to the held-out split beside that of the training split (what a generator that
+copies its training images scores), their ratio, and the class coverage and class KL of the
+generated images.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from rlgan.gan.metric_names import (
     CLASS_KL,
     CLASSIFIER_METRICS,
     FD_CLASSIFIER,
-    FD_REAL,
+    FD_RATIO,
+    FD_TRAIN,
 )
 from rlgan.gan.metrics import class_metrics, frechet_distance
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from rlgan.gan.image_data import ImageData
 
 log = logging.getLogger(__name__)
-CLASSIFIER_VERSION = 2
+CLASSIFIER_VERSION = 3  # 3: trained on the training split only
 
 
 class SmallClassifier(nn.Module):
@@ -77,7 +79,12 @@ def _data_key(data: ImageData) -> str:
 
 
 def train_classifier(
-    data: ImageData, steps: int, batch_size: int = 128, lr: float = 1e-3, seed: int = 0
+    data: ImageData,
+    steps: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    num_classes: int | None = None,
 ) -> SmallClassifier:
     """Train a :class:`SmallClassifier` on ``data`` for ``steps`` Adam steps (CPU).
 
@@ -88,7 +95,7 @@ def train_classifier(
     generator = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]), torch.enable_grad():
         torch.manual_seed(seed)
-        model = SmallClassifier(data.shape[0], data.num_classes)
+        model = SmallClassifier(data.images.shape[1], num_classes or data.num_classes)
         optimiser = torch.optim.Adam(model.parameters(), lr=lr)
         for _ in range(steps):
             index = torch.randint(len(data.images), (batch_size,), generator=generator)
@@ -99,26 +106,49 @@ def train_classifier(
     return model.eval()
 
 
-def cached_classifier(data: ImageData, cache_dir: str | Path, steps: int) -> SmallClassifier:
-    """Load the classifier for ``data`` from the cache, training and caching it if needed."""
-    path = Path(cache_dir).expanduser() / "classifiers" / f"{data.name}_{_data_key(data)}.pt"
+def cached_classifier(
+    data: ImageData,
+    cache_dir: str | Path,
+    steps: int,
+    name: str | None = None,
+    num_classes: int | None = None,
+) -> SmallClassifier:
+    """Load the classifier of ``data``'s training images from the cache, or train and cache it.
+
+    It classifies images shaped as ``data.images`` into ``num_classes`` classes (default
+    ``data.num_classes``); ``name`` (default ``data.name``) names the cache file, so data
+    sets built on the same images (stacked digits on digits) share one classifier.
+    """
+    classes = num_classes or data.num_classes
+    path = (
+        Path(cache_dir).expanduser() / "classifiers" / f"{name or data.name}_{_data_key(data)}.pt"
+    )
     if path.is_file():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-            model = SmallClassifier(data.shape[0], data.num_classes)
+            model = SmallClassifier(data.images.shape[1], classes)
             model.load_state_dict(state)
             return model.eval()
         except (RuntimeError, OSError, KeyError) as err:
             log.warning("ignoring unreadable classifier cache %s (%s)", path, err)
     log.info("training the %s feature classifier (%d steps; cached in %s)", data.name, steps, path)
-    model = train_classifier(data, steps)
+    model = train_classifier(data, steps, num_classes=classes)
     atomic_torch_save(path, model.state_dict())
     return model
 
 
 class ClassifierEvaluator(Evaluator):
-    """Scores generated images against the real ones in a cached classifier's feature space.
+    """Scores generated images against held-out real ones in a classifier's feature space.
 
+    The classifier is trained on the training split only (:attr:`ImageData.images`); the
+    reference is the held-out split (:attr:`ImageData.heldout_images`), which neither the GAN
+    nor the classifier sees. Every evaluation scores chunks of ``n`` generated images
+    (``eval/fd_classifier``, the mean over the chunks) beside ``n`` training images
+    (``eval/fd_train``, the score of a generator that copies its training set) against that
+    reference, and reports their ratio (``eval/fd_ratio``). ``n`` is the training split's
+    size, at most ``max_samples``; ``max_samples // n`` chunks (at least one) are scored, so
+    a larger ``eval.n_samples`` lowers the noise of the estimate, not its scale (the Fréchet
+    distance of ``n`` samples is biased by ``n``, which the floor shares).
     Cheap to construct; :meth:`prepare` (called by the first :meth:`evaluate` if not before)
     loads or trains the classifier and embeds the real images.
     """
@@ -126,34 +156,35 @@ class ClassifierEvaluator(Evaluator):
     metrics = CLASSIFIER_METRICS
 
     def __init__(
-        self,
-        data: ImageData,
-        cache_dir: str | Path,
-        steps: int,
-        max_samples: int = 2500,
-        seed: int = 0,
+        self, data: ImageData, cache_dir: str | Path, steps: int, max_samples: int = 2500
     ) -> None:
         assert data.images is not None and data.labels is not None
-        self.data, self.cache_dir, self.steps, self.seed = data, cache_dir, int(steps), seed
-        self.n_samples = min(len(data.images) // 2, int(max_samples))
+        self.data, self.cache_dir, self.steps = data, cache_dir, int(steps)
+        self.n_samples = min(len(data.images), int(max_samples))
+        self.chunks = max(1, int(max_samples) // self.n_samples)
         self.classifier: SmallClassifier | None = None
 
     @property
     def max_samples(self) -> int:
-        """Half the data set (at most the configured number): the real reference's size."""
-        return self.n_samples
+        """Generated images one evaluation scores: :attr:`chunks` chunks of :attr:`n_samples`.
+
+        ``n_samples`` is the training split's size, capped by ``eval.n_samples``; the floor
+        ``fd_train`` uses as many training images.
+        """
+        return self.n_samples * self.chunks
 
     def prepare(self) -> None:
-        """Load or train the classifier; embed the reference and held-out real halves."""
+        """Load or train the classifier; embed the held-out split and the floor's images."""
         if self.classifier is not None:
             return
         data = self.data
         self.classifier = cached_classifier(data, self.cache_dir, self.steps)
-        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(self.seed))
-        half = self.n_samples
-        self.reference = self._features(data.images[order[:half]])
-        held_out = self._features(data.images[order[half : 2 * half]])
-        self.fd_real = frechet_distance(self.reference, held_out)
+        self.reference = self._features(data.heldout_images)
+        # A fixed subset (the whole split when it is small enough), so the floor is a
+        # property of the data set, the same for every run and seed.
+        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(0))
+        train = self._features(data.images[order[: self.n_samples]])
+        self.fd_train = frechet_distance(self.reference, train)
         self.data_hist = np.bincount(data.labels.numpy(), minlength=data.num_classes)
 
     @torch.no_grad()
@@ -172,18 +203,38 @@ class ClassifierEvaluator(Evaluator):
     ) -> dict[str, float]:
         """The classifier metrics of ``fake`` (its first :attr:`max_samples` images).
 
-        ``eval/fd_classifier``, ``eval/fd_real``, ``eval/class_coverage``, ``eval/class_kl``.
+        ``eval/fd_classifier`` (mean over the whole chunks of ``n_samples`` images in
+        ``fake``), ``eval/fd_train``, ``eval/fd_ratio``, ``eval/class_coverage``,
+        ``eval/class_kl``.
         """
         self.prepare()
         assert self.classifier is not None
-        fake = fake[: self.n_samples].cpu().float()
+        fake = fake[: self.max_samples].cpu().float()
+        if len(fake) < self.n_samples:
+            log.warning(
+                "scoring %d generated images against a floor of %d training images: the "
+                "Frechet distance grows as samples shrink, so fd_ratio is biased upwards",
+                len(fake),
+                self.n_samples,
+            )
         probs = torch.cat(
             [self.classifier(fake[i : i + 512]).softmax(1) for i in range(0, len(fake), 512)]
         )
         classes = class_metrics(probs, self.data_hist)
+        features = self._features(fake)
+        size = min(self.n_samples, len(features))
+        distance = float(
+            np.mean(
+                [
+                    frechet_distance(self.reference, features[i : i + size])
+                    for i in range(0, len(features) - size + 1, size)
+                ]
+            )
+        )
         return {
-            FD_CLASSIFIER.name: frechet_distance(self.reference, self._features(fake)),
-            FD_REAL.name: self.fd_real,
+            FD_CLASSIFIER.name: distance,
+            FD_TRAIN.name: self.fd_train,
+            FD_RATIO.name: distance / max(self.fd_train, 1e-12),
             CLASS_COVERAGE.name: classes["class_coverage"],
             CLASS_KL.name: classes["class_kl"],
         }

@@ -7,8 +7,9 @@ what the data is:
 - real samples (:meth:`~GanDataSet.sample`, from a seeded :class:`torch.Generator`, so a
   resumed run draws the same batches as an uninterrupted one);
 - its evaluator (:meth:`~GanDataSet.evaluator`: the metrics, hence the valid objectives);
-- what a sample picture is (:meth:`~GanDataSet.picture`) and what the live view shows
-  (:meth:`~GanDataSet.live_payload`).
+- what a sample picture is (:meth:`~GanDataSet.picture`), what the live view shows
+  (:meth:`~GanDataSet.live_payload`) and the frames of the latent interpolation GIF
+  (:meth:`~GanDataSet.interpolation_frames`; image data only).
 
 The shipped ones: :mod:`rlgan.gan.data2d` (2-D mixtures and shapes) and
 :mod:`rlgan.gan.image_data` (digits, MNIST, Fashion-MNIST, CIFAR-10, image folders). A new
@@ -40,6 +41,14 @@ class ModelView(Protocol):
 
     def fixed_samples(self, count: int | None = None) -> torch.Tensor:
         """Samples of the run's fixed latents (the first ``count``; all when None)."""
+        ...
+
+    def latents(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` latents of the generator's prior, drawn from ``generator``."""
+        ...
+
+    def samples_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The sampling generator's samples of latents ``z`` (CPU)."""
         ...
 
     def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
@@ -88,6 +97,10 @@ class GanDataSet:
     def live_payload(self, view: ModelView, step: int, seed: int) -> dict[str, Any]:
         """Keyword arguments ``real``, ``fake``, ``heatmap``, ``images`` of the live view."""
         raise NotImplementedError
+
+    def interpolation_frames(self, view: ModelView, seed: int) -> list[np.ndarray]:
+        """Frames (``(H, W, 3)`` uint8) of the run's latent interpolation GIF; none here."""
+        return []
 
 
 def data_class(cfg: Mapping[str, Any]) -> type[GanDataSet]:

@@ -4,7 +4,13 @@ Each is one small class named by ``conf/data/<name>.yaml`` that says how to load
 (:meth:`ImageData.load`, with the loaders of :mod:`rlgan.gan.images`); :class:`ImageData`
 does the rest: optional resizing (``image_size``) and truncation (``max_images``), the
 evaluator (classifier features when the images have two or more classes, plus FID/KID with
-``eval.inception=true``), sample grids and the live view's images.
+``eval.inception=true``), sample grids, latent interpolations and the live view's images.
+
+The images are split once, with a fixed seed, into a training split (what the GAN and the
+metric classifier see: :attr:`ImageData.images`) and a held-out split
+(:attr:`ImageData.heldout_images`, ``holdout`` of the images, stratified by class) that only
+the evaluator uses, so generated images and the training images are both scored against
+images no network has seen.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from rlgan.common.errors import ConfigError, invalid_choice, require_int
+from rlgan.common.errors import ConfigError, invalid_choice, require, require_int
 from rlgan.common.imaging import tile_images
 from rlgan.gan import images as loaders
+from rlgan.gan import latents
 from rlgan.gan.data import GanDataSet, ModelView
 from rlgan.gan.evaluators import Evaluator, combine
 from rlgan.gan.settings import EvalSettings
@@ -27,6 +34,11 @@ MIN_CELL_PIXELS = 32
 #: Columns of a saved sample grid; images in a live-view update.
 GRID_COLUMNS = 8
 LIVE_IMAGES = 16
+#: The latent interpolation GIF: columns (independent walks), latents each walk visits in a
+#: loop, and frames from one latent to the next.
+INTERPOLATION_COLUMNS = 8
+INTERPOLATION_ANCHORS = 4
+INTERPOLATION_STEPS = 12
 
 
 class ImageData(GanDataSet):
@@ -35,7 +47,10 @@ class ImageData(GanDataSet):
     Keyword arguments (the keys of ``conf/data/*.yaml``): ``image_size`` (resize to a
     square; None: native), ``channels`` (1 or 3; used by loaders that convert),
     ``root`` / ``download`` (where files are, whether to fetch them), ``max_images``
-    (keep the first N), ``cache_dir`` / ``classifier_steps`` (the metric classifier).
+    (keep the first N), ``holdout`` (fraction of the images held out for evaluation, in
+    (0, 0.5]), ``cache_dir`` / ``classifier_steps`` (the metric classifier) and
+    ``eval_samples`` (the default of ``eval.n_samples`` for this data; ``conf/gan.yaml``
+    reads it, the data set itself does not use it).
     """
 
     supports_inception = True
@@ -44,7 +59,7 @@ class ImageData(GanDataSet):
         self,
         *,
         name: str,
-        objective: str = "eval/fd_classifier",
+        objective: str = "eval/fd_ratio",
         image_size: int | None = None,
         channels: int | None = 3,
         root: str | None = None,
@@ -52,8 +67,11 @@ class ImageData(GanDataSet):
         max_images: int | None = None,
         cache_dir: str | None = None,
         classifier_steps: int = 1000,
+        holdout: float = 0.25,
+        eval_samples: int | None = None,
     ) -> None:
         super().__init__(name=name, objective=objective)
+        check_holdout(holdout)
         require_int(
             "data.image_size",
             image_size,
@@ -97,10 +115,20 @@ class ImageData(GanDataSet):
                 align_corners=False,
                 antialias=True,
             ).clamp(0, 1)
-        if len(images) < 2:
-            raise ConfigError(f"data={name} has only {len(images)} image(s); a GAN needs more.")
-        self.images = images * 2 - 1
-        self.labels = labels
+        if len(images) < 4:
+            raise ConfigError(
+                f"data={name} has only {len(images)} image(s); a GAN needs more (at least "
+                "4: two to train on and two held out for evaluation)."
+            )
+        images = images * 2 - 1
+        train, held = split_indices(len(images), labels, float(holdout))
+        #: The training split (what the GAN and the metric classifier see), in [-1, 1].
+        self.images = images[train]
+        self.labels = None if labels is None else labels[train]
+        #: The held-out split: only the evaluator sees it.
+        self.heldout_images = images[held]
+        self.heldout_labels = None if labels is None else labels[held]
+        self.holdout = float(holdout)
         self.class_names = list(arrays.class_names)
         self.shape = tuple(images.shape[1:])
 
@@ -110,7 +138,7 @@ class ImageData(GanDataSet):
 
     @property
     def size(self) -> int:
-        """Number of images."""
+        """Number of training images (the held-out split excluded)."""
         return len(self.images)
 
     @property
@@ -121,7 +149,7 @@ class ImageData(GanDataSet):
     def sample(
         self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> torch.Tensor:
-        """``n`` images drawn uniformly with replacement."""
+        """``n`` training-split images drawn uniformly with replacement."""
         index = torch.randint(len(self.images), (n,), generator=generator)
         return self.images[index].to(device)
 
@@ -134,9 +162,7 @@ class ImageData(GanDataSet):
             from rlgan.gan.classifier import ClassifierEvaluator
 
             parts.append(
-                ClassifierEvaluator(
-                    self, self.cache_dir, self.classifier_steps, settings.n_samples, seed=seed
-                )
+                ClassifierEvaluator(self, self.cache_dir, self.classifier_steps, settings.n_samples)
             )
         if settings.inception:
             from rlgan.gan.inception_metrics import InceptionEvaluator
@@ -153,6 +179,76 @@ class ImageData(GanDataSet):
         """The first 16 fixed latents' images, in [0, 1]."""
         images = (view.fixed_samples(LIVE_IMAGES) + 1) / 2
         return {"real": None, "fake": None, "heatmap": None, "images": images.numpy()}
+
+    def interpolation_frames(self, view: ModelView, seed: int) -> list[np.ndarray]:
+        """Frames of a walk through latent space: straight lines above, slerps below.
+
+        Each of :data:`INTERPOLATION_COLUMNS` columns visits its own
+        :data:`INTERPOLATION_ANCHORS` random latents in a loop; a frame is a grid whose top
+        row is the straight-line path and whose bottom row is the slerp path at the same
+        point (:func:`rlgan.gan.latents.interpolation_paths`).
+        """
+        generator = torch.Generator().manual_seed(seed + 11)
+        anchors = view.latents(INTERPOLATION_COLUMNS * INTERPOLATION_ANCHORS, generator)
+        anchors = anchors.reshape(INTERPOLATION_COLUMNS, INTERPOLATION_ANCHORS, -1)
+        frames = []
+        for kind in latents.INTERPOLATIONS:
+            path = latents.interpolation_paths(anchors, INTERPOLATION_STEPS, kind)
+            frames.append(view.samples_of(path.reshape(-1, path.shape[-1])))
+        # (kind, column, frame, ...) -> per frame: the rows of every kind, one image a column.
+        steps = frames[0].shape[0] // INTERPOLATION_COLUMNS
+        stacked = torch.stack(frames).reshape(
+            len(frames), INTERPOLATION_COLUMNS, steps, *frames[0].shape[1:]
+        )
+        pictures = (stacked.transpose(1, 2) + 1) / 2  # (kind, frame, column, C, H, W)
+        return [
+            tile_images(
+                pictures[:, t].reshape(-1, *pictures.shape[3:]).numpy(),
+                columns=INTERPOLATION_COLUMNS,
+                upscale_to=MIN_CELL_PIXELS,
+            )
+            for t in range(steps)
+        ]
+
+
+def check_holdout(holdout: Any) -> None:
+    """Refuse a ``data.holdout`` that is not a fraction in (0, 0.5] (ConfigError)."""
+    ok = isinstance(holdout, (int, float)) and not isinstance(holdout, bool)
+    require(
+        ok and 0.0 < float(holdout) <= 0.5,
+        f"Invalid data.holdout={holdout!r}: it is the fraction of the images held out "
+        "for evaluation (never trained on), a number in (0, 0.5], e.g. 0.25.",
+    )
+
+
+def split_indices(
+    count: int, labels: torch.Tensor | None, fraction: float, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices ``(train, held_out)`` of ``count`` images; ``fraction`` of them held out.
+
+    Stratified by class when ``labels`` are given (each class holds out its share, at least
+    one image of every class with two or more); the order is a fixed permutation of
+    ``seed``, so every run of a data set uses the same split. Both parts keep at least two
+    images.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    groups = (
+        [torch.arange(count)]
+        if labels is None
+        else [torch.nonzero(labels == c).flatten() for c in torch.unique(labels)]
+    )
+    held: list[torch.Tensor] = []
+    for members in groups:
+        members = members[torch.randperm(len(members), generator=generator)]
+        take = round(fraction * len(members))
+        take = min(max(take, 1 if len(members) >= 2 else 0), len(members) - 1)
+        held.append(members[:take])
+    held_index = torch.cat(held) if held else torch.zeros(0, dtype=torch.long)
+    if len(held_index) < 2:  # tiny or one-image-per-class data: hold out two images anyway
+        held_index = torch.randperm(count, generator=generator)[:2]
+    mask = torch.ones(count, dtype=torch.bool)
+    mask[held_index] = False
+    return torch.nonzero(mask).flatten(), torch.sort(held_index).values
 
 
 class Digits(ImageData):

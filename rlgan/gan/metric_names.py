@@ -45,14 +45,30 @@ SLICED_W1 = declare(
 FD_CLASSIFIER = declare(
     "eval/fd_classifier",
     higher_is_better=False,
-    meaning="Frechet distance between generated and real images in a small CNN classifier's "
-    "64-d features",
+    meaning="Frechet distance between generated images and the held-out split (images no "
+    "network trained on) in the 64-d features of a small CNN classifier trained on the "
+    "training split",
 )
+FD_TRAIN = declare(
+    "eval/fd_train",
+    higher_is_better=False,
+    meaning="the same Frechet distance for as many training-split images: what a generator "
+    "that copies its training images scores (the floor of fd_ratio)",
+)
+FD_RATIO = declare(
+    "eval/fd_ratio",
+    higher_is_better=False,
+    meaning="fd_classifier / fd_train: 1.0 = as close to the held-out images as the training "
+    "images are (a generator that memorises its training set scores about 1.0); below 1.0 = "
+    "closer than the training images",
+)
+#: Runs made before the held-out split reported this instead of ``eval/fd_train`` (declared
+#: so that their metrics still read with a direction).
 FD_REAL = declare(
     "eval/fd_real",
     higher_is_better=False,
-    meaning="the same Frechet distance between two halves of the real images (what a perfect "
-    "generator would score)",
+    meaning="(runs made before the held-out split) Frechet distance between two halves of the "
+    "real images, generated images being scored against one of them",
 )
 CLASS_COVERAGE = declare(
     "eval/class_coverage",
@@ -64,6 +80,26 @@ CLASS_KL = declare(
     higher_is_better=False,
     meaning="KL of the generated images' predicted-class histogram from the data's class "
     "frequencies",
+)
+
+# ---- stacked digits: 1,000 modes (Stacked MNIST's protocol) ----------------------------------
+STACKED_MODES = declare(
+    "eval/stacked_modes",
+    higher_is_better=True,
+    meaning="of the 1,000 stacked-digit modes (the classes of the three channels), those "
+    "with at least one generated image",
+)
+STACKED_REVERSE_KL = declare(
+    "eval/stacked_reverse_kl",
+    higher_is_better=False,
+    meaning="KL(q || uniform) of the generated images' histogram q over the 1,000 "
+    "stacked-digit modes",
+)
+STACKED_REVERSE_KL_REAL = declare(
+    "eval/stacked_reverse_kl_real",
+    higher_is_better=False,
+    meaning="the same KL for as many real stacked images (the floor: finite samples, class "
+    "frequencies and classifier errors)",
 )
 
 # ---- images, eval.inception=true --------------------------------------------------------------
@@ -99,6 +135,17 @@ LOSS_G = declare(
 
 MIXTURE_METRICS: tuple[MetricSpec, ...] = (MODES_COVERED, HIGH_QUALITY_FRAC, REVERSE_KL, SLICED_W1)
 SHAPE_METRICS: tuple[MetricSpec, ...] = (SLICED_W1,)
-CLASSIFIER_METRICS: tuple[MetricSpec, ...] = (FD_CLASSIFIER, FD_REAL, CLASS_COVERAGE, CLASS_KL)
+CLASSIFIER_METRICS: tuple[MetricSpec, ...] = (
+    FD_RATIO,
+    FD_CLASSIFIER,
+    FD_TRAIN,
+    CLASS_COVERAGE,
+    CLASS_KL,
+)
+STACKED_METRICS: tuple[MetricSpec, ...] = (
+    STACKED_MODES,
+    STACKED_REVERSE_KL,
+    STACKED_REVERSE_KL_REAL,
+)
 INCEPTION_METRICS: tuple[MetricSpec, ...] = (FID, KID_MEAN, KID_STD)
 LOSS_METRICS: tuple[MetricSpec, ...] = (LOSS_D, LOSS_G)

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from torch import nn
 
-from rlgan.common.errors import ConfigError, require, require_int
+from rlgan.common.errors import ConfigError, invalid_choice, require, require_int
 
 
 class GanPair(NamedTuple):
@@ -79,9 +79,19 @@ def dcgan_pair(
     g_norm: str | None = "batch",
     d_norm: str | None = None,
     spectral_norm: bool = False,
+    g_extra_layers: int = 0,
+    d_extra_layers: int = 0,
+    g_upsample: str = "transposed",
 ) -> GanPair:
-    """DCGAN generator and discriminator for square images of ``shape`` ``(C, H, W)``."""
+    """DCGAN generator and discriminator for square images of ``shape`` ``(C, H, W)``.
+
+    ``g_extra_layers`` / ``d_extra_layers``: 3x3 convolutions at the image resolution (see
+    :class:`~rlgan.nets.DCGANGenerator`), the depth small images need; ``g_upsample``:
+    ``transposed`` (4x4 stride-2 transposed convolutions) or ``nearest`` (nearest-neighbour
+    upsampling and a 3x3 convolution).
+    """
     from rlgan import nets
+    from rlgan.nets.gan import UPSAMPLING
 
     shape = tuple(int(s) for s in shape)
     require(
@@ -90,13 +100,26 @@ def dcgan_pair(
         "DCGAN needs images; use model=mlp for 2-D data.",
     )
     require_int("model.base_channels", base_channels, 1, meaning="DCGAN channel width")
+    for knob, value in (("g_extra_layers", g_extra_layers), ("d_extra_layers", d_extra_layers)):
+        require_int(f"model.{knob}", value, 0, meaning="3x3 convolutions at the image resolution")
+    if g_upsample not in UPSAMPLING:
+        raise invalid_choice("model.g_upsample", g_upsample, UPSAMPLING)
     latent = _z_dim(z_dim)
     try:
         gen = nets.DCGANGenerator(
-            latent, image_shape=shape, base_channels=int(base_channels), norm=g_norm
+            latent,
+            image_shape=shape,
+            base_channels=int(base_channels),
+            norm=g_norm,
+            extra_layers=g_extra_layers,
+            upsample=g_upsample,
         )
         disc = nets.DCGANDiscriminator(
-            shape, base_channels=int(base_channels), spectral_norm=bool(spectral_norm), norm=d_norm
+            shape,
+            base_channels=int(base_channels),
+            spectral_norm=bool(spectral_norm),
+            norm=d_norm,
+            extra_layers=d_extra_layers,
         )
     except ConfigError as err:
         raise ConfigError(

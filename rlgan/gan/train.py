@@ -63,6 +63,9 @@ CHECKPOINT_SUFFIX = ".pt"
 SAMPLES_DIR = "samples"
 LOSS_COLUMNS = ("loss/d", "loss/g", "loss/penalty")
 FIXED_LATENTS = 64
+INTERPOLATION_GIF = "interpolation.gif"
+#: Seconds per frame of the interpolation GIF.
+INTERPOLATION_SECONDS = 0.08
 
 
 def available_metrics(evaluator: Evaluator) -> tuple[str, ...]:
@@ -122,6 +125,14 @@ class GanRun:
         """``sigmoid(D(points))`` (eval mode, CPU)."""
         return self.trainer.critic_probabilities(points)
 
+    def latents(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` standard-normal latents drawn from ``generator``."""
+        return self.trainer.latents(n, generator)
+
+    def samples_of(self, z: torch.Tensor) -> torch.Tensor:
+        """Samples of latents ``z`` (eval mode, CPU)."""
+        return self.trainer.sample_from(z)
+
     # ---- evaluation -----------------------------------------------------------------------
     def evaluate(self, step: int) -> dict[str, float]:
         """Metrics of the sampling generator at ``step`` (own RNG: training is unaffected)."""
@@ -169,10 +180,12 @@ class GanRun:
         )
 
     def finish_pictures(self) -> None:
-        """Timeline GIF and the loss/metric plots."""
-        visuals.save_timeline(
-            self.run_dir / SAMPLES_DIR, self.run_dir / SAMPLES_DIR / "timeline.gif"
-        )
+        """Timeline GIF, the latent interpolation GIF (images) and the loss/metric plots."""
+        samples = self.run_dir / SAMPLES_DIR
+        visuals.save_timeline(samples, samples / "timeline.gif")
+        frames = self.data.interpolation_frames(self, self.seed)
+        if frames:
+            visuals.save_gif(samples / INTERPOLATION_GIF, frames, INTERPOLATION_SECONDS)
         progress = self.run_dir / PROGRESS_FILE
         visuals.plot_progress(
             progress,

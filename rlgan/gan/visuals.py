@@ -1,7 +1,8 @@
 """Pictures of a GAN run, written atomically.
 
-PNG files, 2-D scatter plots over the discriminator's heat map, the timeline GIF and the
-loss/metric plots (image grids are :func:`rlgan.common.imaging.tile_images`).
+PNG files, 2-D scatter plots over the discriminator's heat map, GIFs (the timeline of sample
+grids, the latent interpolation) and the loss/metric plots (image grids are
+:func:`rlgan.common.imaging.tile_images`).
 """
 
 from __future__ import annotations
@@ -59,13 +60,15 @@ def scatter_with_heatmap(
     return array
 
 
-def save_timeline(
-    samples_dir: str | os.PathLike, path: str | os.PathLike, seconds_per_frame: float = 0.5
+def save_gif(
+    path: str | os.PathLike, frames: Sequence[np.ndarray], seconds_per_frame: float
 ) -> Path | None:
-    """Join the ``step_*.png`` grids of ``samples_dir`` into an animated GIF (None if none)."""
+    """Atomically write ``(H, W, 3)`` uint8 ``frames`` as a looping GIF (None if no frames).
+
+    Frames whose shape differs from the last one's are left out (a GIF has one size).
+    """
     import imageio.v2 as imageio
 
-    frames = [imageio.imread(p) for p in sorted(Path(samples_dir).glob("step_*.png"))]
     if not frames:
         return None
     shape = frames[-1].shape
@@ -75,6 +78,16 @@ def save_timeline(
     duration_ms = round(1000 * seconds_per_frame)
     imageio.mimsave(buffer, frames, format="gif", duration=duration_ms, loop=0)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_timeline(
+    samples_dir: str | os.PathLike, path: str | os.PathLike, seconds_per_frame: float = 0.5
+) -> Path | None:
+    """Join the ``step_*.png`` grids of ``samples_dir`` into an animated GIF (None if none)."""
+    import imageio.v2 as imageio
+
+    frames = [imageio.imread(p) for p in sorted(Path(samples_dir).glob("step_*.png"))]
+    return save_gif(path, frames, seconds_per_frame)
 
 
 def _columns(rows: list[dict[str, str]], key: str) -> tuple[list[float], list[float]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from rlgan.common.errors import require
+from rlgan.common.errors import invalid_choice, require
 from rlgan.nets.activations import ActivationSpec, activation_gain, make_activation
 from rlgan.nets.conv import check_image_shape
 from rlgan.nets.init import apply_spectral_norm, check_init, init_weights
@@ -22,6 +22,20 @@ DCGAN_IMAGE_SIZES: tuple[int, ...] = (8, 14, 16, 28, 32, 56, 64)
 def _norm(norm: str | None, channels: int) -> list[nn.Module]:
     """The feature-map norm layer for ``norm`` as a list (empty for no norm)."""
     return [] if norm is None else [make_norm(norm, channels, image=True)]
+
+
+#: How :class:`DCGANGenerator` doubles the image size.
+UPSAMPLING: tuple[str, ...] = ("transposed", "nearest")
+
+
+def check_extra_layers(extra_layers: int) -> int:
+    """``extra_layers`` as an int >= 0, or a ``ConfigError``."""
+    require(
+        isinstance(extra_layers, int) and not isinstance(extra_layers, bool) and extra_layers >= 0,
+        f"Invalid extra_layers={extra_layers!r}: give the number of extra 3x3 convolutions "
+        "at the image resolution, an integer >= 0 (0: the plain DCGAN stack).",
+    )
+    return int(extra_layers)
 
 
 def dcgan_plan(image_shape: Sequence[int]) -> tuple[int, int, int, int]:
@@ -50,6 +64,14 @@ class DCGANGenerator(nn.Module):
     kernels) double the size while halving the channels, the last one to ``C`` channels and
     ``tanh``. ``norm`` (``batch``, ``layer``, ``instance``, ``None``) and ``activation``
     follow every layer but the last; ``spectral_norm`` wraps every weight.
+
+    ``extra_layers > 0`` adds depth at the output resolution (the "extra layers" of the
+    original DCGAN code; what small images such as 8x8 digits need, whose plain stack is a
+    single transposed convolution): the last transposed convolution keeps
+    ``max(width // 2, 1)`` channels, ``extra_layers - 1`` 3x3 convolutions follow, and a
+    3x3 convolution maps to ``C`` channels before ``tanh``. ``upsample="nearest"`` doubles
+    the size by nearest-neighbour upsampling and a 3x3 convolution instead of a transposed
+    convolution (no checkerboard artefacts, Odena et al. 2016).
     """
 
     def __init__(
@@ -61,10 +83,15 @@ class DCGANGenerator(nn.Module):
         activation: ActivationSpec = "relu",
         spectral_norm: bool = False,
         init: str = "default",
+        extra_layers: int = 0,
+        upsample: str = "transposed",
     ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
+        if upsample not in UPSAMPLING:
+            raise invalid_choice("upsample", upsample, UPSAMPLING)
         (base_channels,) = check_sizes("base_channels", base_channels)
+        extra_layers = check_extra_layers(extra_layers)
         channels, size, seed, doublings = dcgan_plan(image_shape)
         norm = check_norm(norm, image=True)
         init = check_init(init)
@@ -79,15 +106,39 @@ class DCGANGenerator(nn.Module):
             *_norm(norm, width),
             make_activation(activation),
         )
+
+        def double(c_in: int, c_out: int) -> list[nn.Module]:
+            if upsample == "nearest":
+                return [
+                    nn.Upsample(scale_factor=2, mode="nearest"),
+                    nn.Conv2d(c_in, c_out, 3, 1, 1),
+                ]
+            return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)]
+
         layers: list[nn.Module] = []
         for _ in range(doublings - 1):
             layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1),
+                *double(width, width // 2),
                 *_norm(norm, width // 2),
                 make_activation(activation),
             ]
             width //= 2
-        layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
+        if extra_layers:
+            last = max(width // 2, 1)
+            layers += [
+                *double(width, last),
+                *_norm(norm, last),
+                make_activation(activation),
+            ]
+            for _ in range(extra_layers - 1):
+                layers += [
+                    nn.Conv2d(last, last, 3, 1, 1),
+                    *_norm(norm, last),
+                    make_activation(activation),
+                ]
+            layers += [nn.Conv2d(last, channels, 3, 1, 1), nn.Tanh()]
+        else:
+            layers += [*double(width, channels), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
         init_weights(self, init, gain=activation_gain(activation))
         if spectral_norm:
@@ -104,7 +155,9 @@ class DCGANDiscriminator(nn.Module):
     Stride-2 4x4 convolutions halve the size down to 4x4 (7x7 for 14/28/56 px) while doubling
     the channels from ``base_channels``; a linear layer gives one logit. ``norm`` follows
     every convolution but the first; ``spectral_norm`` wraps every weight (then ``norm`` is
-    usually ``None``).
+    usually ``None``). ``extra_layers > 0`` puts that many 3x3 convolutions of
+    ``base_channels`` at the input resolution in front of the stride-2 stack (which then
+    starts from ``base_channels``).
     """
 
     def __init__(
@@ -115,19 +168,26 @@ class DCGANDiscriminator(nn.Module):
         activation: ActivationSpec = "leaky_relu",
         spectral_norm: bool = False,
         init: str = "default",
+        extra_layers: int = 0,
     ) -> None:
         super().__init__()
         (base_channels,) = check_sizes("base_channels", base_channels)
+        extra_layers = check_extra_layers(extra_layers)
         channels, size, seed, halvings = dcgan_plan(image_shape)
         norm = check_norm(norm, image=True)
         init = check_init(init)
         make_activation(activation)
         self.image_shape = (channels, size, size)
 
-        layers: list[nn.Module] = [
-            nn.Conv2d(channels, base_channels, 4, 2, 1),
-            make_activation(activation),
-        ]
+        layers: list[nn.Module] = []
+        for i in range(extra_layers):
+            layers += [
+                nn.Conv2d(channels if i == 0 else base_channels, base_channels, 3, 1, 1),
+                *(_norm(norm, base_channels) if i else []),
+                make_activation(activation),
+            ]
+        stem = base_channels if extra_layers else channels
+        layers += [nn.Conv2d(stem, base_channels, 4, 2, 1), make_activation(activation)]
         width = base_channels
         for _ in range(halvings - 1):
             layers += [
