@@ -111,7 +111,7 @@ def _watch_commands() -> list[tuple[str, list[str]]]:
 
 
 def _runnable(command: str) -> bool:
-    """A documented command that needs no run folder of yours and has no placeholder."""
+    """A documented command that needs no run folder or model file of yours, no placeholder."""
     _, _, text = command.partition("rlgan-watch ")
     args = text.split()
     return (
@@ -120,6 +120,7 @@ def _runnable(command: str) -> bool:
         and "..." not in text
         and all("=" in a for a in args)
         and any(a.startswith("env.id=") for a in args)
+        and not any(a.startswith("model=") for a in args)
     )
 
 

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
 
 from rlgan.arena import figures, timeline
 from rlgan.arena.elo import EloTable
@@ -72,6 +71,7 @@ from rlgan.common.seeding import seed_everything
 from rlgan.common.tensorboard import EventFile
 from rlgan.common.writable import require_writable_dir
 from rlgan.envs.pursuit_arena import PursuitArenaVector
+from rlgan.rl.callbacks import StopOnRequest
 from rlgan.rl.hyperparams import sb3_hyperparams
 from rlgan.rl.model_io import load_model_file, save_model
 from rlgan.rl.train import choose_device
@@ -144,18 +144,6 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     ).resolve()
     set_torch_threads(cfg.get("threads", 1))
     return _ArenaRun(cfg, checked, folder, devices, plan).execute()
-
-
-class StopOnRequest(BaseCallback):
-    """Ends ``model.learn`` cleanly after the current step once a stop was requested."""
-
-    def __init__(self, stop: StopRequest) -> None:
-        super().__init__()
-        self.stop = stop
-
-    def _on_step(self) -> bool:
-        """False (stop learning) once SIGINT / SIGTERM arrived."""
-        return not self.stop.requested
 
 
 @contextmanager

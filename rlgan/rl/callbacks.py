@@ -49,6 +49,22 @@ def build_user_callbacks(entries: Any) -> list[BaseCallback]:
     return built
 
 
+class StopOnRequest(BaseCallback):
+    """Ends ``model.learn`` cleanly after the current step once a stop was requested.
+
+    ``stop`` is the run's :class:`rlgan.common.lifecycle.StopRequest` (SIGINT / SIGTERM);
+    both ``rlgan-rl`` and ``rlgan-arena`` pass it to every ``learn`` call.
+    """
+
+    def __init__(self, stop: Any) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def _on_step(self) -> bool:
+        """False (stop learning) once SIGINT / SIGTERM arrived."""
+        return not self.stop.requested
+
+
 @dataclass
 class RunState:
     """Bookkeeping that survives a resume (timesteps themselves live in the model)."""

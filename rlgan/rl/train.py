@@ -39,7 +39,12 @@ from rlgan.common.run_dir import (
 )
 from rlgan.common.seeding import seed_everything
 from rlgan.common.writable import require_writable_dir
-from rlgan.rl.callbacks import PeriodicCheckpointCallback, PeriodicEvalCallback, RunState
+from rlgan.rl.callbacks import (
+    PeriodicCheckpointCallback,
+    PeriodicEvalCallback,
+    RunState,
+    StopOnRequest,
+)
 from rlgan.rl.env_factory import make_vec_env
 from rlgan.rl.evaluate import EvalResult, eval_env_count, evaluate_model, evaluate_run
 from rlgan.rl.hyperparams import sb3_hyperparams
@@ -191,18 +196,6 @@ def _close_quietly(env: VecEnv) -> None:
         log.debug("closing the environments: %s", err)
 
 
-class _StopOnRequest(BaseCallback):
-    """Ends ``model.learn`` cleanly after the current step once a stop was requested."""
-
-    def __init__(self, stop: StopRequest) -> None:
-        super().__init__()
-        self.stop = stop
-
-    def _on_step(self) -> bool:
-        """False (stop training) once SIGINT / SIGTERM arrived."""
-        return not self.stop.requested
-
-
 class _Run:
     """One training session of a run folder (fresh or resumed)."""
 
@@ -324,7 +317,7 @@ class _Run:
         with StopRequest() as stop:
             callback = CallbackList(
                 [
-                    _StopOnRequest(stop),
+                    StopOnRequest(stop),
                     evaluator,
                     checkpointer,
                     *self.checked.callbacks,
