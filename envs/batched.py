@@ -238,14 +238,17 @@ class CoreVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every sub-environment (sub-env ``i`` seeded with ``seed + i``).
 
-        With ``options={"reset_mask": mask}`` only the masked sub-environments are reset (and
+        Without ``seed`` the sub-environments keep drawing from their generators, as
+        Gymnasium's environments do, so a seeded run stays reproducible across resets. With
+        ``options={"reset_mask": mask}`` only the masked sub-environments are reset (and
         reseeded if ``seed`` is given); the others keep their state.
         """
         mask = None if options is None else options.get("reset_mask")
         if mask is not None:
             return self._reset_subset(np.asarray(mask, dtype=bool), seed)
         super().reset(seed=seed if isinstance(seed, (int, np.integer)) else None)
-        self._rngs = make_generators(seed, self.num_envs)
+        if seed is not None:
+            self._rngs = make_generators(seed, self.num_envs)
         self.core.reset_envs(np.arange(self.num_envs), self._rngs)
         self._elapsed[:] = 0
         self._prev_done[:] = False

@@ -286,10 +286,14 @@ class PursuitArenaVector:
         seed: int | Sequence[int] | None = None,
         options: dict[str, Any] | None = None,
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Start new games in every arena (arena ``i`` seeded ``seed + i``), or the masked ones."""
+        """Start new games in every arena (arena ``i`` seeded ``seed + i``), or the masked ones.
+
+        Without ``seed`` the arenas keep drawing from their generators (reproducible resets).
+        """
         mask = None if options is None else options.get("reset_mask")
         if mask is None:
-            self._rngs = make_generators(seed, self.num_envs)
+            if seed is not None:
+                self._rngs = make_generators(seed, self.num_envs)
             idx = np.arange(self.num_envs)
         else:
             mask = np.asarray(mask, dtype=bool)

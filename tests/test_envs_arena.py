@@ -362,3 +362,14 @@ def test_keyboard_play_uses_pursuits_arrow_map(actions):
     for combo, action in keys.items():
         np.testing.assert_array_equal(action, same[combo])
     np.testing.assert_array_equal(arena.play_noop, single.play_noop)
+
+
+def test_batched_reset_without_a_seed_continues_the_seeded_generators():
+    runs = []
+    for _ in range(2):
+        batch = PursuitArenaVector(num_envs=3)
+        first, _ = batch.reset(seed=5)
+        second, _ = batch.reset()
+        runs.append((first, second))
+    np.testing.assert_array_equal(runs[0][1]["red"], runs[1][1]["red"])
+    assert not np.array_equal(runs[0][0]["red"], runs[0][1]["red"])

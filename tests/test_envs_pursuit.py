@@ -195,3 +195,16 @@ def test_bad_knobs_raise_config_error_naming_the_knob(kwargs: dict[str, Any], kn
         PursuitEnv(**kwargs)
     assert isinstance(caught.value, ValueError)
     assert "valid" in str(caught.value) or "must" in str(caught.value)
+
+
+def test_vector_reset_without_a_seed_continues_the_seeded_generators():
+    from rlgan.envs.pursuit import PursuitVectorEnv
+
+    runs = []
+    for _ in range(2):
+        env = PursuitVectorEnv(num_envs=3)
+        first, _ = env.reset(seed=5)
+        second, _ = env.reset()  # no seed: new episodes, drawn from the seeded generators
+        runs.append((first, second))
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert not np.array_equal(runs[0][0], runs[0][1]), "a reset starts new episodes"
