@@ -66,9 +66,13 @@ def _make_mnist_root(root: Path, name: str, n: int = 40) -> tuple[np.ndarray, np
 def test_mnist_like_loaders_read_the_raw_folder(tmp_path: Path, name: str) -> None:
     images, labels = _make_mnist_root(tmp_path, name)
     data = _data(name, root=str(tmp_path), download=False, image_size=28)
-    assert data.shape == (1, 28, 28) and len(data.images) == len(images)
-    assert data.labels.tolist() == labels.tolist() and data.num_classes == 10
-    assert np.allclose(data.images[3, 0].numpy(), images[3] / 255 * 2 - 1, atol=1e-6)
+    train, held = data.images, data.heldout_images  # the held-out split (data.holdout)
+    assert data.shape == (1, 28, 28) and len(train) + len(held) == len(images) and len(held)
+    read = sorted([*np.asarray(data.labels).tolist(), *np.asarray(data.heldout_labels).tolist()])
+    assert read == sorted(labels.tolist()) and data.num_classes == 10
+    scaled = images / 255 * 2 - 1
+    for image in (train[0, 0], held[0, 0]):
+        assert any(np.allclose(np.asarray(image), s, atol=1e-6) for s in scaled)
 
 
 def test_missing_mnist_files_name_the_expected_layout(tmp_path: Path) -> None:
