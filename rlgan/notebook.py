@@ -17,7 +17,6 @@ Importing this module is cheap (no torch, SB3 or pygame): they load when a run s
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -187,10 +186,9 @@ def save_gif(frames: Sequence[Any], path: Path, fps: float) -> Path:
     and large frames every n-th pixel (at most :data:`MAX_GIF_SIDE` a side), so the file
     stays small enough to show inline.
     """
-    import imageio.v2 as imageio
     import numpy as np
 
-    from rlgan.common.atomic import atomic_write_bytes
+    from rlgan.common import imaging
 
     if not frames:
         raise ConfigError(f"Nothing to show: the rollout recorded no frames for {path.name}.")
@@ -198,10 +196,9 @@ def save_gif(frames: Sequence[Any], path: Path, fps: float) -> Path:
     side = max(np.asarray(frames[0]).shape[:2])
     shrink = max(1, -(-side // MAX_GIF_SIDE))
     kept = [np.asarray(frame, dtype=np.uint8)[::shrink, ::shrink] for frame in frames[::step]]
-    buffer = io.BytesIO()
-    duration_ms = 1000.0 * step / float(fps)  # imageio's GIF writer takes milliseconds
-    imageio.mimsave(buffer, kept, format="gif", duration=duration_ms, loop=0)
-    return atomic_write_bytes(path, buffer.getvalue())
+    written = imaging.save_gif(path, kept, step / float(fps))
+    assert written is not None
+    return written
 
 
 # ---- runs ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from rlgan.arena.metrics import OBJECTIVES
 from rlgan.arena.schedule import SelfPlaySettings
 from rlgan.common.errors import invalid_choice, require, require_int
+from rlgan.common.metrics import check_objective
 from rlgan.common.progress import check_progress
 
 #: Integer knobs of the run: (knob, minimum, what it counts).
@@ -43,13 +44,7 @@ def check_run_knobs(cfg: DictConfig) -> None:
     """The run's own knobs (counts, objective, progress bar, ELO); no torch or SB3 needed."""
     for knob, minimum, meaning in ARENA_COUNTS:
         require_int(knob, _select(cfg, knob), minimum, meaning=meaning)
-    if cfg.get("objective") not in OBJECTIVES:
-        raise invalid_choice(
-            "objective",
-            cfg.get("objective"),
-            OBJECTIVES,
-            "It names the metric the run returns to a Hydra sweeper.",
-        )
+    check_objective(cfg.get("objective"), OBJECTIVES)
     check_progress(cfg.get("progress_bar", "auto"))
     for knob, positive in (("elo.k", True), ("elo.initial", False)):
         value = _select(cfg, knob)

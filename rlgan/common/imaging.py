@@ -1,12 +1,17 @@
-"""Pictures both apps draw: a grid of images and the points of a 2-D heat map (NumPy only).
+"""Pictures the apps draw: a grid of images, the points of a 2-D heat map, GIF files.
 
-The GAN runner saves these as PNGs (:mod:`rlgan.gan.visuals`) and the live viewer shows them
-in a window (:mod:`rlgan.render`); both build on these two functions.
+The GAN runner saves grids as PNGs (:mod:`rlgan.gan.visuals`) and the live viewer shows them
+in a window (:mod:`rlgan.render`); the GAN runner's timeline and interpolation GIFs and the
+notebook's rollout GIFs are written by :func:`save_gif` (imageio, imported when used).
 """
 
 from __future__ import annotations
 
+import io
 import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -70,3 +75,25 @@ def heatmap_points(
     ys = np.linspace(y0, y1, resolution, dtype=np.float32)
     grid_x, grid_y = np.meshgrid(xs, ys)
     return xs, ys, np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+
+
+def save_gif(
+    path: str | os.PathLike, frames: Sequence[np.ndarray], seconds_per_frame: float
+) -> Path | None:
+    """Atomically write ``(H, W, 3)`` uint8 ``frames`` as a looping GIF (None if no frames).
+
+    Frames whose shape differs from the last one's are left out (a GIF has one size).
+    """
+    import imageio.v2 as imageio
+
+    from rlgan.common.atomic import atomic_write_bytes
+
+    if not frames:
+        return None
+    shape = np.asarray(frames[-1]).shape
+    kept = [np.asarray(f, dtype=np.uint8) for f in frames if np.asarray(f).shape == shape]
+    buffer = io.BytesIO()
+    # imageio's GIF writer (Pillow) takes each frame's duration in milliseconds.
+    duration_ms = round(1000 * seconds_per_frame)
+    imageio.mimsave(buffer, kept, format="gif", duration=duration_ms, loop=0)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -14,7 +14,7 @@ Example, in the module that computes the metric::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +70,16 @@ def metric_value(metrics: Mapping[str, Any], name: str) -> float:
     value = metrics.get(name)
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     return float(value) if ok else float("nan")
+
+
+def check_objective(objective: Any, choices: Sequence[str]) -> None:
+    """Refuse an ``objective`` that is not one of ``choices`` (one-paragraph ConfigError)."""
+    from rlgan.common.errors import invalid_choice
+
+    if objective not in choices:
+        raise invalid_choice(
+            "objective",
+            objective,
+            tuple(choices),
+            "It names the metric the run returns to a Hydra sweeper.",
+        )

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 
 from rlgan.common.atomic import atomic_write_bytes  # noqa: E402
 from rlgan.common.csv_log import read_csv  # noqa: E402
+from rlgan.common.imaging import save_gif  # noqa: E402
 
 
 def save_png(path: str | os.PathLike, array: np.ndarray) -> Path:
@@ -58,26 +59,6 @@ def scatter_with_heatmap(
     array = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)
     return array
-
-
-def save_gif(
-    path: str | os.PathLike, frames: Sequence[np.ndarray], seconds_per_frame: float
-) -> Path | None:
-    """Atomically write ``(H, W, 3)`` uint8 ``frames`` as a looping GIF (None if no frames).
-
-    Frames whose shape differs from the last one's are left out (a GIF has one size).
-    """
-    import imageio.v2 as imageio
-
-    if not frames:
-        return None
-    shape = frames[-1].shape
-    frames = [f for f in frames if f.shape == shape]
-    buffer = io.BytesIO()
-    # imageio's GIF writer (Pillow) takes each frame's duration in milliseconds.
-    duration_ms = round(1000 * seconds_per_frame)
-    imageio.mimsave(buffer, frames, format="gif", duration=duration_ms, loop=0)
-    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def save_timeline(

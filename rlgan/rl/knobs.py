@@ -21,6 +21,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from rlgan.common.errors import ConfigError, invalid_choice, require_int
+from rlgan.common.metrics import check_objective
 from rlgan.common.progress import check_progress
 from rlgan.rl.metrics import OBJECTIVES
 
@@ -67,13 +68,7 @@ def check_run_knobs(cfg: DictConfig) -> None:
     )
     for knob, minimum, meaning in RUN_COUNTS:
         require_int(knob, _select(cfg, knob), minimum, meaning=meaning)
-    if cfg.get("objective") not in OBJECTIVES:
-        raise invalid_choice(
-            "objective",
-            cfg.get("objective"),
-            OBJECTIVES,
-            "It names the metric the run returns to a Hydra sweeper.",
-        )
+    check_objective(cfg.get("objective"), OBJECTIVES)
     check_progress(cfg.get("progress_bar", "auto"))
     check_pipeline_knobs(cfg.get("env"))
     source = cfg.get("hyperparams_source", "auto")
