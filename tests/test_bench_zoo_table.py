@@ -47,6 +47,7 @@ def _run(
     status: str = "ok",
     source: str = "zoo",
     seed: int | None = None,
+    steps: int = 5000,
 ) -> Path:
     """A run folder as a multirun job writes it."""
     folder = root / f"{algo}_{env_id}" / str(job)
@@ -65,7 +66,7 @@ def _run(
                 "hyperparams_source": source,
                 "eval/mean_reward": final,
                 "eval/episodes": 100,
-                "timesteps": 5000,
+                "timesteps": steps,
                 "wall_time_s": 10.0 + job,
             }
         )
@@ -97,7 +98,7 @@ def test_parse_rows_refuses_an_unknown_row_naming_the_valid_ones() -> None:
         "dqn:CartPole-v1",
         "ppo:CartPole-v1",
     ]
-    assert len(zt.parse_rows(None)) == 12
+    assert len(zt.parse_rows(None)) == 14  # the 12 rows and the 2 optional MuJoCo rows
     with pytest.raises(ConfigError, match=r"'a2c:CartPole-v1'.*dqn:CartPole-v1"):
         zt.parse_rows(["a2c:CartPole-v1"])
 
@@ -205,6 +206,7 @@ def test_collect_writes_markdown_and_csv_with_attribution(
         ["--rows", "dqn:Pong-v5"],
         ["--seeds", "0"],
         ["--budget-scale", "1.5"],
+        ["--mujoco-steps", "0"],
         ["--collect", "/nonexistent/zoo_runs"],
     ],
 )
@@ -240,3 +242,68 @@ def test_help_lists_the_rows_and_exits_0(capsys):
     assert stopped.value.code == 0
     shown = capsys.readouterr().out
     assert "ppo:LunarLander-v3" in shown and "10% of RL Zoo's budgets" in shown
+    assert "sac:HalfCheetah-v4" in shown and "--mujoco-steps" in shown
+
+
+# ---- the optional MuJoCo rows ---------------------------------------------------------------
+
+
+def test_mujoco_rows_carry_the_published_figures_and_say_which_version() -> None:
+    cheetah, hopper = zt.MUJOCO_ROWS
+    assert (cheetah.mean, cheetah.std, cheetah.n_timesteps) == (9535.451, 100.470, 1_000_000)
+    assert (hopper.mean, hopper.std, hopper.n_timesteps) == (2325.547, 1129.676, 1_000_000)
+    for row in (cheetah, hopper):
+        assert row.algo == "sac" and row.requires == "mujoco"
+        assert row.env_id.endswith("-v4") and row.published_env_id.endswith("-v3")
+        assert row.steps == zt.MUJOCO_STEPS < row.n_timesteps
+        assert "-v3" in row.note and "-v4" in row.note and "-v5" in row.note
+        assert "--mujoco-steps" in row.note
+        assert _row(f"sac:{row.published_env_id}") is row  # the published id is accepted
+    assert zt.ALL_ROWS == zt.ZOO_ROWS + zt.MUJOCO_ROWS
+
+
+def test_mujoco_steps_is_the_budget_of_the_mujoco_rows_only() -> None:
+    rows = zt.with_mujoco_steps(zt.parse_rows(["sac:HalfCheetah-v4,dqn:Acrobot-v1"]), 20_000)
+    cheetah, acrobot = rows
+    assert cheetah.steps == 20_000 and acrobot == _row("dqn:Acrobot-v1")
+    assert "total_timesteps=20000" in zt.job_overrides(cheetah, 1.0, 100)
+    assert "total_timesteps=2000" in zt.job_overrides(cheetah, 0.1, 100)  # --quick
+    default = zt.job_overrides(_row("sac:HalfCheetah-v4"), 1.0, 100)
+    assert f"total_timesteps={zt.MUJOCO_STEPS}" in default
+    assert "hyperparams_source=zoo" in default and "env.id=HalfCheetah-v4" in default
+
+
+def test_without_mujoco_the_rows_say_so_and_are_not_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "mujoco", None)  # `import mujoco` fails
+    monkeypatch.setattr(zt, "run_row", lambda *a, **k: pytest.fail("a row without mujoco ran"))
+    assert zt.missing_requirement(_row("sac:Hopper-v4")) == "mujoco not installed"
+    assert zt.missing_requirement(_row("dqn:Acrobot-v1")) is None
+    out = tmp_path / "out"
+    assert zt.main(["--rows", "sac:HalfCheetah-v3,sac:Hopper-v4", "--out", str(out)]) == 0
+    text = (out / "zoo_table.md").read_text()
+    assert text.count("| mujoco not installed |") == 2
+    assert "`pip install mujoco` adds the rows" in text
+
+
+def test_mujoco_row_in_the_table_shows_the_share_of_the_budget(tmp_path: Path) -> None:
+    for job, final in enumerate((5000.0, 5600.0, 6100.0)):
+        _run(tmp_path, job, "sac", "HalfCheetah-v4", final, steps=300_000)
+    (result,) = zt.collect([tmp_path], zt.parse_rows(["sac:HalfCheetah-v4"]), {})
+    cells = zt.table_cells(result)
+    assert cells[1] == "HalfCheetah-v4 (table: HalfCheetah-v3)"
+    assert cells[7] == "300,000 (30%)" and cells[-1] == "no (above)"
+    assert "trained for less than RL Zoo's 1,000,000 steps" in zt.markdown([result], ["x"])
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("mujoco") is None, reason="mujoco (optional) not installed"
+)
+def test_mujoco_rows_are_trainable_with_rl_zoo_settings_when_mujoco_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # MuJoCo writes its warnings to MUJOCO_LOG.TXT in the cwd
+    for row in zt.MUJOCO_ROWS:
+        assert zt.missing_requirement(row) is None
+        assert zt.refusal_of(zt.job_overrides(row, 1.0, 10)) is None  # the v4 entry translates
