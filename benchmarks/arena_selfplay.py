@@ -14,7 +14,11 @@ its 95% percentile-bootstrap confidence interval (rliable, via :mod:`rlgan.sweep
 - of the games each team's first snapshot lost against the scripts and the other team's
   kept pool (same seeds), the fraction its final snapshot won (goal: >= 80%);
 - the final snapshot's ELO rank in its team's pool (goal: 1, the highest), by the run's
-  incremental ELO table and by ELO fitted to all the final evaluation's games at once.
+  incremental ELO table and by ELO fitted to all the final evaluation's games at once, and
+  how far apart each table puts a team's kept snapshots (highest minus lowest rating);
+- the late snapshots against each other (both pools' kept snapshots but the first ones):
+  red's win rate, and on what fraction of the evaluation maps every such pairing had the
+  same winner (near 1: the map, not the snapshot, decides the game).
 
 With ``--robustness``, also the last claim: self-play is more robust than training against
 the scripts alone. Per seed, a run of the same budget with ``selfplay.scripted_ratio=1``
@@ -68,6 +72,12 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("blue final's rank by fitted ELO", "eval/blue_fit_rank", "{:.1f}"),
     ("red final minus best other kept snapshot, fitted ELO", "gap/red", "{:+.0f}"),
     ("blue final minus best other kept snapshot, fitted ELO", "gap/blue", "{:+.0f}"),
+    ("red window's ELO spread (highest - lowest), incremental", "spread/red/elo", "{:.0f}"),
+    ("  the same, fitted ELO", "spread/red/fit", "{:.0f}"),
+    ("blue window's ELO spread (highest - lowest), incremental", "spread/blue/elo", "{:.0f}"),
+    ("  the same, fitted ELO", "spread/blue/fit", "{:.0f}"),
+    ("late red snapshots vs late blue ones: red's win rate", "late/p", "{:.3f}"),
+    ("  maps on which every such pairing has the same winner", "late/agree", "{:.2f}"),
     ("pool size (kept snapshots per team)", "eval/red_pool_size", "{:.0f}"),
     ("red final ELO", "eval/red_elo", "{:.0f}"),
     ("blue final ELO", "eval/blue_elo", "{:.0f}"),
@@ -131,23 +141,30 @@ def robustness_report(out: Path) -> str:
         "| against | self-play run | script-only run |",
         "|---|---|---|",
     ]
+    paired = []
     for team in ("red", "blue"):
         cells = []
-        for kind in KINDS:
-            found = []
-            for path in sorted(out.glob(f"exploit_{kind}_*/metrics.json")):
-                metrics = json.loads(path.read_text())
-                value = metrics.get(f"exploit/vs_{team}")
-                if metrics.get("status") == "ok" and isinstance(value, (int, float)):
-                    found.append((path.parent.name.rsplit("_", 1)[1], float(value)))
+        rates_by_kind = {kind: exploit_rates(out, kind, team) for kind in KINDS}
+        for kind, found in rates_by_kind.items():
             if not found:
                 cells.append("n/a")
                 continue
-            rates = [value for _, value in found]
+            rates = list(found.values())
             est = interval_estimates({kind: rates}, "median")[kind]
-            each = ", ".join(f"{seed}: {value:.3f}" for seed, value in found)
+            each = ", ".join(f"{seed}: {value:.3f}" for seed, value in found.items())
             cells.append(f"{est.point:.3f} [{est.low:.3f}, {est.high:.3f}] ({each})")
         lines.append(f"| final {team} | {cells[0]} | {cells[1]} |")
+        mine, theirs = rates_by_kind["seed"], rates_by_kind["script"]
+        seeds = [seed for seed in mine if seed in theirs]
+        if seeds:
+            diffs = [mine[seed] - theirs[seed] for seed in seeds]
+            est = interval_estimates({team: diffs}, "median")[team]
+            each = ", ".join(f"{seed}: {d:+.3f}" for seed, d in zip(seeds, diffs, strict=True))
+            lower = sum(d < 0 for d in diffs)
+            paired.append(
+                f"| final {team} | {est.point:+.3f} [{est.low:+.3f}, {est.high:+.3f}] | "
+                f"{lower} of {len(diffs)} | {each} |"
+            )
     for team in ("red", "blue"):
         cells = []
         for kind in KINDS:
@@ -162,7 +179,53 @@ def robustness_report(out: Path) -> str:
             else:
                 cells.append("n/a")
         lines.append(f"| (its own {team} vs the scripts) | {cells[0]} | {cells[1]} |")
+    if paired:
+        lines += [
+            "",
+            "Self-play minus script-only, paired by seed (negative: self-play harder to exploit)",
+            "",
+            "| against | median [95% CI] | seeds self-play lower | per seed |",
+            "|---|---|---|---|",
+            *paired,
+        ]
     return "\n".join(lines)
+
+
+def exploit_rates(out: Path, kind: str, team: str) -> dict[str, float]:
+    """``{seed: exploit/vs_<team>}`` of the finished best-response runs against ``kind``."""
+    found = {}
+    for path in sorted(out.glob(f"exploit_{kind}_*/metrics.json")):
+        metrics = json.loads(path.read_text())
+        value = metrics.get(f"exploit/vs_{team}")
+        if metrics.get("status") == "ok" and isinstance(value, (int, float)):
+            found[path.parent.name.rsplit("_", 1)[1]] = float(value)
+    return found
+
+
+def match_rows(folder: Path) -> list[dict[str, str]]:
+    """The rows of a run's ``matches.csv`` (empty when it has none)."""
+    path = folder / "matches.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def window(names: Sequence[str] | set[str], team: str) -> list[str]:
+    """``team``'s snapshots among ``names`` but its first one (the yardstick), oldest first."""
+    steps = sorted(int(n.split("@")[1]) for n in names if n.startswith(f"{team}@"))
+    return [f"{team}@{step}" for step in steps[1:]]
+
+
+def fitted(folder: Path) -> dict[str, float]:
+    """Ratings fitted to all of a run's final pairings at once (scripts anchored at 1200)."""
+    from rlgan.arena.results import fit_ratings
+
+    counts = {
+        (r["red"], r["blue"]): (int(r["red_wins"]), int(r["games"])) for r in match_rows(folder)
+    }
+    names = {name for pair in counts for name in pair}
+    return fit_ratings(counts, {name: 1200.0 for name in names if name.startswith("script:")})
 
 
 def fitted_gap(folder: Path, team: str) -> float:
@@ -171,29 +234,61 @@ def fitted_gap(folder: Path, team: str) -> float:
     Read from the run's ``matches.csv`` (its first snapshot, the yardstick, left out); NaN
     when the run has no such file.
     """
-    from rlgan.arena.results import fit_ratings
+    ratings = fitted(folder)
+    kept = window(set(ratings), team)
+    if len(kept) < 2:
+        return math.nan
+    return ratings[kept[-1]] - max(ratings[name] for name in kept[:-1])
 
-    path = folder / "matches.csv"
-    if not path.is_file():
+
+def window_spread(folder: Path, team: str, how: str) -> float:
+    """Highest minus lowest rating of ``team``'s kept snapshots (its first left out).
+
+    ``how``: ``elo`` (the run's incremental table at its last evaluation, ``elo.csv``) or
+    ``fit`` (ratings fitted to all the final pairings at once).
+    """
+    if how == "fit":
+        ratings = fitted(folder)
+    else:
+        from rlgan.arena.elo_log import ELO_FILE, read_elo_log
+
+        rows = read_elo_log(folder / ELO_FILE)
+        last = max((int(row["step"]) for row in rows), default=0)
+        ratings = {r["player"]: float(r["elo"]) for r in rows if int(r["step"]) == last}
+    kept = [ratings[name] for name in window(set(ratings), team)]
+    return max(kept) - min(kept) if len(kept) > 1 else math.nan
+
+
+def late_pairings(folder: Path) -> list[str]:
+    """The winners strings (``rrb...``) of every pairing of two kept, non-first snapshots."""
+    rows = match_rows(folder)
+    names = {name for row in rows for name in (row["red"], row["blue"])}
+    reds, blues = set(window(names, "red")), set(window(names, "blue"))
+    return [row["winners"] for row in rows if row["red"] in reds and row["blue"] in blues]
+
+
+def late_value(folder: Path, what: str) -> float:
+    """Late red snapshots against late blue ones: red's win rate (``p``), or the fraction of
+    the evaluation maps on which every such pairing had the same winner (``agree``)."""
+    games = late_pairings(folder)
+    if not games:
         return math.nan
-    counts = {}
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            counts[(row["red"], row["blue"])] = (int(row["red_wins"]), int(row["games"]))
-    names = {name for pair in counts for name in pair}
-    anchors = {name: 1200.0 for name in names if name.startswith("script:")}
-    fitted = fit_ratings(counts, anchors)
-    steps = sorted(int(n.split("@")[1]) for n in names if n.startswith(f"{team}@"))
-    if len(steps) < 3:
-        return math.nan
-    final = fitted[f"{team}@{steps[-1]}"]
-    return final - max(fitted[f"{team}@{step}"] for step in steps[1:-1])
+    if what == "p":
+        return sum(won.count("r") for won in games) / sum(len(won) for won in games)
+    maps = range(min(len(won) for won in games))
+    return sum(len({won[i] for won in games}) == 1 for i in maps) / len(maps)
 
 
 def values(metrics: dict, key: str) -> float:
     """One run's value of a report row (NaN when missing)."""
+    folder = Path(metrics.get("_folder", ""))
     if key.startswith("gap/"):
-        return fitted_gap(Path(metrics.get("_folder", "")), key.split("/")[1])
+        return fitted_gap(folder, key.split("/")[1])
+    if key.startswith("spread/"):
+        _, team, how = key.split("/")
+        return window_spread(folder, team, how)
+    if key.startswith("late/"):
+        return late_value(folder, key.split("/")[1])
     if key == "edge/red":
         scripted = [v for k, v in metrics.items() if k.startswith("scripted/") and v is not None]
         return values(metrics, "eval/red_win_rate") - max(scripted, default=math.nan)

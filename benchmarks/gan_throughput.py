@@ -1,16 +1,25 @@
 """Images/s of `rlgan-gan`'s training loop against a minimal hand-written PyTorch loop.
 
-Both train the same models (built by rlgan.nets from the same config), on the same data,
-with the same batch, Adam settings and non-saturating loss; they alternate in one process,
-and the script reports medians over repeats and the ratio ours / plain (goal >= 0.95).
-rlgan-gan runs with its default logging, samples and checkpoints, EMA off and a constant lr
-(the plain loop has neither); its time is the loop time written to progress.csv (before
-the final evaluation). Three more contenders time the two candidate trainer speed-ups, each
-alone and together, on the plain loop: multi-tensor ``foreach`` Adam, and D's weights frozen
-during the G step. A speed-up belongs in the trainer only if it wins on every machine it is
-measured on (RESULTS.md keeps one row per machine).
+Two suites (``--suite``; both by default). Suite ``speedups``: rlgan-gan and the plain loop
+train the same models (built by rlgan.nets from the same config), on the same data, with the
+same batch, Adam settings and non-saturating loss; they alternate in one process, and the
+script reports medians over repeats and the ratio ours / plain (goal >= 0.95). rlgan-gan runs
+with its default logging, samples and checkpoints, EMA off and a constant lr (the plain loop
+has neither); its time is the loop time written to progress.csv (before the final
+evaluation). Three more contenders time the two candidate trainer speed-ups, each alone and
+together, on the plain loop: multi-tensor ``foreach`` Adam, and D's weights frozen during the
+G step. A speed-up belongs in the trainer only if it wins on every machine it is measured on
+(RESULTS.md keeps one row per machine).
+
+Suite ``precision`` times the same plain loop driven by :class:`rlgan.gan.precision.Precision`
+(the object the trainer uses for ``train.precision`` / ``train.channels_last``), with the
+images kept on the device: fp32, bf16 autocast, channels-last, and both, on the CPU, and on
+a CUDA GPU when one is present (adding fp16 with loss scaling there); without a GPU the
+script prints why the CUDA rows are missing. Ratios are to fp32 on the same device,
+alternating in one process.
 
     .venv/bin/python benchmarks/gan_throughput.py --repeats 5
+    .venv/bin/python benchmarks/gan_throughput.py --suite precision --repeats 5
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from rlgan.common.app import compose_config
 from rlgan.common.csv_log import read_csv
 from rlgan.gan.data import build_data
 from rlgan.gan.models import build_models
+from rlgan.gan.precision import Precision, valid_precisions
 from rlgan.gan.train import train
 
 #: plain-loop variants: name -> (foreach Adam, D frozen during the G step)
@@ -73,6 +83,95 @@ def plain_loop(cfg, iterations: int, foreach: bool = False, frozen: bool = False
     return time.perf_counter() - start
 
 
+#: precision contenders: name -> (train.precision, train.channels_last); fp16 on CUDA only.
+PRECISION_VARIANTS = {
+    "fp32": ("fp32", False),
+    "bf16": ("bf16", False),
+    "channels_last": ("fp32", True),
+    "bf16+channels_last": ("bf16", True),
+    "fp16": ("fp16", False),
+    "fp16+channels_last": ("fp16", True),
+}
+
+
+def precision_loop(
+    cfg, data, iterations: int, device: torch.device, precision: str, channels_last: bool
+) -> float:
+    """Seconds for `iterations` of the plain loop through a :class:`Precision` on `device`.
+
+    The training images are copied to the device once; each batch is indexed there.
+    """
+    torch.manual_seed(0)
+    prec = Precision(device, precision, channels_last)
+    gen, disc = (prec.prepare(net) for net in build_models(cfg.model, data.shape))
+    betas = tuple(cfg.train.betas)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.train.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.train.lr_d, betas=betas)
+    images, batch, z_dim = data.images.to(device), cfg.train.batch_size, cfg.model.z_dim
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(iterations):
+        real = prec.batch(images[torch.randint(len(images), (batch,)).to(device)])
+        with prec.autocast():
+            with torch.no_grad():
+                fake = gen(torch.randn(batch, z_dim, device=device))
+            loss_d = F.softplus(-disc(real)).mean() + F.softplus(disc(fake)).mean()
+        prec.backward_step(loss_d, opt_d, "d")
+        with prec.autocast():
+            loss_g = F.softplus(-disc(gen(torch.randn(batch, z_dim, device=device)))).mean()
+        prec.backward_step(loss_g, opt_g, "g")
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (CUDA is asynchronous; the CPU is not)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def precision_devices() -> list[torch.device]:
+    """The CPU, and the first CUDA GPU when one is present (else print why it is missing)."""
+    if torch.cuda.is_available():
+        return [torch.device("cpu"), torch.device("cuda")]
+    print("CUDA rows skipped: no CUDA GPU is available here (torch.cuda.is_available() is False).")
+    return [torch.device("cpu")]
+
+
+def precision_suite(cfg, iterations: int, repeats: int) -> None:
+    """Images/s of each precision contender on each device, with ratios to fp32, as Markdown."""
+    data = build_data(cfg.data)
+    if not hasattr(data, "images"):
+        print(f"precision suite skipped: data={cfg.data.name} is not an image data set.")
+        return
+    batch = int(cfg.train.batch_size)
+    print(
+        f"precision suite: data={cfg.data.name} model={cfg.model.name} batch={batch}, "
+        f"{iterations} iterations x {repeats} repeats, NS loss without penalty"
+    )
+    devices = precision_devices()
+    print("| device | contender | images/s (median) | / fp32 (median of per-repeat ratios) |")
+    print("|---|---|---:|---:|")
+    for device in devices:
+        valid = valid_precisions(device)
+        names = [n for n, (p, _) in PRECISION_VARIANTS.items() if p in valid]
+        for name in names:  # warm-up (and, on CUDA, kernel selection)
+            precision_loop(cfg, data, 10, device, *PRECISION_VARIANTS[name])
+        rows = []
+        for repeat in range(repeats):
+            order = names if repeat % 2 == 0 else names[::-1]
+            seconds = {
+                n: precision_loop(cfg, data, iterations, device, *PRECISION_VARIANTS[n])
+                for n in order
+            }
+            rows.append({n: iterations * batch / seconds[n] for n in names})
+        for name in names:
+            median = statistics.median(r[name] for r in rows)
+            ratio = statistics.median(r[name] / r["fp32"] for r in rows)
+            print(f"| {device.type} | {name} | {median:.0f} | {ratio:.3f} |")
+        print(f"per repeat ({device.type}):", [{k: round(v) for k, v in r.items()} for r in rows])
+
+
 def ours(overrides: list[str], iterations: int, cache: str) -> float:
     """Loop seconds of `train()` for `iterations` (from progress.csv's time_s column)."""
     with tempfile.TemporaryDirectory() as run_dir:
@@ -98,11 +197,30 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
+        "--suite",
+        choices=("all", "speedups", "precision"),
+        default="all",
+        help="speedups: rlgan-gan vs the plain loop and its two speed-ups; precision: "
+        "fp32 / bf16 / channels-last (and fp16 on CUDA) on the plain loop",
+    )
+    parser.add_argument(
         "overrides", nargs="*", default=[], help="rlgan-gan overrides (default: the digits DCGAN)"
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cfg = compose_config("gan", args.overrides)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{args.threads} thread(s)"
+    )
+    if args.suite in ("all", "speedups"):
+        speedups_suite(cfg, args)
+    if args.suite in ("all", "precision"):
+        precision_suite(cfg, args.iterations, args.repeats)
+
+
+def speedups_suite(cfg, args: argparse.Namespace) -> None:
+    """rlgan-gan against the plain loop and its speed-ups, as a Markdown table."""
     batch = int(cfg.train.batch_size)
     names = ["rlgan-gan", *VARIANTS]
     with tempfile.TemporaryDirectory() as cache:
@@ -117,8 +235,7 @@ def main() -> None:
             rows.append({name: args.iterations * batch / seconds[name] for name in names})
     median = {name: statistics.median(r[name] for r in rows) for name in names}
     print(
-        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"{args.threads} thread(s); data={cfg.data.name} model={cfg.model.name} "
+        f"speedups suite: data={cfg.data.name} model={cfg.model.name} "
         f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats"
     )
     print("| loop | images/s (median) | / plain (median of per-repeat ratios) |\n|---|---:|---:|")

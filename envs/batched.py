@@ -125,17 +125,63 @@ def check_max_episode_steps(max_episode_steps: int) -> None:
     )
 
 
-class CoreEnv(gymnasium.Env):
+class WindowRendering:
+    """``render()`` and ``close()`` of a single environment drawn by its :class:`BatchedCore`.
+
+    ``"rgb_array"`` returns the core's frame of its one sub-environment, ``render_size``
+    pixels a side; ``"human"`` draws that frame at twice the size in a :class:`HumanWindow`
+    (opened on the first call, at ``metadata["render_fps"]``, closed by :meth:`close`) under
+    a heads-up display: :meth:`step_text`, then the core's own lines (:meth:`BatchedCore.hud`).
+    The one implementation for :class:`CoreEnv` and for the pursuit arena's PettingZoo env;
+    list it before the env's base class.
+    """
+
+    #: side of the frames returned by ``render()`` in rgb_array mode (pixels)
+    render_size: int = 256
+    #: what draws: a :class:`BatchedCore` or any core with ``draw``, ``hud`` and ``caption``
+    core: Any
+    render_mode: str | None
+    metadata: dict[str, Any]
+    _window: HumanWindow | None = None
+
+    def step_text(self) -> str:
+        """The display's first line: the episode's step and its limit (``step 12/200``)."""
+        raise NotImplementedError
+
+    def render(self) -> np.ndarray | None:
+        """Return an RGB frame ("rgb_array") or draw it in the pygame window ("human")."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; nothing to draw.")
+            return None
+        if self.render_mode == "rgb_array":
+            return self.core.draw(self.render_size)[0]
+        if self._window is None:
+            self._window = HumanWindow(
+                size=2 * self.render_size,
+                caption=self.core.caption,
+                fps=int(self.metadata["render_fps"]),
+            )
+        hud = [self.step_text(), *self.core.hud(0)]
+        self._window.show(self.core.draw(2 * self.render_size)[0], hud)
+        return None
+
+    def close(self) -> None:
+        """Close the pygame window, if one is open."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+
+class CoreEnv(WindowRendering, gymnasium.Env):
     """A single Gymnasium environment backed by a :class:`BatchedCore` with one sub-env.
 
     The environment truncates episodes itself after ``max_episode_steps`` steps (a constructor
     knob, also honoured by the vector env); ``gymnasium.make(id, max_episode_steps=T)`` adds
     Gymnasium's ``TimeLimit`` on top instead, with the same effect for ``T`` below it.
+    Rendering is :class:`WindowRendering`'s.
     """
 
     metadata: dict[str, Any] = {"render_modes": list(RENDER_MODES), "render_fps": 15}
-    #: side of the frames returned by ``render()`` in rgb_array mode (pixels)
-    render_size: int = 256
 
     def __init__(self, core: BatchedCore, max_episode_steps: int, render_mode: str | None) -> None:
         """Wrap ``core`` (built with ``num_envs=1``)."""
@@ -147,7 +193,6 @@ class CoreEnv(gymnasium.Env):
         self.observation_space = core.observation_space
         self.action_space = core.action_space
         self._elapsed = 0
-        self._window: HumanWindow | None = None
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -171,28 +216,9 @@ class CoreEnv(gymnasium.Env):
             self.render()
         return self.core.observe()[0], float(reward[0]), term, trunc, info
 
-    def render(self) -> np.ndarray | None:
-        """Return an RGB frame ("rgb_array") or draw it in the pygame window ("human")."""
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode; nothing to draw.")
-            return None
-        if self.render_mode == "rgb_array":
-            return self.core.draw(self.render_size)[0]
-        if self._window is None:
-            self._window = HumanWindow(
-                size=2 * self.render_size,
-                caption=self.core.caption,
-                fps=int(self.metadata["render_fps"]),
-            )
-        hud = [f"step {self._elapsed}/{self.max_episode_steps}", *self.core.hud(0)]
-        self._window.show(self.core.draw(2 * self.render_size)[0], hud)
-        return None
-
-    def close(self) -> None:
-        """Close the pygame window, if one is open."""
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+    def step_text(self) -> str:
+        """The display's first line: ``step <elapsed>/<max_episode_steps>``."""
+        return f"step {self._elapsed}/{self.max_episode_steps}"
 
 
 class CoreVectorEnv(VectorEnv):

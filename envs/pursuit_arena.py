@@ -97,8 +97,13 @@ from rlgan.common.errors import invalid_choice, require
 
 from .arena_core import NO_WINNER, TEAMS, ArenaCore, ArenaParams
 from .arena_world import arrow_key_map
-from .batched import check_num_envs, check_render_mode, make_generators, params_from_knobs
-from .human_window import HumanWindow
+from .batched import (
+    WindowRendering,
+    check_num_envs,
+    check_render_mode,
+    make_generators,
+    params_from_knobs,
+)
 
 __all__ = ["TEAMS", "ArenaParams", "PursuitArena", "PursuitArenaVector", "make_arena_params"]
 
@@ -122,8 +127,11 @@ def noop_actions(core: ArenaCore, num_envs: int) -> dict[str, np.ndarray]:
     return {t: np.zeros((num_envs, n), np.int64) for t, n in core.sizes.items()}
 
 
-class PursuitArena(ParallelEnv):
-    """One pursuit arena with PettingZoo's ``ParallelEnv`` API (see the module docstring)."""
+class PursuitArena(WindowRendering, ParallelEnv):
+    """One pursuit arena with PettingZoo's ``ParallelEnv`` API (see the module docstring).
+
+    Rendering is :class:`~rlgan.envs.batched.WindowRendering`'s, as for the single-agent envs.
+    """
 
     metadata: dict[str, Any] = {
         "name": "rlgan_pursuit_arena_v0",
@@ -131,8 +139,6 @@ class PursuitArena(ParallelEnv):
         "render_fps": RENDER_FPS,
         "is_parallelizable": True,
     }
-    #: side of the frames returned by ``render()`` in rgb_array mode (pixels)
-    render_size: int = 256
 
     def __init__(self, render_mode: str | None = None, **knobs: object) -> None:
         """Build one arena; ``knobs`` are :class:`ArenaParams` fields."""
@@ -146,7 +152,6 @@ class PursuitArena(ParallelEnv):
         self._obs_spaces = {a: _copy_space(self.core.observation_space) for a in self._slot}
         self._act_spaces = {a: _copy_space(self.core.action_space) for a in self._slot}
         self._rng: np.random.Generator | None = None
-        self._window: HumanWindow | None = None
 
     def observation_space(self, agent: str) -> spaces.Space:
         """The observation space of ``agent`` (the same object on every call)."""
@@ -217,24 +222,9 @@ class PursuitArena(ParallelEnv):
         """Arrow keys -> one agent's action, as in ``rlgan/Pursuit-v0`` (diagonals add up)."""
         return arrow_key_map(self.core.continuous)
 
-    def render(self) -> np.ndarray | None:
-        """Return an RGB frame ("rgb_array") or draw it in the pygame window ("human")."""
-        if self.render_mode is None:
-            gymnasium.logger.warn("render() called without a render_mode; nothing to draw.")
-            return None
-        if self.render_mode == "rgb_array":
-            return self.core.draw(self.render_size)[0]
-        if self._window is None:
-            self._window = HumanWindow(2 * self.render_size, self.core.caption, RENDER_FPS)
-        hud = [f"step {self.core.elapsed[0]}/{self.core.p.max_episode_steps}", *self.core.hud(0)]
-        self._window.show(self.core.draw(2 * self.render_size)[0], hud)
-        return None
-
-    def close(self) -> None:
-        """Close the pygame window, if one is open."""
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+    def step_text(self) -> str:
+        """The display's first line: ``step <elapsed>/<max_episode_steps>`` of the game."""
+        return f"step {self.core.elapsed[0]}/{self.core.p.max_episode_steps}"
 
 
 def _copy_space(space: spaces.Space) -> spaces.Space:

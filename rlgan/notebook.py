@@ -337,7 +337,7 @@ class GANRun(Run):
         """The generator samples come from (the EMA copy when the run kept one), on the CPU."""
         from rlgan.gan.checkpoints import load_gan_checkpoint
         from rlgan.gan.data import build_data
-        from rlgan.gan.models import build_models
+        from rlgan.gan.models import build_models_for
 
         found = load_gan_checkpoint(self.folder, "cpu", trust=bool(self.config.get("trust", False)))
         if found is None:
@@ -346,7 +346,7 @@ class GANRun(Run):
                 "(checkpoints/step_*.pt); the run stopped before its first one."
             )
         state = found[0]
-        generator = build_models(self.config.model, build_data(self.config.data).shape).generator
+        generator = build_models_for(self.config.model, build_data(self.config.data)).generator
         generator.load_state_dict(
             state["ema"] if state.get("ema") is not None else state["generator"]
         )
@@ -358,16 +358,25 @@ class GANRun(Run):
 
         return summary_line(self.metrics, self.folder)
 
-    def sample(self, n: int = 64, seed: int = 0) -> Any:
-        """``n`` samples of :attr:`model` (a CPU tensor), from latents seeded with ``seed``."""
+    def sample(self, n: int = 64, seed: int = 0, labels: Any = None) -> Any:
+        """``n`` samples of :attr:`model` (a CPU tensor), from latents seeded with ``seed``.
+
+        A conditional run's samples are of classes ``labels`` (``n`` class indices; by default
+        the classes in turn: 0, 1, ..., K-1, 0, ...); an unconditional run ignores ``labels``.
+        """
         import torch
 
         require_int("n", n, 1, meaning="samples to draw")
         z = torch.randn(
             int(n), int(self.config.model.z_dim), generator=torch.Generator().manual_seed(int(seed))
         )
+        num_classes = int(getattr(self.model, "num_classes", 0) or 0)
         with torch.no_grad():
-            return self.model(z).cpu()
+            if not num_classes:
+                return self.model(z).cpu()
+            if labels is None:
+                labels = torch.arange(int(n)) % num_classes
+            return self.model(z, torch.as_tensor(labels).long()).cpu()
 
     @property
     def grids(self) -> list[Path]:

@@ -57,3 +57,33 @@ def test_report_gives_medians_and_each_seed(tmp_path) -> None:
     assert "0.250" in red and "0.750" in red
     blue = next(line for line in robust.splitlines() if line.startswith("| final blue"))
     assert blue.endswith("| n/a |")
+    paired = robust.split("paired by seed")[1]
+    assert "| final red | -0.500 [-0.500, -0.500] | 1 of 1 | 0: -0.500 |" in paired
+    assert "final blue" not in paired  # no script-only run to pair it with
+
+
+def test_late_matchup_and_rating_spread_come_from_the_run_files(tmp_path) -> None:
+    module = bench()
+    run = tmp_path / "seed_0"
+    write(run, {"seed": 0})
+    pairs = [
+        ("script:chase", "blue@0", "rrrr"),
+        ("red@0", "blue@10", "bbbb"),
+        ("red@10", "blue@10", "rrrb"),
+        ("red@10", "blue@20", "rrbb"),
+        ("red@20", "blue@10", "rrrb"),
+        ("red@20", "blue@20", "rrrb"),
+    ]
+    lines = ["red,blue,red_wins,games,winners"]
+    lines += [f"{red},{blue},{won.count('r')},{len(won)},{won}" for red, blue, won in pairs]
+    (run / "matches.csv").write_text("\n".join(lines) + "\n")
+    elo = ["step,team,player,elo,games", "20,red,red@0,700,8", "20,red,red@10,1300,8"]
+    elo += ["20,red,red@20,1420,8", "10,blue,blue@10,900,4", "20,blue,blue@10,1000,8"]
+    elo += ["20,blue,blue@0,800,8", "20,blue,blue@20,1100,8"]
+    (run / "elo.csv").write_text("\n".join(elo) + "\n")
+    assert module.late_value(run, "p") == 11 / 16  # the first snapshots' games left out
+    assert module.late_value(run, "agree") == 0.75  # maps 1, 2 red, map 4 blue; map 3 split
+    assert module.window_spread(run, "red", "elo") == 120.0  # red@20 - red@10, last evaluation
+    assert module.window_spread(run, "blue", "elo") == 100.0
+    fitted = module.window_spread(run, "red", "fit")
+    assert 0 <= fitted < 120  # red@10 and red@20 won alike but for one game

@@ -26,7 +26,13 @@ RL_PRESETS = {
     "ppo_pursuit_partial",
     "recurrent_ppo_cartpole_novel",
 }
-GAN_PRESETS = {"gan_digits", "gan_grid25", "gan_ring8", "gan_stacked_digits"}
+GAN_PRESETS = {
+    "gan_digits",
+    "gan_digits_conditional",
+    "gan_grid25",
+    "gan_ring8",
+    "gan_stacked_digits",
+}
 
 
 def _run(

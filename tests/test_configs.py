@@ -87,7 +87,7 @@ def test_every_gan_option_and_preset_builds_its_objects(overrides: list[str]) ->
     from rlgan.gan.building import build_object
     from rlgan.gan.data import build_data
     from rlgan.gan.losses import GanLoss
-    from rlgan.gan.models import build_models
+    from rlgan.gan.models import build_models_for
     from rlgan.gan.validate import validate
 
     cfg = compose_config("gan", overrides)
@@ -97,10 +97,11 @@ def test_every_gan_option_and_preset_builds_its_objects(overrides: list[str]) ->
     if str(cfg.data.name) in NEEDS_FILES:
         return
     data = build_data(cfg.data)  # the data set and its evaluator; no classifier is trained
-    generator, discriminator = build_models(cfg.model, data.shape)
+    generator, discriminator = build_models_for(cfg.model, data)
     import torch
 
     z = torch.zeros(2, int(cfg.model.z_dim))
-    fake = generator(z)
+    labels = [torch.zeros(2, dtype=torch.long)] if cfg.model.get("conditional") else []
+    fake = generator(z, *labels)
     assert tuple(fake.shape[1:]) == tuple(data.shape)
-    assert discriminator(fake).shape[0] == 2
+    assert discriminator(fake, *labels).shape[0] == 2

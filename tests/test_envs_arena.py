@@ -289,6 +289,18 @@ def test_human_render_opens_a_window_and_close_releases_it() -> None:
     assert env._window is None
 
 
+def test_arena_renders_with_the_single_envs_one_implementation() -> None:
+    """PursuitArena and rlgan's single-agent envs share render() and close(); only the step
+    line of the display is the arena's own."""
+    from rlgan.envs.batched import CoreEnv
+
+    assert PursuitArena.render is CoreEnv.render and PursuitArena.close is CoreEnv.close
+    env = PursuitArena(max_episode_steps=50)
+    env.reset(seed=0)
+    env.step({})
+    assert env.step_text() == "step 1/50"
+
+
 def test_supersuit_vector_conversion_runs_through_game_ends() -> None:
     """The route the benchmark compares against: shapes stay fixed through captures and resets."""
     ss = pytest.importorskip("supersuit")

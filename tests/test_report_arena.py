@@ -101,3 +101,86 @@ def test_arena_plots_are_drawn_for_the_objective(arena_sweep, tmp_path) -> None:
     out = tmp_path / "report"
     make_report([str(arena_sweep)], out=out)
     assert (out / "plots" / "arena_final_eval_red_win_rate.png").stat().st_size > 1000
+    assert not (out / "plots" / "arena_elo.png").exists()  # no run has an elo.csv
+
+
+#: Newest-snapshot ratings per (group, seed): {team: [(step, rating), ...]}.
+ELO_RUNS = {
+    ("n_steps=16", 0): {
+        "red": [(100, 1300.0), (200, 1350.0)],
+        "blue": [(100, 1100.0), (200, 1150.0)],
+    },
+    ("n_steps=16", 1): {
+        "red": [(100, 1320.0), (200, 1390.0)],
+        "blue": [(100, 1080.0), (200, 1110.0)],
+    },
+    ("n_steps=64", 0): {
+        "red": [(100, 1250.0), (200, 1260.0)],
+        "blue": [(100, 1210.0), (200, 1240.0)],
+    },
+}
+
+
+def _write_elo_csv(run: Path, series: dict[str, list[tuple[int, float]]]) -> None:
+    """An elo.csv as rlgan-arena logs it: every kept snapshot at each evaluation.
+
+    Besides each team's newest snapshot (taken at the evaluation's step), the first snapshot
+    (``<team>@0``) is logged at a far-off rating, which the ELO-over-training series must skip.
+    """
+    with (run / "elo.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "team", "player", "elo", "games"])
+        for team, points in series.items():
+            for step, rating in points:
+                writer.writerow([step, team, f"{team}@0", 500.0, 10])
+                writer.writerow([step, team, f"{team}@{step}", rating, 10])
+    config = run / ".hydra" / "config.yaml"
+    config.write_text(config.read_text() + "elo:\n  initial: 1200.0\n")
+
+
+@pytest.fixture()
+def elo_sweep(tmp_path: Path) -> Path:
+    """Two arena configurations (2 seeds and 1 seed) whose runs logged elo.csv."""
+    root = tmp_path / "multirun"
+    for num, ((override, seed), series) in enumerate(ELO_RUNS.items()):
+        red = 0.9 if override == "n_steps=16" else 0.1  # the n_steps=16 group ranks first
+        run = _arena_run(root, num, [f"red.algo.hyperparams.{override}", f"seed={seed}"], red, 0.5)
+        _write_elo_csv(run, series)
+    return root
+
+
+def test_elo_series_is_the_newest_snapshots_rating_read_from_elo_csv(elo_sweep) -> None:
+    from rlgan.sweep.report_arena import elo_series
+    from rlgan.sweep.runs import load_run
+
+    steps, ratings = elo_series(load_run(elo_sweep / "1"), "red")
+    assert steps.tolist() == [100.0, 200.0]
+    assert ratings.tolist() == [1320.0, 1390.0]
+    steps, ratings = elo_series(load_run(elo_sweep / "2"), "blue")
+    assert ratings.tolist() == [1210.0, 1240.0]
+    (elo_sweep / "2" / "elo.csv").unlink()
+    assert elo_series(load_run(elo_sweep / "2"), "blue") is None
+
+
+def test_report_draws_each_teams_elo_over_training(elo_sweep, tmp_path) -> None:
+    from rlgan.sweep.report_arena import elo_figure
+
+    out = tmp_path / "report"
+    report = make_report([str(elo_sweep)], out=out)
+    (section,) = report.sections
+    png = out / "plots" / "arena_elo.png"
+    assert png in section.plots and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![arena_elo](plots/arena_elo.png)" in (out / "report.md").read_text()
+    # The figure's lines are the groups' means over seeds of the elo.csv ratings.
+    figure = elo_figure(section.groups, "t")
+    red_axes, blue_axes = figure.axes[:2]
+    assert red_axes.get_title() == "red (pursuers)" and blue_axes.get_title() == "blue (evaders)"
+    first, second = red_axes.get_lines()[:2]
+    assert first.get_xdata().tolist() == [100.0, 200.0]
+    assert first.get_ydata().tolist() == pytest.approx([1310.0, 1370.0])  # seeds 0 and 1
+    assert second.get_ydata().tolist() == pytest.approx([1250.0, 1260.0])
+    assert blue_axes.get_lines()[0].get_ydata().tolist() == pytest.approx([1090.0, 1130.0])
+    anchor = red_axes.get_lines()[-1]
+    assert anchor.get_linestyle() == "--" and list(anchor.get_ydata()) == [1200.0, 1200.0]
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert labels == ["#1 n_steps=16", "#2 n_steps=64", "scripted baselines (anchored)"]

@@ -1,12 +1,15 @@
 """Multirun mechanics on a toy Hydra app: basic, joblib and submitit_local launchers, the
-rlgan_optuna Bayesian sweeper, failure recording, and rlgan-report on the results."""
+rlgan_optuna Bayesian sweeper, failure recording, and rlgan-report on the results; and
+``rlgan-arena -m`` (smoke-sized) on every launcher rlgan ships (Ray in its own environment)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,105 @@ def test_bayesian_search_takes_its_direction_from_the_objective(tmp_path: Path) 
     assert results["objective"] == "eval/fd_classifier"
     values = [t["value"] for t in results["trials"]]
     assert results["best_value"] == pytest.approx(min(values))
+
+
+# -- rlgan-arena on every launcher --------------------------------------------------------------
+#: A self-play run of a few seconds: 512 arena steps on 4 short arenas, one PPO epoch per team.
+ARENA_TINY = [
+    "total_timesteps=512",
+    "env.n_arenas=4",
+    "+env.kwargs.max_episode_steps=50",
+    "selfplay.team_change=256",
+    "selfplay.save_steps=128",
+    "selfplay.swap_steps=128",
+    "selfplay.window=2",
+    "eval.freq=0",
+    "eval.games=4",
+    "checkpoint.freq=0",
+    "log.tensorboard=false",
+    "log.timeline=false",
+    "progress_bar=false",
+    *(
+        f"{team}.algo.hyperparams.{knob}"
+        for team in ("red", "blue")
+        for knob in ("n_steps=16", "batch_size=64", "n_epochs=1")
+    ),
+]
+
+
+def run_arena_sweep(
+    sweep_dir: Path, *overrides: str, python: str = sys.executable, env: dict | None = None
+) -> list[dict]:
+    """``rlgan-arena -m seed=0,1`` (tiny) into ``sweep_dir``; every job's metrics.json."""
+    env = env or {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    proc = subprocess.run(
+        [python, "-m", "rlgan.arena.cli", "-m", "seed=0,1", *ARENA_TINY, *overrides]
+        + [f"hydra.sweep.dir={sweep_dir}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=sweep_dir.parent,
+        env={**env, "MPLBACKEND": "Agg"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = job_metrics(sweep_dir)
+    assert [m["status"] for m in metrics] == ["ok", "ok"], [m.get("error") for m in metrics]
+    assert [m["seed"] for m in metrics] == [0, 1]
+    assert all(m["app"] == "arena" and m["timesteps"] >= 512 for m in metrics)
+    return metrics
+
+
+def test_arena_basic_launcher_and_its_report(tmp_path: Path) -> None:
+    from rlgan.sweep.report_arena import elo_series
+
+    sweep = tmp_path / "arena_basic"
+    metrics = run_arena_sweep(sweep)
+    report = make_report([str(sweep)])
+    (section,) = report.sections
+    assert section.app == "arena" and len(section.groups[0].ok_runs) == 2
+    assert (sweep / "report" / "plots" / "arena_elo.png").is_file()
+    for run, job in zip(section.groups[0].ok_runs, metrics, strict=True):
+        for team in ("red", "blue"):  # the ELO curve ends at the final snapshot's rating
+            steps, ratings = elo_series(run, team)
+            assert steps[-1] == job["timesteps"]
+            assert ratings[-1] == pytest.approx(job[f"eval/{team}_elo"])
+
+
+def test_arena_joblib_launcher(tmp_path: Path) -> None:
+    sweep = tmp_path / "arena_joblib"
+    run_arena_sweep(sweep, "hydra/launcher=joblib_2")
+    launcher = yaml.safe_load((sweep / "multirun.yaml").read_text())["hydra"]["launcher"]
+    assert launcher["n_jobs"] == 2
+
+
+def test_arena_submitit_local_launcher(tmp_path: Path) -> None:
+    sweep = tmp_path / "arena_submitit"
+    run_arena_sweep(sweep, "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=3")
+    assert (sweep / ".submitit").is_dir()
+
+
+@pytest.mark.slow
+def test_arena_ray_launcher(tmp_path: Path) -> None:
+    from tests.test_sweep_ray import ray_python
+
+    python = ray_python()
+    if python is None:
+        pytest.skip(
+            "Ray launcher NOT tested with rlgan-arena: no Ray environment (hydra-ray-launcher "
+            "lives in its own, see docs/sweeps.md, 'Ray'); set RLGAN_RAY_PYTHON or create "
+            ".venv-ray."
+        )
+    ray_tmp = Path(tempfile.mkdtemp(prefix="rlray", dir="/tmp"))
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    env.update(HOME=str(tmp_path), RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")
+    try:
+        run_arena_sweep(
+            tmp_path / "arena_ray",
+            "hydra/launcher=ray",
+            "+hydra.launcher.ray.init.num_cpus=2",
+            f"+hydra.launcher.ray.init._temp_dir={ray_tmp}",
+            python=python,
+            env=env,
+        )
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)

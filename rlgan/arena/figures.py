@@ -12,7 +12,6 @@ and :func:`rlgan.common.plotting.plot_heatmap`.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,6 +21,11 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
+from rlgan.arena.elo_log import (  # noqa: E402
+    final_window_ratings,
+    newest_snapshot_ratings,
+    read_elo_log,
+)
 from rlgan.common.plotting import plot_curves, plot_heatmap  # noqa: E402
 
 ELO_PLOT = "elo.png"
@@ -36,32 +40,17 @@ def elo_curves(
     Per team: ``"<team> (newest snapshot)"``, the rating each evaluation gave the snapshot
     taken at that step, and ``"<team> window, final ratings"``, the ratings at the last
     evaluation of the snapshots kept then (the first one, kept as a yardstick, left out), by
-    the step each was taken.
+    the step each was taken (:mod:`rlgan.arena.elo_log`).
     """
-    with open(elo_csv, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_elo_log(elo_csv)
     curves: dict[str, tuple[list[float], list[float], None]] = {}
-    last = max((int(row["step"]) for row in rows), default=0)
     for team in teams:
-        mine = [row for row in rows if row["team"] == team]
-        newest = [r for r in mine if r["player"] == f"{team}@{r['step']}"]
-        if newest:
-            curves[f"{team} (newest snapshot)"] = (
-                [float(r["step"]) for r in newest],
-                [float(r["elo"]) for r in newest],
-                None,
-            )
-        final = sorted(
-            (int(r["player"].split("@")[1]), float(r["elo"]))
-            for r in mine
-            if int(r["step"]) == last
-        )[1:]
-        if final:
-            curves[f"{team} window, final ratings"] = (
-                [float(step) for step, _ in final],
-                [rating for _, rating in final],
-                None,
-            )
+        for label, (steps, ratings) in (
+            (f"{team} (newest snapshot)", newest_snapshot_ratings(rows, team)),
+            (f"{team} window, final ratings", final_window_ratings(rows, team)),
+        ):
+            if steps:
+                curves[label] = (steps, ratings, None)
     return curves
 
 

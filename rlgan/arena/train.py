@@ -35,6 +35,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 
 from rlgan.arena import figures, timeline
 from rlgan.arena.elo import EloTable
+from rlgan.arena.elo_log import ELO_COLUMNS, ELO_FILE
 from rlgan.arena.matches import play_matches
 from rlgan.arena.policies import ModelPolicy
 from rlgan.arena.pool import Snapshot, SnapshotPool
@@ -80,7 +81,6 @@ log = logging.getLogger(__name__)
 
 #: The resume state of a checkpoint, written after both teams' models.
 STATE_SUFFIX = ".arena.json"
-ELO_FILE = "elo.csv"
 MATCHES_FILE = "matches.csv"
 #: Offsets of the teams' training arenas' and the evaluation matches' seeds from ``seed``.
 TEAM_SEED_OFFSET = {"red": 1_000, "blue": 2_000}
@@ -383,15 +383,10 @@ class _ArenaRun:
         rows = CSVLogger(self.run_dir / ELO_FILE)
         for team in TEAMS:
             for snap in self.pools[team].kept():
-                rows.log(
-                    {
-                        "step": self.step,
-                        "team": team,
-                        "player": snap.name,
-                        "elo": round(self.elo.rating(snap.name), 2),
-                        "games": self.elo.games.get(snap.name, 0),
-                    }
-                )
+                rating = round(self.elo.rating(snap.name), 2)
+                games = self.elo.games.get(snap.name, 0)
+                values = (self.step, team, snap.name, rating, games)
+                rows.log(dict(zip(ELO_COLUMNS, values, strict=True)))
         kept = {name for team in TEAMS for name in self._players(team)}
         self.matches.forget({n for pair in self.matches.games for n in pair} - kept)
         if bool(self.cfg.log.timeline):

@@ -6,6 +6,9 @@ what the data is:
 
 - real samples (:meth:`~GanDataSet.sample`, from a seeded :class:`torch.Generator`, so a
   resumed run draws the same batches as an uninterrupted one);
+- class labels, when it has them (:attr:`~GanDataSet.has_labels`,
+  :meth:`~GanDataSet.sample_labelled`, :meth:`~GanDataSet.class_frequencies`): what a
+  class-conditional run (``model.conditional=true``) trains on;
 - its evaluator (:meth:`~GanDataSet.evaluator`: the metrics, hence the valid objectives);
 - what a sample picture is (:meth:`~GanDataSet.picture`), what the live view shows
   (:meth:`~GanDataSet.live_payload`) and the frames of the latent interpolation GIF
@@ -33,13 +36,29 @@ if TYPE_CHECKING:
 
 
 class ModelView(Protocol):
-    """What a data set's pictures may ask of the networks in training (in eval mode, CPU)."""
+    """What a data set's pictures may ask of the networks in training (in eval mode, CPU).
 
-    def generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
+    In a class-conditional run (:attr:`num_classes` > 0) the sampling methods take labels;
+    left None, :meth:`generate` draws them from the class frequencies, :meth:`samples_of`
+    cycles through :attr:`display_classes`, and :meth:`fixed_samples` returns one row of
+    :data:`rlgan.gan.conditioning.GRID_COLUMNS` samples per displayed class (the same
+    latents in every row).
+    """
+
+    #: The classes of a class-conditional run (0: unconditional).
+    num_classes: int
+    #: The classes pictures show, one row each (all up to 10, else 10 spread evenly).
+    display_classes: list[int]
+
+    def generate(
+        self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``n`` samples of the sampling generator, latents drawn from ``generator``."""
         ...
 
-    def fixed_samples(self, count: int | None = None) -> torch.Tensor:
+    def fixed_samples(
+        self, count: int | None = None, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Samples of the run's fixed latents (the first ``count``; all when None)."""
         ...
 
@@ -47,13 +66,29 @@ class ModelView(Protocol):
         """``n`` latents of the generator's prior, drawn from ``generator``."""
         ...
 
-    def samples_of(self, z: torch.Tensor) -> torch.Tensor:
+    def samples_of(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """The sampling generator's samples of latents ``z`` (CPU)."""
         ...
 
-    def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
-        """``sigmoid(D(points))``, shape ``(N,)``."""
+    def critic_probabilities(
+        self, points: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``sigmoid(D(points))``, shape ``(N,)`` (conditional: averaged over the classes)."""
         ...
+
+    def live_labels(self, n: int) -> torch.Tensor | None:
+        """``n`` labels of the class picked in the live view (None: none picked, or none)."""
+        ...
+
+
+def view_classes(view: ModelView) -> int:
+    """``view.num_classes``: 0 for an unconditional run, or a view that predates the attribute."""
+    return int(getattr(view, "num_classes", 0) or 0)
+
+
+def view_live_labels(view: ModelView, n: int) -> torch.Tensor | None:
+    """``view.live_labels(n)``: None for an unconditional run (or a view without the method)."""
+    return view.live_labels(n) if view_classes(view) else None
 
 
 class GanDataSet:
@@ -67,6 +102,9 @@ class GanDataSet:
 
     #: Whether FID/KID (``eval.inception=true``) apply: the samples are images.
     supports_inception: ClassVar[bool] = False
+    #: Whether the samples can carry class labels (a conditional run needs
+    #: :attr:`num_classes` >= 2 as well: an image folder without sub-folders has one class).
+    has_labels: ClassVar[bool] = False
 
     def __init__(self, *, name: str, objective: str) -> None:
         self.name = str(name)
@@ -83,6 +121,30 @@ class GanDataSet:
     ) -> torch.Tensor:
         """Draw ``n`` real samples using ``generator`` (a CPU generator), on ``device``."""
         raise NotImplementedError
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes of the labels (0: no labels)."""
+        return 0
+
+    def class_name(self, index: int) -> str:
+        """The name of class ``index`` (its number unless the data names its classes)."""
+        return str(int(index))
+
+    def sample_labelled(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(samples, labels)``: :meth:`sample`'s draw and the class of each sample.
+
+        It draws from ``generator`` exactly as :meth:`sample` does.
+        """
+        raise ConfigError(f"data={self.name} has no class labels (it is not a labelled set).")
+
+    def class_frequencies(self) -> torch.Tensor:
+        """The classes' frequencies in the data, ``(num_classes,)`` float (uniform here)."""
+        import torch
+
+        return torch.full((self.num_classes,), 1.0 / max(self.num_classes, 1))
 
     def evaluator(
         self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
@@ -116,9 +178,8 @@ def data_class(cfg: Mapping[str, Any]) -> type[GanDataSet]:
     return cls
 
 
-@cache
-def image_data_options() -> tuple[str, ...]:
-    """The ``data=`` options whose data sets are images (for error messages)."""
+def _options_where(flag: str) -> tuple[str, ...]:
+    """The ``data=`` options whose data set class has the class attribute ``flag`` set."""
     from importlib.resources import files
 
     import yaml
@@ -130,11 +191,23 @@ def image_data_options() -> tuple[str, ...]:
         text = files(CONFIG_PACKAGE).joinpath("data", f"{option}.yaml").read_text("utf-8")
         node = yaml.safe_load(text) or {}
         try:
-            if data_class(node).supports_inception:
+            if getattr(data_class(node), flag):
                 found.append(option)
         except ConfigError:
             continue
     return tuple(found)
+
+
+@cache
+def image_data_options() -> tuple[str, ...]:
+    """The ``data=`` options whose data sets are images (for error messages)."""
+    return _options_where("supports_inception")
+
+
+@cache
+def labelled_data_options() -> tuple[str, ...]:
+    """The ``data=`` options whose samples carry class labels (for error messages)."""
+    return _options_where("has_labels")
 
 
 def build_data(cfg: Mapping[str, Any]) -> GanDataSet:

@@ -3,7 +3,9 @@
 Each is one small class named by ``conf/data/<name>.yaml``. 2-D data is scored by a
 :class:`~rlgan.gan.evaluators.PointEvaluator` (mixture metrics for mixtures, the sliced
 Wasserstein distance for all), drawn as real vs generated points over the discriminator's
-heat map, and shown that way in the live view.
+heat map, and shown that way in the live view. The mixtures are labelled: a sample's class is
+the mode it was drawn from, so a class-conditional run (``model.conditional=true``) learns
+one mode per label and adds :class:`~rlgan.gan.conditional_metrics.MixtureConditionalEvaluator`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import torch
 from rlgan.common.errors import require_positive
 from rlgan.common.imaging import heatmap_points
 from rlgan.gan import toy2d
-from rlgan.gan.data import GanDataSet, ModelView
-from rlgan.gan.evaluators import Evaluator, PointEvaluator
+from rlgan.gan.data import GanDataSet, ModelView, view_live_labels
+from rlgan.gan.evaluators import Evaluator, PointEvaluator, combine
 from rlgan.gan.settings import EvalSettings
 
 #: Points in a saved sample picture and in a live-view update.
@@ -26,19 +28,28 @@ LIVE_POINTS = 500
 
 
 def critic_heatmap(
-    view: ModelView, real: np.ndarray, fake: np.ndarray, resolution: int = 80
+    view: ModelView,
+    real: np.ndarray,
+    fake: np.ndarray,
+    resolution: int = 80,
+    label: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, sigmoid(D))`` on a grid covering the real and generated points.
 
     The grid spans the 0.5-99.5 percentiles of all points plus a margin; the probabilities
-    have shape ``(len(ys), len(xs))``.
+    have shape ``(len(ys), len(xs))``. ``label``: a conditional discriminator's class (None:
+    the view's default, the average over the classes).
     """
     points = np.concatenate([real, fake])
     low, high = np.percentile(points, 0.5, axis=0), np.percentile(points, 99.5, axis=0)
     margin = 0.15 * (high - low).max() + 0.1
     bounds = (low[0] - margin, high[0] + margin, low[1] - margin, high[1] + margin)
     xs, ys, grid = heatmap_points(bounds, resolution)
-    probs = view.critic_probabilities(torch.from_numpy(grid)).numpy()
+    points = torch.from_numpy(grid)
+    if label is None:
+        probs = view.critic_probabilities(points).numpy()
+    else:
+        probs = view.critic_probabilities(points, torch.full((len(points),), int(label))).numpy()
     return xs, ys, probs.reshape(len(ys), len(xs))
 
 
@@ -57,8 +68,16 @@ class PointData(GanDataSet):
     def evaluator(
         self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
     ) -> Evaluator:
-        """Mixture metrics (mixtures) and the sliced Wasserstein distance."""
-        return PointEvaluator(self.sample, self.mixture)
+        """Mixture metrics (mixtures) and the sliced Wasserstein distance.
+
+        A class-conditional run on a mixture adds the per-mode conditional metrics.
+        """
+        points = PointEvaluator(self.sample, self.mixture)
+        if not (settings.conditional and self.mixture is not None):
+            return points
+        from rlgan.gan.conditional_metrics import MixtureConditionalEvaluator
+
+        return combine([MixtureConditionalEvaluator(self), points])
 
     def _points(
         self, view: ModelView, n: int, step: int, seed: int
@@ -68,6 +87,17 @@ class PointData(GanDataSet):
         fake = view.generate(n, generator).numpy()
         real = self.sample(n, generator).numpy()
         return real, fake
+
+    def _live_points(
+        self, view: ModelView, n: int, step: int, seed: int
+    ) -> tuple[np.ndarray, np.ndarray, torch.Tensor | None]:
+        """``(real, fake, labels)`` for the live view: fakes of the picked class, if any."""
+        labels = view_live_labels(view, n)
+        if labels is None:
+            return *self._points(view, n, step, seed), None
+        generator = torch.Generator().manual_seed(seed + step)
+        fake = view.generate(n, generator, labels).numpy()
+        return self.sample(n, generator).numpy(), fake, labels
 
     def picture(self, view: ModelView, step: int, seed: int) -> np.ndarray:
         """Real vs generated points over the discriminator's sigmoid output."""
@@ -79,18 +109,28 @@ class PointData(GanDataSet):
         )
 
     def live_payload(self, view: ModelView, step: int, seed: int) -> dict[str, Any]:
-        """Real and generated points plus the discriminator's heat map."""
-        real, fake = self._points(view, LIVE_POINTS, step, seed)
+        """Real and generated points plus the discriminator's heat map.
+
+        With a class picked in the live view of a conditional run: the generated points and
+        the heat map are that class's.
+        """
+        real, fake, labels = self._live_points(view, LIVE_POINTS, step, seed)
+        picked = None if labels is None else int(labels[0])
         return {
             "real": real,
             "fake": fake,
-            "heatmap": critic_heatmap(view, real, fake),
+            "heatmap": critic_heatmap(view, real, fake, label=picked),
             "images": None,
         }
 
 
 class MixtureData(PointData):
-    """An equal-weight Gaussian mixture (subclasses give its layout in :meth:`layout`)."""
+    """An equal-weight Gaussian mixture (subclasses give its layout in :meth:`layout`).
+
+    Labelled: a sample's class is the index of the mode it was drawn from.
+    """
+
+    has_labels = True
 
     def __init__(self, *, name: str, objective: str = "eval/high_quality_frac") -> None:
         super().__init__(name=name, objective=objective)
@@ -105,14 +145,25 @@ class MixtureData(PointData):
         """The Gaussian mixture the samples come from."""
         return self._mixture
 
+    @property
+    def num_classes(self) -> int:
+        """The number of modes."""
+        return len(self._mixture.centers)
+
     def sample(
         self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> torch.Tensor:
         """``n`` points: a uniformly drawn mode plus Gaussian noise."""
+        return self.sample_labelled(n, generator, device)[0]
+
+    def sample_labelled(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(points, modes)``: a uniformly drawn mode (the label) plus Gaussian noise."""
         centers = torch.as_tensor(self._mixture.centers, dtype=torch.float32)
         modes = torch.randint(len(centers), (n,), generator=generator)
         noise = torch.randn(n, 2, generator=generator) * self._mixture.std
-        return (centers[modes] + noise).to(device)
+        return (centers[modes] + noise).to(device), modes.to(device)
 
 
 class Ring8(MixtureData):

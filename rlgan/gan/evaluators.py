@@ -6,15 +6,21 @@ A data set chooses its evaluator (:meth:`rlgan.gan.data.GanDataSet.evaluator`). 
 losses; constructing one is cheap, and :meth:`~Evaluator.prepare` does the heavy setup (a
 feature classifier, real features) once the run has started.
 
+A class-conditional run calls :meth:`~Evaluator.evaluate_conditional` with the labels the
+samples were generated for (evaluators that do not look at labels score the samples as
+usual), and writes :meth:`~Evaluator.details` (e.g. a per-class table) to ``metrics.json``.
+
 Here: :class:`PointEvaluator` (2-D data: mixture metrics and/or the sliced Wasserstein
 distance), :class:`NoMetrics` and :class:`CombinedEvaluator`. The image evaluators are
 :class:`rlgan.gan.classifier.ClassifierEvaluator` and
-:class:`rlgan.gan.inception_metrics.InceptionEvaluator`.
+:class:`rlgan.gan.inception_metrics.InceptionEvaluator`; the conditional ones live in
+:mod:`rlgan.gan.conditional_metrics`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,6 +51,16 @@ class Evaluator:
     def evaluate(self, fake: torch.Tensor, generator: torch.Generator) -> dict[str, float]:
         """The declared metrics of ``fake`` (CPU tensor); ``generator`` draws real samples."""
         raise NotImplementedError
+
+    def evaluate_conditional(
+        self, fake: torch.Tensor, labels: torch.Tensor, generator: torch.Generator
+    ) -> dict[str, float]:
+        """The metrics of ``fake`` generated for class ``labels`` (here: labels unused)."""
+        return self.evaluate(fake, generator)
+
+    def details(self) -> dict[str, Any]:
+        """Structured results of the latest evaluation for ``metrics.json`` (none here)."""
+        return {}
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -83,6 +99,22 @@ class CombinedEvaluator(Evaluator):
         out: dict[str, float] = {}
         for part in self.parts:
             out.update(part.evaluate(fake, generator))
+        return out
+
+    def evaluate_conditional(
+        self, fake: torch.Tensor, labels: torch.Tensor, generator: torch.Generator
+    ) -> dict[str, float]:
+        """Every part's metrics of ``fake`` generated for ``labels``, in order."""
+        out: dict[str, float] = {}
+        for part in self.parts:
+            out.update(part.evaluate_conditional(fake, labels, generator))
+        return out
+
+    def details(self) -> dict[str, Any]:
+        """Every part's details, merged."""
+        out: dict[str, Any] = {}
+        for part in self.parts:
+            out.update(part.details())
         return out
 
 

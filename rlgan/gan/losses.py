@@ -7,6 +7,13 @@ discriminator objective, penalties included: R1 on real data (Mescheder et al. 2
 loss when ``r1_gamma > 0`` (lazy, on every ``r1_every``-th update, as in StyleGAN2), plus the
 loss's own :meth:`~GanLoss.penalty` hook (WGAN-GP's gradient penalty, Gulrajani et al. 2017).
 
+Class-conditional runs pass the labels: :meth:`~GanLoss.discriminator_terms` scores real
+samples with their labels and fakes with the labels they were generated for (R1 and the loss's
+penalty use the real labels), and :meth:`~GanLoss.conditional_generator_terms` scores the
+generator's samples with their requested labels. A discriminator with an auxiliary
+classifier (AC-GAN) adds cross-entropy terms: on the real labels for D, on the requested
+labels for G (as in TAC-GAN/StudioGAN's AC-GAN, D is not trained to classify fakes).
+
 ``conf/loss/<name>.yaml`` names the class with ``_target_``; the trainer calls the object and
 knows no loss names. A new loss is one subclass and one yaml file.
 """
@@ -15,14 +22,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F  # noqa: N812
 
 from rlgan.common.errors import require_int, require_positive
 from rlgan.gan.metric_names import LOSS_D, LOSS_G
+from rlgan.gan.precision import full_precision, penalty_critic
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
+
+
+class ConditionalCritic(Protocol):
+    """A class-conditional discriminator (:mod:`rlgan.nets.gan`'s conditional bodies)."""
+
+    def __call__(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B,)`` of samples ``x`` for ``labels``."""
+        ...
+
+    def forward_with_classes(
+        self, x: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits and, from an auxiliary classifier head, class logits ``(B, K)``."""
+        ...
+
 
 #: The metrics a loss reports (every run's valid objectives besides its evaluator's).
 LOSS_METRIC_NAMES = (LOSS_D.name, LOSS_G.name)
@@ -30,15 +54,20 @@ LOSS_METRIC_NAMES = (LOSS_D.name, LOSS_G.name)
 
 @dataclass
 class DiscriminatorTerms:
-    """One discriminator update's objective: the adversarial ``loss`` and the ``penalty``."""
+    """One discriminator update's objective: the adversarial ``loss`` and the ``penalty``.
+
+    ``classes``: an AC-GAN discriminator's cross-entropy on the real labels (None otherwise).
+    """
 
     loss: torch.Tensor
     penalty: torch.Tensor
+    classes: torch.Tensor | None = None
 
     @property
     def total(self) -> torch.Tensor:
-        """What the discriminator minimises: ``loss + penalty``."""
-        return self.loss + self.penalty
+        """What the discriminator minimises: ``loss + penalty`` (``+ classes`` for AC-GAN)."""
+        total = self.loss + self.penalty
+        return total if self.classes is None else total + self.classes
 
 
 class GanLoss:
@@ -96,8 +125,19 @@ class GanLoss:
         fake: torch.Tensor,
         update: int,
         generator: torch.Generator | None = None,
+        real_labels: torch.Tensor | None = None,
+        fake_labels: torch.Tensor | None = None,
     ) -> DiscriminatorTerms:
-        """The whole objective of discriminator update ``update`` on ``real`` and ``fake``."""
+        """The whole objective of discriminator update ``update`` on ``real`` and ``fake``.
+
+        With ``real_labels`` and ``fake_labels`` (a class-conditional run) ``discriminator``
+        is a :class:`ConditionalCritic`: see :meth:`conditional_discriminator_terms`.
+        """
+        if real_labels is not None:
+            assert fake_labels is not None, "a conditional run labels its fakes too"
+            return self.conditional_discriminator_terms(
+                discriminator, real, fake, real_labels, fake_labels, update, generator
+            )
         penalty = torch.zeros((), device=real.device)
         if self.r1_due(update):
             real_logits, r1 = r1_penalty(discriminator, real)
@@ -109,6 +149,55 @@ class GanLoss:
         if own is not None:
             penalty = penalty + own
         return DiscriminatorTerms(loss, penalty)
+
+    def conditional_discriminator_terms(
+        self,
+        discriminator: ConditionalCritic,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        real_labels: torch.Tensor,
+        fake_labels: torch.Tensor,
+        update: int,
+        generator: torch.Generator | None = None,
+    ) -> DiscriminatorTerms:
+        """A class-conditional discriminator's objective.
+
+        Real samples are scored with their labels, fakes with the labels they were generated
+        for; R1 and the loss's own penalty see the real labels. An auxiliary classifier head
+        adds its cross-entropy on the real labels (:attr:`DiscriminatorTerms.classes`).
+        """
+        penalty = torch.zeros((), device=real.device)
+        if self.r1_due(update):
+            inputs = real.detach().float().requires_grad_(True)
+            with full_precision(real.device):  # see r1_penalty
+                critic = penalty_critic(discriminator)
+                real_logits, class_logits = critic.forward_with_classes(inputs, real_labels)
+                r1 = input_gradient_norm2(real_logits, inputs)
+            penalty = penalty + 0.5 * self.r1_gamma * self.r1_every * r1
+        else:
+            real_logits, class_logits = discriminator.forward_with_classes(real, real_labels)
+        loss = self.discriminator_loss(real_logits, discriminator(fake, fake_labels))
+
+        def real_critic(x: torch.Tensor) -> torch.Tensor:
+            return penalty_critic(discriminator)(x, real_labels)
+
+        own = self.penalty(real_critic, real, fake, generator)
+        if own is not None:
+            penalty = penalty + own
+        classes = None if class_logits is None else F.cross_entropy(class_logits, real_labels)
+        return DiscriminatorTerms(loss, penalty, classes)
+
+    def conditional_generator_terms(
+        self, discriminator: ConditionalCritic, fake: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(adversarial loss, class loss)`` of samples ``fake`` generated for ``labels``.
+
+        The class loss is an auxiliary classifier head's cross-entropy on the requested
+        labels (None without such a head); the generator minimises their sum.
+        """
+        logits, class_logits = discriminator.forward_with_classes(fake, labels)
+        classes = None if class_logits is None else F.cross_entropy(class_logits, labels)
+        return self.generator_loss(logits), classes
 
 
 class NonSaturatingLoss(GanLoss):
@@ -187,11 +276,21 @@ class LeastSquaresLoss(GanLoss):
 
 
 def r1_penalty(discriminator: Critic, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(scores, E ||grad_x D(x)||^2)`` on real samples (multiply by gamma / 2)."""
-    real = real.detach().requires_grad_(True)
-    scores = discriminator(real)
-    (grad,) = torch.autograd.grad(scores.sum(), real, create_graph=True)
-    return scores, grad.pow(2).flatten(1).sum(1).mean()
+    """Return ``(scores, E ||grad_x D(x)||^2)`` on real samples (multiply by gamma / 2).
+
+    In float32 on the eager critic whatever the training precision (autocast off; the
+    module behind a compiled critic), as every gradient penalty: see rlgan.gan.precision.
+    """
+    real = real.detach().float().requires_grad_(True)
+    with full_precision(real.device):
+        scores = penalty_critic(discriminator)(real)
+        return scores, input_gradient_norm2(scores, real)
+
+
+def input_gradient_norm2(scores: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """``E ||grad_x scores||^2`` over the batch, differentiable (``inputs`` require grad)."""
+    (grad,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
 
 
 def gradient_penalty(
@@ -203,6 +302,9 @@ def gradient_penalty(
     """WGAN-GP's ``E (||grad D(x_hat)|| - 1)^2`` on random interpolates of real and fake."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, generator=generator).to(real.device)
-    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
-    (grad,) = torch.autograd.grad(discriminator(mixed).sum(), mixed, create_graph=True)
-    return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    mixed = alpha * real.detach().float() + (1 - alpha) * fake.detach().float()
+    mixed = mixed.requires_grad_(True)
+    with full_precision(real.device):  # float32, eager critic: see r1_penalty
+        scores = penalty_critic(discriminator)(mixed)
+        (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+        return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()

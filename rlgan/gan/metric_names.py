@@ -10,6 +10,7 @@ one place:
 - :mod:`~rlgan.gan.metrics` / :mod:`~rlgan.gan.evaluators`: the 2-D metrics;
 - :mod:`~rlgan.gan.classifier`: the classifier-feature metrics of labelled images;
 - :mod:`~rlgan.gan.inception_metrics`: FID and KID;
+- :mod:`~rlgan.gan.conditional_metrics`: the class-conditional metrics;
 - :mod:`~rlgan.gan.losses`: the two losses (valid objectives, not quality measures).
 """
 
@@ -102,6 +103,58 @@ STACKED_REVERSE_KL_REAL = declare(
     "frequencies and classifier errors)",
 )
 
+# ---- class-conditional runs (model.conditional=true) -----------------------------------------
+COND_ACCURACY = declare(
+    "eval/cond_accuracy",
+    higher_is_better=True,
+    meaning="fraction of generated samples recognised as the class they were generated for "
+    "(images: the metric classifier's prediction; stacked digits: all three channels; 2-D "
+    "mixtures: within 3 standard deviations of the requested mode)",
+)
+COND_ACCURACY_WORST = declare(
+    "eval/cond_accuracy_worst",
+    higher_is_better=True,
+    meaning="the lowest conditional accuracy of one class (stacked digits: of one digit in one "
+    "channel)",
+)
+COND_KID = declare(
+    "eval/cond_kid",
+    higher_is_better=False,
+    meaning="mean over classes of the per-class KID (unbiased, cubic kernel) between generated "
+    "images of a class and the held-out images of that class, in the metric classifier's "
+    "features",
+)
+COND_KID_WORST = declare(
+    "eval/cond_kid_worst",
+    higher_is_better=False,
+    meaning="the largest per-class KID (generated vs held-out images of one class)",
+)
+COND_KID_GAP_WORST = declare(
+    "eval/cond_kid_gap_worst",
+    higher_is_better=False,
+    meaning="largest over classes of the lower end of the generated class's KID interval minus "
+    "the upper end of its real-vs-real (training vs held-out) interval; <= 0: every class's "
+    "interval overlaps or lies below its real-vs-real one",
+)
+COND_CLASSES_ABOVE_REAL = declare(
+    "eval/cond_classes_above_real",
+    higher_is_better=False,
+    meaning="classes whose KID interval lies entirely above their real-vs-real interval (0: "
+    "every class is as close to its held-out images as real training images are, within noise)",
+)
+COND_DIVERSITY = declare(
+    "eval/cond_diversity",
+    higher_is_better=True,
+    meaning="intra-class diversity: mean over classes of the generated images' mean pairwise "
+    "feature distance within the class over the held-out images' (1.0: as diverse as real; "
+    "near 0: collapse within classes; 2-D mixtures: the spread around the requested mode)",
+)
+COND_DIVERSITY_WORST = declare(
+    "eval/cond_diversity_worst",
+    higher_is_better=True,
+    meaning="the lowest intra-class diversity ratio of one class",
+)
+
 # ---- images, eval.inception=true --------------------------------------------------------------
 FID = declare(
     "eval/fid",
@@ -148,4 +201,72 @@ STACKED_METRICS: tuple[MetricSpec, ...] = (
     STACKED_REVERSE_KL_REAL,
 )
 INCEPTION_METRICS: tuple[MetricSpec, ...] = (FID, KID_MEAN, KID_STD)
+CONDITIONAL_IMAGE_METRICS: tuple[MetricSpec, ...] = (
+    COND_ACCURACY,
+    COND_ACCURACY_WORST,
+    COND_KID,
+    COND_KID_WORST,
+    COND_KID_GAP_WORST,
+    COND_CLASSES_ABOVE_REAL,
+    COND_DIVERSITY,
+    COND_DIVERSITY_WORST,
+)
+CONDITIONAL_STACKED_METRICS: tuple[MetricSpec, ...] = (COND_ACCURACY, COND_ACCURACY_WORST)
+CONDITIONAL_MIXTURE_METRICS: tuple[MetricSpec, ...] = (
+    COND_ACCURACY,
+    COND_ACCURACY_WORST,
+    COND_DIVERSITY,
+    COND_DIVERSITY_WORST,
+)
+
+# ---- the folder metric (rlgan.gan.folder_quality) ----
+ENCODER_FD = declare(
+    "eval/encoder_fd",
+    higher_is_better=False,
+    meaning="Frechet distance between generated images and the held-out split in the "
+    "features of an autoencoder trained on the folder's training split",
+)
+ENCODER_FD_TRAIN = declare(
+    "eval/encoder_fd_train",
+    higher_is_better=False,
+    meaning="the same Frechet distance for as many training-split images: what a generator "
+    "that copies its training images scores (the floor of encoder_fd_ratio)",
+)
+ENCODER_FD_RATIO = declare(
+    "eval/encoder_fd_ratio",
+    higher_is_better=False,
+    meaning="encoder_fd / encoder_fd_train: 1.0 = as close to the held-out images as the "
+    "training images are; a generator that returns its training images scores 1.0 or more",
+)
+ENCODER_PRECISION = declare(
+    "eval/encoder_precision",
+    higher_is_better=True,
+    meaning="fraction of generated images inside the held-out images' k-NN manifold in the "
+    "autoencoder's features (Kynkaanniemi et al. 2019): fidelity",
+)
+ENCODER_RECALL = declare(
+    "eval/encoder_recall",
+    higher_is_better=True,
+    meaning="fraction of held-out images inside the generated images' k-NN manifold in the "
+    "autoencoder's features (Kynkaanniemi et al. 2019): diversity",
+)
+ENCODER_PRECISION_TRAIN = declare(
+    "eval/encoder_precision_train",
+    higher_is_better=True,
+    meaning="encoder_precision of as many training-split images (its floor: real images)",
+)
+ENCODER_RECALL_TRAIN = declare(
+    "eval/encoder_recall_train",
+    higher_is_better=True,
+    meaning="encoder_recall of as many training-split images (its floor: real images)",
+)
+FOLDER_METRICS: tuple[MetricSpec, ...] = (
+    ENCODER_FD_RATIO,
+    ENCODER_FD,
+    ENCODER_FD_TRAIN,
+    ENCODER_PRECISION,
+    ENCODER_RECALL,
+    ENCODER_PRECISION_TRAIN,
+    ENCODER_RECALL_TRAIN,
+)
 LOSS_METRICS: tuple[MetricSpec, ...] = (LOSS_D, LOSS_G)

@@ -9,7 +9,14 @@ the runner completes the call with the data's shape (``(2,)`` or ``(C, H, W)``):
   :class:`~rlgan.nets.DCGANDiscriminator` (square images of the sizes in
   :data:`rlgan.nets.DCGAN_IMAGE_SIZES`).
 
-A new model is one factory with this signature and one yaml file.
+Both take ``conditional`` (``model.conditional``) and ``conditioning``
+(``model.conditioning``: ``projection`` or ``acgan``); a class-conditional run also passes
+``num_classes`` (the data's classes), and the pair is then built class-conditional
+(:mod:`rlgan.nets.gan`: the generator embeds the label, the discriminator has a projection or
+an auxiliary-classifier head).
+
+A new model is one factory with this signature and one yaml file (``num_classes`` is passed
+only to configs with ``conditional: true``).
 """
 
 from __future__ import annotations
@@ -35,6 +42,46 @@ def _z_dim(z_dim: Any) -> int:
     return int(z_dim)
 
 
+def check_conditioning(conditional: Any, conditioning: Any) -> bool:
+    """Check ``model.conditional`` (a bool) and ``model.conditioning``; return ``conditional``.
+
+    ``model.conditioning`` is checked even when ``model.conditional=false``, so that a typo
+    is caught when the key is set, not when the run is later made conditional.
+    """
+    from rlgan.nets.gan import CONDITIONINGS
+
+    if not isinstance(conditional, bool):
+        raise invalid_choice(
+            "model.conditional",
+            conditional,
+            ("true", "false"),
+            "true trains a class-conditional GAN (labelled data), false an unconditional one.",
+        )
+    if conditioning not in CONDITIONINGS:
+        raise invalid_choice(
+            "model.conditioning",
+            conditioning,
+            CONDITIONINGS,
+            "How a class-conditional discriminator uses the label: projection (Miyato & "
+            "Koyama 2018) or acgan (an auxiliary classifier head; cross-entropy terms in both "
+            "losses).",
+        )
+    return conditional
+
+
+def _classes(conditional: bool, conditioning: str, num_classes: int | None, name: str) -> int:
+    """The number of classes the pair is built for (0: unconditional), checked."""
+    if not check_conditioning(conditional, conditioning):
+        return 0
+    require(
+        isinstance(num_classes, int) and num_classes >= 2,
+        f"Invalid model.conditional=true for model={name}: the data has "
+        f"{num_classes or 0} class(es); a class-conditional GAN needs labelled data with at "
+        "least 2 classes.",
+    )
+    return int(num_classes)
+
+
 def mlp_pair(
     shape: Sequence[int],
     *,
@@ -45,13 +92,19 @@ def mlp_pair(
     g_activation: str = "relu",
     d_activation: str = "leaky_relu",
     spectral_norm: bool = False,
+    conditional: bool = False,
+    conditioning: str = "projection",
+    num_classes: int | None = None,
 ) -> GanPair:
     """MLP generator and discriminator for data of ``shape`` (images are flattened).
 
     ``name`` is the option's name (unused here; it is recorded in ``metrics.json``).
+    ``conditional``: build the pair class-conditional for ``num_classes`` classes, the
+    discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
 
+    classes = _classes(conditional, conditioning, num_classes, name)
     shape = tuple(int(s) for s in shape)
     image = len(shape) == 3
     gen = nets.MLPGenerator(
@@ -60,12 +113,15 @@ def mlp_pair(
         hidden_sizes=list(g_hidden),
         activation=g_activation,
         output_activation="tanh" if image else None,
+        num_classes=classes,
     )
     disc = nets.MLPDiscriminator(
         shape,
         hidden_sizes=list(d_hidden),
         activation=d_activation,
         spectral_norm=bool(spectral_norm),
+        num_classes=classes,
+        conditioning=conditioning,
     )
     return GanPair(gen, disc)
 
@@ -82,17 +138,22 @@ def dcgan_pair(
     g_extra_layers: int = 0,
     d_extra_layers: int = 0,
     g_upsample: str = "transposed",
+    conditional: bool = False,
+    conditioning: str = "projection",
+    num_classes: int | None = None,
 ) -> GanPair:
     """DCGAN generator and discriminator for square images of ``shape`` ``(C, H, W)``.
 
     ``g_extra_layers`` / ``d_extra_layers``: 3x3 convolutions at the image resolution (see
     :class:`~rlgan.nets.DCGANGenerator`), the depth small images need; ``g_upsample``:
     ``transposed`` (4x4 stride-2 transposed convolutions) or ``nearest`` (nearest-neighbour
-    upsampling and a 3x3 convolution).
+    upsampling and a 3x3 convolution). ``conditional``: build the pair class-conditional for
+    ``num_classes`` classes, the discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
     from rlgan.nets.gan import UPSAMPLING
 
+    classes = _classes(conditional, conditioning, num_classes, name)
     shape = tuple(int(s) for s in shape)
     require(
         len(shape) == 3,
@@ -113,6 +174,7 @@ def dcgan_pair(
             norm=g_norm,
             extra_layers=g_extra_layers,
             upsample=g_upsample,
+            num_classes=classes,
         )
         disc = nets.DCGANDiscriminator(
             shape,
@@ -120,6 +182,8 @@ def dcgan_pair(
             spectral_norm=bool(spectral_norm),
             norm=d_norm,
             extra_layers=d_extra_layers,
+            num_classes=classes,
+            conditioning=conditioning,
         )
     except ConfigError as err:
         raise ConfigError(
@@ -130,8 +194,28 @@ def dcgan_pair(
     return GanPair(gen, disc)
 
 
-def build_models(cfg: Mapping[str, Any], shape: Sequence[int]) -> GanPair:
-    """Instantiate ``cfg`` (a ``conf/model`` node) for data of ``shape``."""
+def build_models(
+    cfg: Mapping[str, Any], shape: Sequence[int], num_classes: int | None = None
+) -> GanPair:
+    """Instantiate ``cfg`` (a ``conf/model`` node) for data of ``shape``.
+
+    A config with ``conditional: true`` is also given ``num_classes`` (the data's classes).
+    """
     from rlgan.gan.building import build_object
 
-    return build_object(cfg, "model", GanPair, tuple(shape))
+    extra = {"num_classes": num_classes} if cfg.get("conditional", False) is True else {}
+    return build_object(cfg, "model", GanPair, tuple(shape), **extra)
+
+
+def build_models_for(cfg: Mapping[str, Any], data: Any) -> GanPair:
+    """Instantiate ``cfg`` for a built data set: its shape, and its classes when conditional.
+
+    ``data`` is a :class:`~rlgan.gan.data.GanDataSet`; a conditional config on data without
+    two or more classes is refused (:func:`rlgan.gan.conditioning.check_conditional_data`).
+    """
+    from rlgan.gan.conditioning import check_conditional_data, is_conditional
+
+    if not is_conditional(cfg):
+        return build_models(cfg, data.shape)
+    check_conditional_data(data, str(cfg.get("name", "model")))
+    return build_models(cfg, data.shape, data.num_classes)

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rlgan.common.errors import invalid_choice, require, require_int, require_positive
 from rlgan.common.progress import check_progress
+from rlgan.gan.precision import check_precision
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ class TrainSettings:
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
     tensorboard: bool = True
+    precision: str = "fp32"
+    channels_last: bool = False
+    compile: bool = False
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any]) -> TrainSettings:
@@ -94,6 +98,14 @@ class TrainSettings:
         schedule = str(values.get("lr_schedule", "linear"))
         if schedule not in SCHEDULES:
             raise invalid_choice("train.lr_schedule", values.get("lr_schedule"), SCHEDULES)
+        # The device rule (fp16 needs CUDA) is checked once the device is known (train()).
+        precision = check_precision(values.get("precision", "fp32"))
+        for flag in ("channels_last", "compile"):
+            value = values.get(flag, False)
+            require(
+                isinstance(value, bool),
+                f"Invalid train.{flag}={value!r}: it must be true or false.",
+            )
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in values.items() if k in known}
         kwargs.update(
@@ -102,6 +114,7 @@ class TrainSettings:
             betas=(float(betas[0]), float(betas[1])),
             ema=float(ema),
             lr_schedule=schedule,
+            precision=precision,
         )
         if "tensorboard" in kwargs:
             kwargs["tensorboard"] = bool(kwargs["tensorboard"])
@@ -110,12 +123,17 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """``cfg.eval``: samples per evaluation and the optional FID/KID."""
+    """``cfg.eval``: samples per evaluation and the optional FID/KID.
+
+    ``conditional`` is ``model.conditional`` (set by :func:`rlgan.gan.validate.validate`):
+    a class-conditional run's evaluator adds the conditional metrics.
+    """
 
     n_samples: int = 2500
     inception: bool = False
     inception_weights: str | None = None
     kid_subset_size: int = 1000
+    conditional: bool = False
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any]) -> EvalSettings:

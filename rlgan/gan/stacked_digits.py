@@ -10,6 +10,11 @@ generated images (26,000 by default, as the papers use), the modes covered and t
 KL of the mode histogram from uniform, beside the same KL for as many real stacked samples
 (the floor: finite samples, unequal class frequencies and classifier errors keep it above
 zero).
+
+A class-conditional run (``model.conditional=true``) uses the 1,000 modes as its classes: the
+label of a stack is its three digits' classes read as a number (red, green, blue: hundreds,
+tens, units), and :class:`~rlgan.gan.conditional_metrics.StackedConditionalEvaluator` checks
+each channel against the requested digit.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import torch
 
 from rlgan.common.errors import ConfigError
 from rlgan.gan import images as loaders
-from rlgan.gan.evaluators import Evaluator
+from rlgan.gan.evaluators import Evaluator, combine
 from rlgan.gan.image_data import Digits
 from rlgan.gan.metric_names import (
     STACKED_METRICS,
@@ -35,12 +40,33 @@ from rlgan.gan.settings import EvalSettings
 #: Digits per image (one per channel) and the number of modes, 10 ** STACK.
 STACK = 3
 MODES = 10**STACK
+#: The place value of each channel's digit in a mode (red: hundreds, green: tens, blue: units).
+PLACES = tuple(10 ** (STACK - 1 - k) for k in range(STACK))
+
+
+def stack_indices(pool: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """Indices ``(n, 3)`` into ``pool`` of the digits of ``n`` stacks, drawn uniformly."""
+    return torch.randint(len(pool), (n, STACK), generator=generator)
+
+
+def stack_of(pool: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """The images ``(n, 3, H, W)`` whose channels are ``pool[index]`` (``index`` ``(n, 3)``)."""
+    return pool[index.flatten(), 0].reshape(len(index), STACK, *pool.shape[-2:])
 
 
 def stack_digits(pool: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
     """``n`` images ``(n, 3, H, W)``, each channel a random image of ``pool`` ``(N, 1, H, W)``."""
-    index = torch.randint(len(pool), (n, STACK), generator=generator)
-    return pool[index.flatten(), 0].reshape(n, STACK, *pool.shape[-2:])
+    return stack_of(pool, stack_indices(pool, n, generator))
+
+
+def modes_of(digit_classes: torch.Tensor) -> torch.Tensor:
+    """The modes (0-999) of stacks whose channels' digits are ``digit_classes`` ``(n, 3)``."""
+    return (digit_classes.long() * torch.tensor(PLACES)).sum(1)
+
+
+def digits_of(modes: torch.Tensor) -> torch.Tensor:
+    """The channels' digits ``(n, 3)`` of ``modes`` (0-999), :func:`modes_of` reversed."""
+    return torch.stack([(modes.long() // place) % 10 for place in PLACES], dim=1)
 
 
 def mode_histogram(modes: np.ndarray) -> np.ndarray:
@@ -98,13 +124,40 @@ class StackedDigits(Digits):
         self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> torch.Tensor:
         """``n`` stacks of three random training-split digits."""
-        return stack_digits(self.digits, n, generator).to(device)
+        index = stack_indices(self.digits, n, generator)
+        digits, _ = self.on_device(device)  # self.digits is the training split
+        return stack_of(digits, index.to(digits.device))
+
+    def sample_labelled(
+        self, n: int, generator: torch.Generator, device: torch.device | str = "cpu"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(stacks, modes)``: :meth:`sample`'s draw and each stack's mode (0-999)."""
+        assert self.labels is not None
+        index = stack_indices(self.digits, n, generator)
+        digits, _ = self.on_device(device)
+        stacks = stack_of(digits, index.to(digits.device))
+        return stacks, modes_of(self.labels[index]).to(device)
+
+    def class_frequencies(self) -> torch.Tensor:
+        """The modes' frequencies: products of the three digits' training-split frequencies."""
+        assert self.labels is not None
+        p = torch.bincount(self.labels, minlength=10).double()
+        p = p / p.sum()
+        return torch.einsum("i,j,k->ijk", p, p, p).flatten().float()
 
     def evaluator(
         self, settings: EvalSettings, device: torch.device | str = "cpu", seed: int = 0
     ) -> Evaluator:
-        """:class:`StackedModesEvaluator` on ``eval.n_samples`` images."""
-        return StackedModesEvaluator(self, settings.n_samples)
+        """:class:`StackedModesEvaluator` on ``eval.n_samples`` images.
+
+        A class-conditional run puts the per-channel conditional accuracy first.
+        """
+        modes = StackedModesEvaluator(self, settings.n_samples)
+        if not settings.conditional:
+            return modes
+        from rlgan.gan.conditional_metrics import StackedConditionalEvaluator
+
+        return combine([StackedConditionalEvaluator(self, modes), modes])
 
 
 class StackedModesEvaluator(Evaluator):
@@ -139,15 +192,17 @@ class StackedModesEvaluator(Evaluator):
         self.real_modes, self.real_kl = mode_metrics(mode_histogram(self.modes(real)))
 
     @torch.no_grad()
-    def modes(self, images: torch.Tensor) -> np.ndarray:
-        """The mode (0-999) of each ``(3, H, W)`` image: its channels' classes as digits."""
+    def channel_classes(self, images: torch.Tensor) -> torch.Tensor:
+        """The digit class of each channel of ``(3, H, W)`` images, ``(n, 3)``."""
         assert self.classifier is not None
         digits = images.cpu().float().reshape(-1, 1, *images.shape[-2:])
-        classes = torch.cat(
+        return torch.cat(
             [self.classifier(digits[i : i + 4096]).argmax(1) for i in range(0, len(digits), 4096)]
         ).reshape(-1, STACK)
-        weights = torch.tensor([10 ** (STACK - 1 - k) for k in range(STACK)])
-        return (classes * weights).sum(1).numpy()
+
+    def modes(self, images: torch.Tensor) -> np.ndarray:
+        """The mode (0-999) of each ``(3, H, W)`` image: its channels' classes as digits."""
+        return modes_of(self.channel_classes(images)).numpy()
 
     def evaluate(
         self, fake: torch.Tensor, generator: torch.Generator | None = None

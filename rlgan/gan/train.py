@@ -5,7 +5,9 @@ The loop lives in :class:`~rlgan.gan.trainer.GanTrainer`; this module validates 
 (``_target_``), resumes, evaluates, logs (``progress.csv``, TensorBoard, a progress bar),
 writes samples, plots and checkpoints, and reports the objective. What is measured and drawn
 is the data set's business (:class:`~rlgan.gan.data.GanDataSet`): this module has no
-per-data-set branches.
+per-data-set branches. A class-conditional run (``model.conditional=true``,
+:mod:`rlgan.gan.conditioning`) generates its evaluation samples for stratified labels, its
+pictures with one row per class, and lets the live view pick the class.
 """
 
 from __future__ import annotations
@@ -49,10 +51,18 @@ from rlgan.common.writable import require_writable_dir
 from rlgan.gan import visuals
 from rlgan.gan.building import build_object
 from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
+from rlgan.gan.conditioning import (
+    GRID_COLUMNS,
+    check_conditional_data,
+    display_classes,
+    is_conditional,
+    stratified_labels,
+)
 from rlgan.gan.data import GanDataSet, build_data
 from rlgan.gan.evaluators import Evaluator
 from rlgan.gan.losses import LOSS_METRIC_NAMES, GanLoss
-from rlgan.gan.models import build_models
+from rlgan.gan.models import build_models_for
+from rlgan.gan.precision import check_precision
 from rlgan.gan.settings import TrainSettings, apply_renamed_knobs
 from rlgan.gan.trainer import GanTrainer, TrainingDivergedError
 from rlgan.gan.validate import validate, warn_batch_vs_data
@@ -95,6 +105,11 @@ class GanRun:
         self.csv = CSVLogger(run_dir / PROGRESS_FILE)
         evaluator.prepare()
         self.fixed_z = trainer.latents(FIXED_LATENTS, torch.Generator().manual_seed(self.seed + 7))
+        #: The classes of a conditional run (0: unconditional), those pictures show (one row
+        #: each) and the one picked in the live view (None: all).
+        self.num_classes = trainer.num_classes
+        self.display_classes = display_classes(self.num_classes)
+        self.live_class: int | None = None
         self.writer = None
         if settings.tensorboard:
             self.writer = EventFile(run_dir / TB_DIR)
@@ -102,7 +117,9 @@ class GanRun:
         if cfg.get("render") is not None and cfg.render.get("live", False):
             from rlgan.render.live import LiveGANView
 
-            self.view = LiveGANView(every=int(cfg.render.every))
+            names = [data.class_name(c) for c in self.display_classes]
+            picking = {"classes": names} if names else {}  # number keys pick a class
+            self.view = LiveGANView(every=int(cfg.render.every), **picking)
         self.last_metrics: dict[str, float] = {}
         self.last_losses: dict[str, float] = {}
 
@@ -113,25 +130,50 @@ class GanRun:
         }
 
     # ---- the model view of the data set's pictures ---------------------------------------
-    def generate(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """``n`` samples of the sampling generator (eval mode, CPU)."""
-        return self.trainer.generate(n, generator)
+    def generate(
+        self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``n`` samples of the sampling generator (eval mode, CPU; see ``ModelView``)."""
+        return self.trainer.generate(n, generator, labels)
 
-    def fixed_samples(self, count: int | None = None) -> torch.Tensor:
-        """Samples of the fixed latents (the first ``count``), eval mode, CPU."""
-        return self.trainer.sample_from(self.fixed_z[:count])
+    def fixed_samples(
+        self, count: int | None = None, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Samples of the fixed latents (the first ``count``), eval mode, CPU.
 
-    def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
-        """``sigmoid(D(points))`` (eval mode, CPU)."""
-        return self.trainer.critic_probabilities(points)
+        A conditional run without ``labels`` gives the class grid: one row of
+        :data:`~rlgan.gan.conditioning.GRID_COLUMNS` samples per displayed class, the same
+        latents in every row; with ``labels``, one fixed latent per label.
+        """
+        if not self.num_classes:
+            return self.trainer.sample_from(self.fixed_z[:count])
+        if labels is None:
+            z = self.fixed_z[:GRID_COLUMNS].repeat(len(self.display_classes), 1)
+            labels = torch.tensor(self.display_classes).repeat_interleave(GRID_COLUMNS)
+            return self.trainer.sample_from(z[:count], labels[:count])
+        z = self.fixed_z[torch.arange(len(labels)) % len(self.fixed_z)]
+        return self.trainer.sample_from(z, labels)
+
+    def critic_probabilities(
+        self, points: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``sigmoid(D(points))`` (eval mode, CPU; conditional: for ``labels``, or averaged)."""
+        return self.trainer.critic_probabilities(points, labels)
 
     def latents(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``n`` standard-normal latents drawn from ``generator``."""
         return self.trainer.latents(n, generator)
 
-    def samples_of(self, z: torch.Tensor) -> torch.Tensor:
-        """Samples of latents ``z`` (eval mode, CPU)."""
-        return self.trainer.sample_from(z)
+    def samples_of(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples of latents ``z`` (eval mode, CPU; conditional: cycling the shown classes)."""
+        if self.num_classes and labels is None:
+            shown = torch.tensor(self.display_classes)
+            labels = shown[torch.arange(len(z)) % len(shown)]
+        return self.trainer.sample_from(z, labels)
+
+    def live_labels(self, n: int) -> torch.Tensor | None:
+        """``n`` labels of the class picked in the live view (None: none picked)."""
+        return None if self.live_class is None else torch.full((n,), self.live_class)
 
     # ---- evaluation -----------------------------------------------------------------------
     def evaluate(self, step: int) -> dict[str, float]:
@@ -140,8 +182,12 @@ class GanRun:
         n = self.n_samples
         if self.evaluator.max_samples is not None:
             n = min(n, self.evaluator.max_samples)
-        fake = self.trainer.generate(n, generator)
-        return self.evaluator.evaluate(fake, generator)
+        if not self.num_classes:
+            fake = self.trainer.generate(n, generator)
+            return self.evaluator.evaluate(fake, generator)
+        labels = stratified_labels(n, self.data.class_frequencies(), generator)
+        fake = self.trainer.generate(n, generator, labels)
+        return self.evaluator.evaluate_conditional(fake, labels, generator)
 
     # ---- pictures -------------------------------------------------------------------------
     def save_samples(self, step: int) -> None:
@@ -153,6 +199,9 @@ class GanRun:
         """Feed the live pygame view when ``render.live=true`` and it is due."""
         if self.view is None or not self.view.due(step):
             return
+        if self.num_classes:
+            picked = self.view.selected_class
+            self.live_class = None if picked is None else self.display_classes[picked]
         payload = self.data.live_payload(self, step, self.seed)
         self.view.update(step, losses=dict(losses), metrics=dict(self.last_metrics), **payload)
 
@@ -214,7 +263,19 @@ GAN_RUNS = RunKind(
     budget_key="train.iterations",
     step_key="step",
     checkpoint_suffix=CHECKPOINT_SUFFIX,
-    resume_knobs=("progress_bar", "threads", "device", "render.live", "render.every", "trust"),
+    # train.precision / channels_last / compile change how the steps run, not what is saved:
+    # a run started on a GPU in fp16 can continue on the CPU in fp32 or bf16.
+    resume_knobs=(
+        "progress_bar",
+        "threads",
+        "device",
+        "render.live",
+        "render.every",
+        "trust",
+        "train.precision",
+        "train.channels_last",
+        "train.compile",
+    ),
 )
 
 
@@ -237,7 +298,11 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         run_dir if run_dir is not None else current_run_dir(None), "run dir"
     ).resolve()
     device = resolve_device(cfg.device)
+    check_precision(settings.train.precision, device)  # fp16 needs CUDA: before any loading
     data = build_data(cfg.data)
+    conditional = is_conditional(cfg.model)
+    if conditional:
+        check_conditional_data(data, str(cfg.model.get("name", "model")))
     warn_batch_vs_data(cfg, data.size)
     evaluator = data.evaluator(settings.eval, device, int(cfg.seed))
     objective = str(cfg.objective)
@@ -248,7 +313,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         )
     seed_everything(int(cfg.seed))
     set_torch_threads(cfg.get("threads", 1))
-    generator, discriminator = build_models(cfg.model, data.shape)
+    generator, discriminator = build_models_for(cfg.model, data)
     loss = build_object(cfg.loss, "loss", GanLoss)
     trainer = GanTrainer(
         generator,
@@ -259,6 +324,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         int(cfg.model.z_dim),
         device,
         int(cfg.seed),
+        conditional=conditional,
     )
     elapsed, fixed_z, resumed_from = 0.0, None, None
     if plan is not None:
@@ -333,6 +399,7 @@ def _train_and_finish(
         run.checkpoint(elapsed)
         life.record(
             {
+                **run.evaluator.details(),
                 **run.last_metrics,
                 **run.final_losses(),
                 "step": trainer.step,
@@ -352,7 +419,13 @@ def _train_and_finish(
     run.checkpoint(elapsed)
     run.finish_pictures()
     life.finish(
-        {**run.last_metrics, **run.final_losses(), "step": trainer.step, "wall_time_s": elapsed}
+        {
+            **run.evaluator.details(),
+            **run.last_metrics,
+            **run.final_losses(),
+            "step": trainer.step,
+            "wall_time_s": elapsed,
+        }
     )
     value = metric_value(life.metrics, objective)
     log.info("%s = %.4g after %d iterations (%.0f s)", objective, value, trainer.step, elapsed)

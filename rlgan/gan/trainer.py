@@ -5,6 +5,12 @@ draws latents and real batches, and can save and restore all of it (``state_dict
 resumed run continues exactly where the checkpoint left off. It takes typed settings
 (:class:`~rlgan.gan.settings.TrainSettings`) and a loss object
 (:class:`~rlgan.gan.losses.GanLoss`), and knows no loss or data set names.
+
+A class-conditional trainer (``conditional=True``, class-conditional networks) draws every
+real batch with its labels (:meth:`~rlgan.gan.data.GanDataSet.sample_labelled`) and the
+fakes' labels from the data's class frequencies, both from the checkpointed random
+generator, so a resumed conditional run also continues exactly. An unconditional trainer
+runs exactly the operations it ran before conditioning existed.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import torch
 from torch import nn
 
 from rlgan.common.errors import ConfigError
+from rlgan.gan.conditioning import sample_labels
 from rlgan.gan.data import GanDataSet
 from rlgan.gan.losses import GanLoss
+from rlgan.gan.precision import Precision
 from rlgan.gan.settings import TrainSettings
 from rlgan.nets import eval_mode
 
@@ -48,7 +56,9 @@ class GanTrainer:
     """Adversarial training of ``generator`` against ``discriminator`` on ``data``.
 
     ``settings`` and ``loss`` are typed (a ``cfg.train`` mapping and a ``conf/loss`` node are
-    also accepted and converted once, here).
+    also accepted and converted once, here). ``conditional``: the networks are
+    class-conditional (``generator(z, labels)``, ``discriminator(x, labels)``) and ``data``
+    is labelled.
     """
 
     def __init__(
@@ -61,14 +71,25 @@ class GanTrainer:
         z_dim: int,
         device: torch.device,
         seed: int,
+        conditional: bool = False,
     ) -> None:
         self.device = device
         self.data = data
+        self.conditional = bool(conditional)
+        #: The classes of a conditional run (0: unconditional) and their frequencies.
+        self.num_classes = data.num_classes if self.conditional else 0
+        self.class_probs = data.class_frequencies().float().cpu() if self.conditional else None
         self.settings = settings = _as_settings(settings)
         self.loss = _as_loss(loss)
         self.z_dim = int(z_dim)
-        self.generator = generator.to(device)
-        self.discriminator = discriminator.to(device)
+        # train.precision / channels_last / compile. The training steps call the networks
+        # through _g and _d (compiled when train.compile=true); checkpoints, the EMA copy and
+        # sampling use the modules themselves, in float32.
+        self.precision = Precision.from_settings(settings, device)
+        self.generator = self.precision.prepare(generator)
+        self.discriminator = self.precision.prepare(discriminator)
+        self._g = self.precision.compiled(self.generator)
+        self._d = self.precision.compiled(self.discriminator)
         self.batch_size = settings.batch_size
         self.d_steps = settings.d_steps
         self.iterations = settings.iterations
@@ -101,64 +122,166 @@ class GanTrainer:
         """``n`` standard-normal latents drawn from ``generator`` (the training one if None)."""
         return torch.randn(n, self.z_dim, generator=generator or self.rng).to(self.device)
 
+    def class_labels(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` labels drawn from the class frequencies (conditional runs), on the device."""
+        assert self.class_probs is not None, "an unconditional trainer has no labels"
+        return sample_labels(n, self.class_probs, generator or self.rng).to(self.device)
+
     @property
     def sampler(self) -> nn.Module:
         """The generator used for samples and metrics: the EMA copy when enabled."""
         return self.ema if self.ema is not None else self.generator
 
+    def _labels_for(
+        self, n: int, labels: torch.Tensor | None, generator: torch.Generator
+    ) -> torch.Tensor | None:
+        """``labels`` on the device; a conditional run without them draws from ``generator``."""
+        if not self.conditional:
+            return None
+        if labels is None:
+            return self.class_labels(n, generator)
+        return labels.to(self.device)
+
     @torch.no_grad()
-    def generate(self, n: int, generator: torch.Generator, batch: int = 1024) -> torch.Tensor:
-        """``n`` samples from :attr:`sampler` in eval mode, on the CPU."""
+    def generate(
+        self,
+        n: int,
+        generator: torch.Generator,
+        labels: torch.Tensor | None = None,
+        batch: int = 1024,
+    ) -> torch.Tensor:
+        """``n`` samples from :attr:`sampler` in eval mode, on the CPU.
+
+        A conditional run generates them for ``labels`` (``(n,)``; None: drawn from the
+        class frequencies with ``generator``).
+        """
         net = self.sampler
+        labels = self._labels_for(n, labels, generator)
         with eval_mode(net):
-            out = [
-                net(self.latents(min(batch, n - i), generator)).cpu() for i in range(0, n, batch)
-            ]
+            if labels is None:
+                out = [
+                    net(self.latents(min(batch, n - i), generator)).cpu()
+                    for i in range(0, n, batch)
+                ]
+            else:
+                out = [
+                    net(self.latents(min(batch, n - i), generator), labels[i : i + batch]).cpu()
+                    for i in range(0, n, batch)
+                ]
         return torch.cat(out)
 
     @torch.no_grad()
-    def sample_from(self, z: torch.Tensor) -> torch.Tensor:
-        """:attr:`sampler`'s samples of latents ``z``, in eval mode, on the CPU."""
+    def sample_from(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """:attr:`sampler`'s samples of latents ``z`` (for ``labels``), eval mode, on the CPU."""
         net = self.sampler
         with eval_mode(net):
-            return net(z.to(self.device)).cpu()
+            if not self.conditional:
+                return net(z.to(self.device)).cpu()
+            assert labels is not None, "a conditional generator needs labels"
+            return net(z.to(self.device), labels.to(self.device)).cpu()
 
     @torch.no_grad()
-    def critic_probabilities(self, points: torch.Tensor) -> torch.Tensor:
-        """``sigmoid(D(points))`` with the discriminator in eval mode, on the CPU."""
-        with eval_mode(self.discriminator):
-            return torch.sigmoid(self.discriminator(points.to(self.device))).cpu()
+    def critic_probabilities(
+        self, points: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``sigmoid(D(points))`` with the discriminator in eval mode, on the CPU.
+
+        A conditional discriminator scores ``points`` for ``labels``; without labels, the
+        probability is averaged over the classes, weighted by their frequencies.
+        """
+        disc = self.discriminator
+        points = points.to(self.device)
+        with eval_mode(disc):
+            if not self.conditional:
+                return torch.sigmoid(disc(points)).cpu()
+            if labels is not None:
+                return torch.sigmoid(disc(points, labels.to(self.device))).cpu()
+            assert self.class_probs is not None
+            total = torch.zeros(len(points))
+            for c, weight in enumerate(self.class_probs.tolist()):
+                label = torch.full((len(points),), c, device=self.device)
+                total += weight * torch.sigmoid(disc(points, label)).cpu()
+            return total
 
     # ---- one iteration --------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
         """One iteration: ``d_steps`` discriminator updates, one generator update."""
+        if self.conditional:
+            return self._conditional_step()
         for i in range(self.d_steps):
             loss_d, penalty = self._discriminator_step(self.step * self.d_steps + i)
-        fake = self.generator(self.latents(self.batch_size))
-        loss_g = self.loss.generator_loss(self.discriminator(fake))
+        with self.precision.autocast():
+            loss_g = self.loss.generator_loss(self._d(self._g(self.latents(self.batch_size))))
         self._check_finite("generator", loss_g)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()  # D's weight gradients are discarded by its next zero_grad
-        self.opt_g.step()
+        self._generator_update(loss_g)
+        return {"loss/d": float(loss_d), "loss/g": float(loss_g.detach()), "loss/penalty": penalty}
+
+    def _generator_update(self, loss_g: torch.Tensor) -> None:
+        """Apply the generator's loss; step both schedules, the EMA and the iteration count."""
+        # D's weight gradients are discarded by its next zero_grad
+        self.precision.backward_step(loss_g, self.opt_g, "g")
         self.sched_g.step()
         self.sched_d.step()
         if self.ema is not None:
             self._update_ema()
         self.step += 1
-        return {"loss/d": float(loss_d), "loss/g": float(loss_g.detach()), "loss/penalty": penalty}
 
     def _discriminator_step(self, update: int) -> tuple[float, float]:
         """Discriminator update number ``update``; returns its loss and penalty as floats."""
-        real = self.data.sample(self.batch_size, self.rng, self.device)
-        with torch.no_grad():
-            fake = self.generator(self.latents(self.batch_size))
-        terms = self.loss.discriminator_terms(self.discriminator, real, fake, update, self.rng)
-        total = terms.total
-        self._check_finite("discriminator", total)
-        self.opt_d.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_d.step()
+        real = self.precision.batch(self.data.sample(self.batch_size, self.rng, self.device))
+        with self.precision.autocast():
+            with torch.no_grad():
+                fake = self._g(self.latents(self.batch_size))
+            terms = self.loss.discriminator_terms(self._d, real, fake, update, self.rng)
+        self._discriminator_update(terms.total)
         return float(terms.loss.detach()), float(terms.penalty.detach())
+
+    def _discriminator_update(self, total: torch.Tensor) -> None:
+        """Apply the discriminator's whole objective ``total`` (checked finite first)."""
+        self._check_finite("discriminator", total)
+        self.precision.backward_step(total, self.opt_d, "d")
+
+    def _conditional_step(self) -> dict[str, float]:
+        """One class-conditional iteration (labels drawn with the batches, see the module).
+
+        An AC-GAN discriminator's cross-entropy terms are reported as ``loss/d_class`` and
+        ``loss/g_class`` (``loss/d`` and ``loss/g`` stay the adversarial terms).
+        """
+        out: dict[str, float] = {}
+        for i in range(self.d_steps):
+            real, real_labels = self.data.sample_labelled(self.batch_size, self.rng, self.device)
+            real = self.precision.batch(real)
+            fake_labels = self.class_labels(self.batch_size)
+            with self.precision.autocast():
+                with torch.no_grad():
+                    fake = self._g(self.latents(self.batch_size), fake_labels)
+                terms = self.loss.discriminator_terms(
+                    self._d,
+                    real,
+                    fake,
+                    self.step * self.d_steps + i,
+                    self.rng,
+                    real_labels=real_labels,
+                    fake_labels=fake_labels,
+                )
+            self._discriminator_update(terms.total)
+            out = {
+                "loss/d": float(terms.loss.detach()),
+                "loss/penalty": float(terms.penalty.detach()),
+            }
+            if terms.classes is not None:
+                out["loss/d_class"] = float(terms.classes.detach())
+        labels = self.class_labels(self.batch_size)
+        with self.precision.autocast():
+            fake = self._g(self.latents(self.batch_size), labels)
+            loss_g, classes = self.loss.conditional_generator_terms(self._d, fake, labels)
+        total = loss_g if classes is None else loss_g + classes
+        self._check_finite("generator", total)
+        self._generator_update(total)
+        out["loss/g"] = float(loss_g.detach())
+        if classes is not None:
+            out["loss/g_class"] = float(classes.detach())
+        return out
 
     def _check_finite(self, which: str, loss: torch.Tensor) -> None:
         """Raise :class:`TrainingDivergedError` (before any update) when ``loss`` is NaN/inf."""
@@ -222,6 +345,7 @@ class GanTrainer:
             "opt_d": self.opt_d.state_dict(),
             "sched_g": self.sched_g.state_dict(),
             "sched_d": self.sched_d.state_dict(),
+            "precision": self.precision.state_dict(),
             "rng": {
                 "train": self.rng.get_state(),
                 "torch": torch.get_rng_state(),
@@ -246,6 +370,7 @@ class GanTrainer:
         self.opt_d.load_state_dict(state["opt_d"])
         self.sched_g.load_state_dict(state["sched_g"])
         self.sched_d.load_state_dict(state["sched_d"])
+        self.precision.load_state_dict(state.get("precision") or {})  # absent before fp16
         rng = state["rng"]
         self.rng.set_state(rng["train"].cpu())
         torch.set_rng_state(rng["torch"].cpu())

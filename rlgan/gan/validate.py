@@ -10,7 +10,7 @@ set is built, when a batch is larger than the data set.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -20,6 +20,7 @@ from rlgan.common.errors import ConfigError, invalid_choice, require_int
 from rlgan.common.progress import check_progress
 from rlgan.gan import inception_metrics
 from rlgan.gan.building import build_object
+from rlgan.gan.conditioning import unlabelled_message
 from rlgan.gan.data import data_class
 from rlgan.gan.losses import GanLoss
 from rlgan.gan.settings import EvalSettings, TrainSettings, train_node
@@ -124,6 +125,30 @@ def check_counts(cfg: DictConfig) -> None:
             check_sizes(f"model.{side}", plain)
 
 
+def check_conditional(cfg: DictConfig) -> bool:
+    """Check ``model.conditional`` / ``model.conditioning``; return whether the run is conditional.
+
+    A conditional run on a data set whose class has no labels (the 2-D shapes) is refused
+    here; one whose data turns out to have fewer than two classes (an image folder without
+    class sub-folders) is refused as soon as the data is loaded
+    (:func:`rlgan.gan.conditioning.check_conditional_data`).
+    """
+    from rlgan.gan.models import check_conditioning
+
+    model = cfg.model
+    if "conditional" not in model and "conditioning" not in model:
+        return False
+    conditional = check_conditioning(
+        model.get("conditional", False), model.get("conditioning", "projection")
+    )
+    if conditional and not data_class(cfg.data).has_labels:
+        name = str(cfg.data.get("name", "?"))
+        raise ConfigError(
+            unlabelled_message(name, "its samples have no class labels", str(model.get("name")))
+        )
+    return conditional
+
+
 def validate(cfg: DictConfig) -> RunSettings:
     """Check the keys, numbers and objects of ``cfg`` that are cheap to check (ConfigError).
 
@@ -138,8 +163,9 @@ def validate(cfg: DictConfig) -> RunSettings:
     check_progress(cfg.get("progress_bar", "auto"))
     build_object(cfg.loss, "loss", GanLoss)
     data_class(cfg.data)
+    conditional = check_conditional(cfg)
     inception_metrics.check_config(cfg)
-    return settings
+    return replace(settings, eval=replace(settings.eval, conditional=conditional))
 
 
 def batch_vs_data_warning(

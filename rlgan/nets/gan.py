@@ -1,4 +1,12 @@
-"""GAN bodies: DCGAN generator/discriminator for square images, MLP ones for vectors."""
+"""GAN bodies: DCGAN generator/discriminator for square images, MLP ones for vectors.
+
+Every body is unconditional by default. With ``num_classes > 0`` it is class-conditional:
+the generators embed the label and concatenate the embedding to the noise
+(``forward(z, labels)``), and the discriminators condition their last layer on it through a
+:class:`ClassConditioning` head (``forward(x, labels)``; ``forward_with_classes`` also returns
+the auxiliary classifier's logits of an AC-GAN discriminator). An unconditional body builds
+exactly the modules, in the same order, that it built before conditioning existed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from rlgan.common.errors import invalid_choice, require
+from rlgan.common.errors import invalid_choice, require, require_int
 from rlgan.nets.activations import ActivationSpec, activation_gain, make_activation
 from rlgan.nets.conv import check_image_shape
 from rlgan.nets.init import apply_spectral_norm, check_init, init_weights
@@ -26,6 +34,99 @@ def _norm(norm: str | None, channels: int) -> list[nn.Module]:
 
 #: How :class:`DCGANGenerator` doubles the image size.
 UPSAMPLING: tuple[str, ...] = ("transposed", "nearest")
+
+#: How a class-conditional discriminator uses the label: ``projection`` (Miyato & Koyama
+#: 2018) or ``acgan`` (an auxiliary classifier head, Odena et al. 2017).
+CONDITIONINGS: tuple[str, ...] = ("projection", "acgan")
+
+
+def check_num_classes(num_classes: int) -> int:
+    """``num_classes`` as an int: 0 (unconditional) or >= 2 (class-conditional); else raise."""
+    require_int(
+        "num_classes",
+        num_classes,
+        0,
+        meaning="classes of a conditional body (0: unconditional, else at least 2)",
+    )
+    require(
+        num_classes != 1,
+        "Invalid num_classes=1: a class-conditional body needs at least 2 classes "
+        "(0 builds an unconditional one).",
+    )
+    return int(num_classes)
+
+
+def check_conditioning(conditioning: str) -> str:
+    """``conditioning`` if it is one of :data:`CONDITIONINGS`, else a ``ConfigError``."""
+    if conditioning not in CONDITIONINGS:
+        raise invalid_choice("conditioning", conditioning, CONDITIONINGS)
+    return str(conditioning)
+
+
+def default_class_dim(z_dim: int) -> int:
+    """Width of a generator's class embedding: ``z_dim``, at least 16."""
+    return max(int(z_dim), 16)
+
+
+def class_embedding(num_classes: int, dim: int) -> nn.Embedding:
+    """A generator's label embedding, initialised N(0, 1) (the scale of the noise it joins)."""
+    return nn.Embedding(num_classes, dim)
+
+
+def _with_labels(
+    z: torch.Tensor, embed: nn.Embedding | None, labels: torch.Tensor | None
+) -> torch.Tensor:
+    """``z``, or ``[z, embed(labels)]`` for a conditional generator (labels required)."""
+    if embed is None:
+        return z
+    if labels is None:
+        raise ValueError("this generator is class-conditional: call it as generator(z, labels)")
+    return torch.cat([z, embed(labels.long())], dim=1)
+
+
+class ClassConditioning(nn.Module):
+    """The class-conditional part of a discriminator's head, on its last features phi(x).
+
+    ``projection`` (Miyato & Koyama 2018): the logit becomes ``psi(phi(x)) + <embed(y),
+    phi(x)>``, one learned vector per class; the embedding starts at the scale of a linear
+    layer's weights (uniform in +-1/sqrt(features)), so the label term starts small.
+    ``acgan`` (Odena et al. 2017): the logit stays ``psi(phi(x))`` and a linear classifier on
+    ``phi(x)`` returns class logits for the auxiliary cross-entropy terms of the losses.
+    ``spectral_norm`` wraps the embedding or the classifier too.
+    """
+
+    def __init__(
+        self, features: int, num_classes: int, conditioning: str, spectral_norm: bool = False
+    ) -> None:
+        super().__init__()
+        self.conditioning = check_conditioning(conditioning)
+        self.num_classes = check_num_classes(num_classes)
+        require(self.num_classes >= 2, "ClassConditioning needs num_classes >= 2.")
+        self.embed: nn.Embedding | None = None
+        self.classifier: nn.Linear | None = None
+        if self.conditioning == "projection":
+            self.embed = nn.Embedding(self.num_classes, features)
+            bound = 1.0 / math.sqrt(features)
+            nn.init.uniform_(self.embed.weight, -bound, bound)
+            if spectral_norm:
+                nn.utils.parametrizations.spectral_norm(self.embed)
+        else:
+            self.classifier = nn.Linear(features, self.num_classes)
+            if spectral_norm:
+                apply_spectral_norm(self.classifier)
+
+    def forward(
+        self, features: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits, class_logits)``: projected logits and None, or logits and class logits."""
+        if self.classifier is not None:
+            return logits, self.classifier(features)
+        if labels is None:
+            raise ValueError(
+                "this discriminator is class-conditional: call it as discriminator(x, labels)"
+            )
+        assert self.embed is not None
+        return logits + (self.embed(labels.long()) * features).sum(dim=1), None
 
 
 def check_extra_layers(extra_layers: int) -> int:
@@ -72,6 +173,9 @@ class DCGANGenerator(nn.Module):
     3x3 convolution maps to ``C`` channels before ``tanh``. ``upsample="nearest"`` doubles
     the size by nearest-neighbour upsampling and a 3x3 convolution instead of a transposed
     convolution (no checkerboard artefacts, Odena et al. 2016).
+
+    ``num_classes > 0`` makes it class-conditional: a ``class_dim``-wide label embedding
+    (default :func:`default_class_dim`) is concatenated to the noise before the projection.
     """
 
     def __init__(
@@ -85,9 +189,13 @@ class DCGANGenerator(nn.Module):
         init: str = "default",
         extra_layers: int = 0,
         upsample: str = "transposed",
+        num_classes: int = 0,
+        class_dim: int | None = None,
     ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
+        num_classes = check_num_classes(num_classes)
+        class_dim = (class_dim or default_class_dim(z_dim)) if num_classes else 0
         if upsample not in UPSAMPLING:
             raise invalid_choice("upsample", upsample, UPSAMPLING)
         (base_channels,) = check_sizes("base_channels", base_channels)
@@ -97,11 +205,12 @@ class DCGANGenerator(nn.Module):
         init = check_init(init)
         make_activation(activation)
         self.z_dim = z_dim
+        self.num_classes = num_classes
         self.image_shape = (channels, size, size)
 
         width = base_channels * 2 ** (doublings - 1)
         self.project = nn.Sequential(
-            nn.Linear(z_dim, width * seed * seed),
+            nn.Linear(z_dim + class_dim, width * seed * seed),
             nn.Unflatten(1, (width, seed, seed)),
             *_norm(norm, width),
             make_activation(activation),
@@ -143,10 +252,11 @@ class DCGANGenerator(nn.Module):
         init_weights(self, init, gain=activation_gain(activation))
         if spectral_norm:
             apply_spectral_norm(self)
+        self.embed = class_embedding(num_classes, class_dim) if num_classes else None
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Return images ``(B, C, H, W)`` in [-1, 1] for noise ``(B, z_dim)``."""
-        return self.upsample(self.project(z))
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Return images ``(B, C, H, W)`` in [-1, 1] for noise ``(B, z_dim)`` (and labels)."""
+        return self.upsample(self.project(_with_labels(z, self.embed, labels)))
 
 
 class DCGANDiscriminator(nn.Module):
@@ -158,6 +268,9 @@ class DCGANDiscriminator(nn.Module):
     usually ``None``). ``extra_layers > 0`` puts that many 3x3 convolutions of
     ``base_channels`` at the input resolution in front of the stride-2 stack (which then
     starts from ``base_channels``).
+
+    ``num_classes > 0`` makes it class-conditional through a :class:`ClassConditioning` head
+    (``conditioning``: ``projection`` or ``acgan``) on the flattened last feature map.
     """
 
     def __init__(
@@ -169,8 +282,12 @@ class DCGANDiscriminator(nn.Module):
         spectral_norm: bool = False,
         init: str = "default",
         extra_layers: int = 0,
+        num_classes: int = 0,
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
+        num_classes = check_num_classes(num_classes)
+        check_conditioning(conditioning)
         (base_channels,) = check_sizes("base_channels", base_channels)
         extra_layers = check_extra_layers(extra_layers)
         channels, size, seed, halvings = dcgan_plan(image_shape)
@@ -201,10 +318,28 @@ class DCGANDiscriminator(nn.Module):
         init_weights(self, init, gain=activation_gain(activation))
         if spectral_norm:
             apply_spectral_norm(self)
+        self.num_classes = num_classes
+        self.condition = (
+            ClassConditioning(width * seed * seed, num_classes, conditioning, spectral_norm)
+            if num_classes
+            else None
+        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Return one logit per image, shape ``(B,)``."""
-        return self.body(x).squeeze(-1)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Return one logit per image, shape ``(B,)`` (``labels`` when conditional)."""
+        if self.condition is None:
+            return self.body(x).squeeze(-1)
+        return self.forward_with_classes(x, labels)[0]
+
+    def forward_with_classes(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits, class_logits)``; class logits only from an AC-GAN head (else None)."""
+        if self.condition is None:
+            return self.forward(x), None
+        features = self.body[:-1](x)
+        logits = self.body[-1](features).squeeze(-1)
+        return self.condition(features, logits, labels)
 
 
 def _flat_size(knob: str, shape: int | Sequence[int]) -> tuple[int, tuple[int, ...]]:
@@ -221,7 +356,9 @@ class MLPGenerator(nn.Module):
 
     ``out_features`` may also be a shape (e.g. ``(1, 8, 8)``): the output is reshaped to
     ``(B, *shape)``. ``output_activation`` (e.g. ``tanh`` for data in [-1, 1]) follows the
-    output layer; ``None`` leaves it linear (e.g. 2-D mixtures).
+    output layer; ``None`` leaves it linear (e.g. 2-D mixtures). ``num_classes > 0`` makes it
+    class-conditional: a ``class_dim``-wide label embedding (default
+    :func:`default_class_dim`) is concatenated to the noise.
     """
 
     def __init__(
@@ -234,13 +371,18 @@ class MLPGenerator(nn.Module):
         output_activation: ActivationSpec = None,
         dropout: float = 0.0,
         init: str = "default",
+        num_classes: int = 0,
+        class_dim: int | None = None,
     ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
+        num_classes = check_num_classes(num_classes)
+        class_dim = (class_dim or default_class_dim(z_dim)) if num_classes else 0
         flat, self.out_shape = _flat_size("out_features", out_features)
         self.z_dim = z_dim
+        self.num_classes = num_classes
         self.net = MLP(
-            z_dim,
+            z_dim + class_dim,
             flat,
             hidden_sizes,
             activation,
@@ -249,16 +391,19 @@ class MLPGenerator(nn.Module):
             init=init,
             output_activation=output_activation,
         )
+        self.embed = class_embedding(num_classes, class_dim) if num_classes else None
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Return samples ``(B, *out_shape)`` for noise ``(B, z_dim)``."""
-        return self.net(z).reshape(z.shape[0], *self.out_shape)
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Return samples ``(B, *out_shape)`` for noise ``(B, z_dim)`` (and labels)."""
+        return self.net(_with_labels(z, self.embed, labels)).reshape(z.shape[0], *self.out_shape)
 
 
 class MLPDiscriminator(nn.Module):
     """Map vectors ``(B, in_features)`` (or ``(B, *shape)``, flattened) to logits ``(B,)``.
 
     An :class:`MLP` with one output; ``spectral_norm`` wraps every linear weight.
+    ``num_classes > 0`` makes it class-conditional through a :class:`ClassConditioning` head
+    (``conditioning``: ``projection`` or ``acgan``) on the last hidden layer.
     """
 
     def __init__(
@@ -270,13 +415,36 @@ class MLPDiscriminator(nn.Module):
         dropout: float = 0.0,
         norm: str | None = None,
         init: str = "default",
+        num_classes: int = 0,
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
+        num_classes = check_num_classes(num_classes)
+        check_conditioning(conditioning)
         flat, self.in_shape = _flat_size("in_features", in_features)
         self.net = MLP(flat, 1, hidden_sizes, activation, norm, dropout, init=init)
         if spectral_norm:
             apply_spectral_norm(self)
+        self.num_classes = num_classes
+        features = self.net.hidden_sizes[-1] if self.net.hidden_sizes else flat
+        self.condition = (
+            ClassConditioning(features, num_classes, conditioning, spectral_norm)
+            if num_classes
+            else None
+        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Return one logit per sample, shape ``(B,)``."""
-        return self.net(x.flatten(1)).squeeze(-1)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Return one logit per sample, shape ``(B,)`` (``labels`` when conditional)."""
+        if self.condition is None:
+            return self.net(x.flatten(1)).squeeze(-1)
+        return self.forward_with_classes(x, labels)[0]
+
+    def forward_with_classes(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits, class_logits)``; class logits only from an AC-GAN head (else None)."""
+        if self.condition is None:
+            return self.forward(x), None
+        features = self.net.hidden(x.flatten(1))
+        logits = self.net.output(features).squeeze(-1)
+        return self.condition(features, logits, labels)

@@ -121,14 +121,23 @@ def decision_surface(
     return canvas
 
 
-def image_grid(size: tuple[int, int], images: np.ndarray, max_images: int = 64) -> pygame.Surface:
+def image_grid(
+    size: tuple[int, int],
+    images: np.ndarray,
+    max_images: int = 100,
+    columns: int | None = None,
+) -> pygame.Surface:
     """Tile ``images`` (B, C, H, W) with values in [0, 1] into a grid that fits ``size``.
 
-    The tiling is :func:`rlgan.common.imaging.tile_images`; here it is only scaled up by a
-    whole factor (crisp pixels), or down to fit, and centred.
+    The tiling is :func:`rlgan.common.imaging.tile_images` (``columns`` wide; None: a
+    square-ish grid; a class-conditional run's grid has one row per class); here it is only
+    scaled up by a whole factor (crisp pixels), or down to fit, and centred.
     """
     tiles = tile_images(
-        np.asarray(images, dtype=np.float32)[:max_images], pad=1, background=BACKGROUND
+        np.asarray(images, dtype=np.float32)[:max_images],
+        columns=columns,
+        pad=1,
+        background=BACKGROUND,
     )
     small = pygame.image.frombuffer(
         np.ascontiguousarray(tiles).tobytes(), (tiles.shape[1], tiles.shape[0]), "RGB"

@@ -12,10 +12,12 @@ the (costly) decision surface only when it will be shown::
     view.close()
 
 Closing the window (button, Esc or q) only stops the drawing: later calls are no-ops and
-training goes on. Without a display (and without ``headless=True`` or
-``SDL_VIDEODRIVER=dummy``) the view refuses to start with a
-:class:`~rlgan.common.errors.ConfigError`; :func:`require_live_window` makes the same check
-for a runner that wants to refuse ``render.live=true`` before training.
+training goes on. A class-conditional run passes the names of the classes it shows
+(``classes=``): the number keys 0-9 (top row or keypad) pick one of them, ``a`` shows all
+again, and the runner reads :attr:`LiveGANView.selected_class` before drawing. Without a
+display (and without ``headless=True`` or ``SDL_VIDEODRIVER=dummy``) the view refuses to
+start with a :class:`~rlgan.common.errors.ConfigError`; :func:`require_live_window` makes the
+same check for a runner that wants to refuse ``render.live=true`` before training.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +46,12 @@ SPARK_COLORS = ((110, 200, 255), (255, 170, 40), (140, 220, 120), (230, 120, 200
 POLL_INTERVAL_S = 0.1
 #: HUD rows of the live view: the step and the latest metrics side by side
 HUD_ROWS = 1
+#: Keys that pick a class (index = digit) and the key that shows every class again.
+CLASS_KEYS: dict[int, int] = {
+    **{getattr(pygame, f"K_{d}"): d for d in range(10)},
+    **{getattr(pygame, f"K_KP{d}"): d for d in range(10)},
+}
+ALL_CLASSES_KEY = pygame.K_a
 
 
 def require_live_window() -> None:
@@ -65,6 +74,8 @@ class LiveGANView:
         caption: window title.
         history: how many recorded loss values each sparkline keeps.
         headless: draw off-screen (SDL's dummy driver), e.g. for tests and screenshots.
+        classes: names of the classes a conditional run shows (at most 10): the number keys
+            pick one (:attr:`selected_class`), ``a`` shows all; empty: no class keys.
 
     """
 
@@ -76,6 +87,7 @@ class LiveGANView:
         *,
         history: int = 300,
         headless: bool = False,
+        classes: Sequence[str] = (),
     ) -> None:
         require_positive("render.every", every)
         if headless:
@@ -99,6 +111,9 @@ class LiveGANView:
         self._two_d = True
         self._last_poll = time.monotonic()
         self.draw_count = 0
+        self.classes = [str(c) for c in classes][: len(set(CLASS_KEYS.values()))]
+        #: Index into :attr:`classes` of the class picked with the number keys (None: all).
+        self.selected_class: int | None = None
 
     @property
     def closed(self) -> bool:
@@ -112,9 +127,20 @@ class LiveGANView:
         now = time.monotonic()
         if now - self._last_poll > POLL_INTERVAL_S:  # keep the window responsive, see closes
             self._last_poll = now
-            if not self._viewer.poll():
+            if not self._poll():
                 return False
         return self._last_drawn is None or step - self._last_drawn >= self.every
+
+    def _poll(self) -> bool:
+        """Handle window events and the class keys; False once the window is closed."""
+        if not self._viewer.poll():
+            return False
+        for key in self._viewer.take_keys():
+            if key == ALL_CLASSES_KEY:
+                self.selected_class = None
+            elif key in CLASS_KEYS and CLASS_KEYS[key] < len(self.classes):
+                self.selected_class = CLASS_KEYS[key]
+        return True
 
     def update(
         self,
@@ -126,23 +152,25 @@ class LiveGANView:
         fake: np.ndarray | None = None,
         heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         images: np.ndarray | None = None,
+        columns: int | None = None,
     ) -> None:
         """Record ``losses`` (and ``metrics``); redraw when :meth:`due`.
 
         ``real``/``fake``: (N, 2) points; ``heatmap``: ``(xs, ys, grid)`` with
         ``grid[i, j]`` = D's probability that ``(xs[j], ys[i])`` is real; ``images``:
-        (B, C, H, W) samples in [0, 1]. Give the 2-D arguments or ``images``.
+        (B, C, H, W) samples in [0, 1], tiled ``columns`` wide (None: a square-ish grid).
+        Give the 2-D arguments or ``images``.
         """
         if self._viewer.closed:
             return
         self._record(losses, metrics)
         if not self.due(step):
             return
-        if not self._viewer.poll():
+        if not self._poll():
             return
         self._last_drawn = step
         self._viewer.draw(
-            self._canvas(real, fake, heatmap, images), self._hud(step), self._panels()
+            self._canvas(real, fake, heatmap, images, columns), self._hud(step), self._panels()
         )
         self._viewer.present()
         self.draw_count += 1
@@ -162,19 +190,23 @@ class LiveGANView:
         fake: np.ndarray | None,
         heatmap: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
         images: np.ndarray | None,
+        columns: int | None = None,
     ) -> pygame.Surface | None:
         """The sample picture for the frame area (None when nothing was given)."""
         size = self._viewer.frame_rect.size
         self._two_d = images is None
         if images is not None:
-            return image_grid(size, images)
+            return image_grid(size, images, columns=columns)
         if real is not None or fake is not None or heatmap is not None:
             return decision_surface(size, real=real, fake=fake, heatmap=heatmap)
         return None
 
     def _hud(self, step: int) -> list[str]:
-        """The step and the latest metrics."""
+        """The step, the picked class (conditional runs) and the latest metrics."""
         lines = [f"step {step}"]
+        if self.classes:
+            shown = "all" if self.selected_class is None else self.classes[self.selected_class]
+            lines.append(f"class {shown} (keys 0-{len(self.classes) - 1}, a: all)")
         lines += [f"{name} {format_value(value)}" for name, value in self._metrics.items()]
         return lines
 

@@ -71,6 +71,17 @@ def group_curve(runs: Sequence[Run], column: str, points: int = GRID_POINTS) -> 
     (no interpolated points between evaluations); else ``points`` evenly spaced steps.
     """
     curves = [c for c in (run_curve(run, column) for run in runs) if c is not None]
+    return align_curves(curves, points)
+
+
+def align_curves(
+    curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = GRID_POINTS
+) -> GroupCurve | None:
+    """:class:`GroupCurve` of runs' ``(steps, values)`` curves (sorted steps), or ``None``.
+
+    The grid and the statistics are :func:`group_curve`'s; the curves may come from any file
+    of a run (``rlgan-report`` reads an arena run's ``elo.csv`` this way).
+    """
     if not curves:
         return None
     low = min(float(steps[0]) for steps, _ in curves)

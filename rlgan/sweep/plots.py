@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, MaxNLocator
 
-from rlgan.sweep.curves import group_curve
+from rlgan.sweep.curves import GroupCurve, group_curve
 from rlgan.sweep.grouping import Group
 from rlgan.sweep.labels import group_labels
 from rlgan.sweep.numbers import format_number
@@ -97,19 +97,19 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
-def _legend_width(labels: Sequence[str]) -> float:
+def legend_width(labels: Sequence[str]) -> float:
     """Inches a legend of ``labels`` outside the axes needs."""
     return 0.8 + _CHAR_WIDTH * max((len(label) for label in labels), default=0)
 
 
-def _outside_legend(figure: Figure, handles: Sequence[Any], labels: Sequence[str]) -> Any:
+def outside_legend(figure: Figure, handles: Sequence[Any], labels: Sequence[str]) -> Any:
     """A legend to the right of the axes (constrained layout makes room for it)."""
     return figure.legend(
         handles, labels, loc="outside right upper", fontsize=LEGEND_FONT_SIZE, frameon=False
     )
 
 
-def _style(ax: Any) -> None:
+def style_axes(ax: Any) -> None:
     """Grid and tick font of every axes."""
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=FONT_SIZE)
@@ -145,9 +145,28 @@ def learning_curves_figure(
         return None
     seeds = max(curve.runs for _, curve in curves)
     legend = len(curves) > 1
-    width = 6.4 + (_legend_width([label for label, _ in curves]) if legend else 0.0)
+    width = 6.4 + (legend_width([label for label, _ in curves]) if legend else 0.0)
     figure = new_figure(width, 4.2)
     ax = figure.add_subplot()
+    handles = draw_group_curves(ax, curves)
+    band = "; band: lowest to highest seed" if seeds > 1 else ""
+    ax.set_title(f"{title}\nline: mean over seeds{band}", fontsize=FONT_SIZE + 1)
+    ax.set_xlabel(step_unit, fontsize=FONT_SIZE)
+    ax.set_ylabel(metric_label(column, higher_is_better), fontsize=FONT_SIZE)
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    style_axes(ax)
+    if legend:
+        outside_legend(figure, handles, [label for label, _ in curves])
+    return figure
+
+
+def draw_group_curves(ax: Any, curves: Sequence[tuple[str, GroupCurve]]) -> list[Any]:
+    """Draw each ``(label, curve)``: its mean line in the label's rank colour, its band.
+
+    The band runs from the lowest to the highest seed (drawn for two seeds or more); curves
+    with few points get markers. Returns the lines, in order (for a legend).
+    """
     handles = []
     for label, curve in curves:
         marker = "o" if curve.grid.size <= MARKER_POINTS else None
@@ -164,16 +183,7 @@ def learning_curves_figure(
                 curve.grid, curve.low, curve.high, color=line.get_color(), alpha=0.15, linewidth=0
             )
         handles.append(line)
-    band = "; band: lowest to highest seed" if seeds > 1 else ""
-    ax.set_title(f"{title}\nline: mean over seeds{band}", fontsize=FONT_SIZE + 1)
-    ax.set_xlabel(step_unit, fontsize=FONT_SIZE)
-    ax.set_ylabel(metric_label(column, higher_is_better), fontsize=FONT_SIZE)
-    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    _style(ax)
-    if legend:
-        _outside_legend(figure, handles, [label for label, _ in curves])
-    return figure
+    return handles
 
 
 def _rows_figure(labels: Sequence[str], panels: int = 1, panel_width: float = 5.0) -> Figure:
@@ -210,7 +220,7 @@ def final_values_figure(
     )
     ax.set_xlabel(metric_label(metric, higher_is_better), fontsize=FONT_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    _style(ax)
+    style_axes(ax)
     return figure
 
 
@@ -248,7 +258,7 @@ def aggregate_figure(
             ax.vlines(est.point, y - 0.3, y + 0.3, color="black", linewidth=1.6)
         ax.set_xlabel(name, fontsize=FONT_SIZE)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
-        _style(ax)
+        style_axes(ax)
     axes[0].set_yticks(positions, list(scores), fontsize=LEGEND_FONT_SIZE)
     axes[0].invert_yaxis()
     figure.suptitle(
@@ -275,7 +285,7 @@ def profile_figure(
         {label: group.values(metric) for label, group in rows}, higher_is_better=higher
     )
     labels = list(profile.fractions)
-    width = 6.4 + (_legend_width(labels) if len(labels) > 1 else 0.0)
+    width = 6.4 + (legend_width(labels) if len(labels) > 1 else 0.0)
     figure = new_figure(width, 4.2)
     ax = figure.add_subplot()
     handles = []
@@ -299,9 +309,9 @@ def profile_figure(
     ax.set_ylabel(f"fraction of seeds with score {sign} τ", fontsize=FONT_SIZE)
     ax.set_ylim(-0.02, 1.02)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    _style(ax)
+    style_axes(ax)
     if len(labels) > 1:
-        _outside_legend(figure, handles, labels)
+        outside_legend(figure, handles, labels)
     return figure
 
 
@@ -334,7 +344,7 @@ def search_history_figure(results: Mapping[str, Any], title: str) -> Figure | No
     else:
         best, label = np.maximum.accumulate(values), "highest so far (direction unknown)"
     objective = str(results.get("objective") or "objective")
-    figure = new_figure(6.4 + _legend_width([label, "best value 0.000 (trial 000)"]), 4.2)
+    figure = new_figure(6.4 + legend_width([label, "best value 0.000 (trial 000)"]), 4.2)
     ax = figure.add_subplot()
     handles = [
         ax.plot(steps, values, "o", markersize=5, color="tab:blue")[0],
@@ -356,8 +366,8 @@ def search_history_figure(results: Mapping[str, Any], title: str) -> Figure | No
     higher = None if direction not in ("maximize", "minimize") else direction == "maximize"
     ax.set_ylabel(metric_label(objective, higher), fontsize=FONT_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    _style(ax)
-    _outside_legend(figure, handles, labels)
+    style_axes(ax)
+    outside_legend(figure, handles, labels)
     return figure
 
 
@@ -379,7 +389,7 @@ def importance_figure(importances: Mapping[str, float], title: str) -> Figure | 
     ax.set_title(title, fontsize=FONT_SIZE + 1)
     ax.set_xlabel("importance [share of the objective's variance, fANOVA]", fontsize=FONT_SIZE)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-    _style(ax)
+    style_axes(ax)
     return figure
 
 

@@ -14,7 +14,9 @@ else the metric's declaration (:mod:`rlgan.sweep.directions`); an unknown direct
 descending with a note, and ``--sort asc|desc`` overrides all of them.
 Writes ``report.csv``, ``report.md`` and ``plots/`` into ``--out`` (default: ``report/`` inside
 the folder given, or ``./report`` for several folders), and for a Bayesian search its best trial
-as ``best_preset.yaml`` and a parameter-importance plot. See docs/sweeps.md.
+as ``best_preset.yaml`` and a parameter-importance plot. Arena runs also get each team's ELO
+over training from their ``elo.csv`` (``plots/arena_elo.png``, :mod:`rlgan.sweep.report_arena`).
+See docs/sweeps.md.
 
 ``--metric`` names that no run recorded are refused (exit 2) with the metrics that were found.
 Importing this module is cheap (``rlgan-report --help``): numpy, omegaconf, rich and matplotlib
@@ -47,6 +49,10 @@ _NOT_METRICS = {"app", "status", "seed", "objective", "error", "algo", "env_id",
 #: (module, attribute): a report shows them all by default, after the runs' own objective.
 #: An arena run optimises one side's win rate or ELO, but is read by both sides' figures.
 HEADLINE_METRICS = {"arena": ("rlgan.arena.metrics", "OBJECTIVES")}
+#: Apps whose runs leave figures of their own beyond the metrics, and the function (module,
+#: attribute) that draws them for a section's groups: ``{file name: figure or None}``.
+#: An arena run logs each team's ELO over training (elo.csv).
+APP_FIGURES = {"arena": ("rlgan.sweep.report_arena", "arena_figures")}
 #: How the sort order was chosen, as the report's titles say it.
 _SORT_SOURCES = {
     "metrics.json": "direction from metrics.json",
@@ -434,11 +440,22 @@ def _section_plots(section: AppSection, folder: Path) -> list[Path]:
             section.groups, metric, f"{app}: {metric}, performance profile", better
         ),
     }
+    named = {f"{app}_{kind}_{slug(metric)}.png": figure for kind, figure in figures.items()}
+    named.update(app_figures(section))
     return [
-        save_figure(figure, folder / f"{app}_{kind}_{slug(metric)}.png")
-        for kind, figure in figures.items()
-        if figure is not None
+        save_figure(figure, folder / name) for name, figure in named.items() if figure is not None
     ]
+
+
+def app_figures(section: AppSection) -> dict[str, Any]:
+    """The figures of :data:`APP_FIGURES` for ``section``'s app, by file name (may be None)."""
+    import importlib
+
+    if section.app not in APP_FIGURES:
+        return {}
+    module, attribute = APP_FIGURES[section.app]
+    draw = getattr(importlib.import_module(module), attribute)
+    return dict(draw(section.groups, section.app))
 
 
 def _shown(value: Any) -> str:
