@@ -14,8 +14,9 @@ its 95% percentile-bootstrap confidence interval (rliable, via :mod:`rlgan.sweep
 - of the games each team's first snapshot lost against the scripts and the other team's
   kept pool (same seeds), the fraction its final snapshot won (goal: >= 80%);
 - the final snapshot's ELO rank in its team's pool (goal: 1, the highest), by the run's
-  incremental ELO table and by ELO fitted to all the final evaluation's games at once, and
-  how far apart each table puts a team's kept snapshots (highest minus lowest rating);
+  ratings fitted to all its games at once and by its incremental (ML-Agents') ELO table, and
+  how far apart each puts a team's kept snapshots (highest minus lowest rating; also by
+  ratings fitted to the final pairings' latest matches alone, ``matches.csv``);
 - the late snapshots against each other (both pools' kept snapshots but the first ones):
   red's win rate, and on what fraction of the evaluation maps every such pairing had the
   same winner (near 1: the map, not the snapshot, decides the game).
@@ -66,22 +67,33 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("  learned blue minus the scripted evader (paired)", "edge/blue", "{:+.3f}"),
     ("red final wins of the games red first lost", "eval/red_turned", "{:.3f}"),
     ("blue final wins of the games blue first lost", "eval/blue_turned", "{:.3f}"),
-    ("red final snapshot's ELO rank in its pool", "eval/red_elo_rank", "{:.1f}"),
-    ("blue final snapshot's ELO rank in its pool", "eval/blue_elo_rank", "{:.1f}"),
-    ("red final's rank by fitted ELO", "eval/red_fit_rank", "{:.1f}"),
-    ("blue final's rank by fitted ELO", "eval/blue_fit_rank", "{:.1f}"),
+    ("red final snapshot's rank in its pool, fitted ELO", "eval/red_elo_rank", "{:.1f}"),
+    ("  the same, incremental ELO", "eval/red_incremental_rank", "{:.1f}"),
+    ("blue final snapshot's rank in its pool, fitted ELO", "eval/blue_elo_rank", "{:.1f}"),
+    ("  the same, incremental ELO", "eval/blue_incremental_rank", "{:.1f}"),
     ("red final minus best other kept snapshot, fitted ELO", "gap/red", "{:+.0f}"),
     ("blue final minus best other kept snapshot, fitted ELO", "gap/blue", "{:+.0f}"),
     ("red window's ELO spread (highest - lowest), incremental", "spread/red/elo", "{:.0f}"),
-    ("  the same, fitted ELO", "spread/red/fit", "{:.0f}"),
+    ("  the same, fitted to all games", "spread/red/all", "{:.0f}"),
+    ("  the same, fitted to the final pairings", "spread/red/fit", "{:.0f}"),
     ("blue window's ELO spread (highest - lowest), incremental", "spread/blue/elo", "{:.0f}"),
-    ("  the same, fitted ELO", "spread/blue/fit", "{:.0f}"),
+    ("  the same, fitted to all games", "spread/blue/all", "{:.0f}"),
+    ("  the same, fitted to the final pairings", "spread/blue/fit", "{:.0f}"),
     ("late red snapshots vs late blue ones: red's win rate", "late/p", "{:.3f}"),
     ("  maps on which every such pairing has the same winner", "late/agree", "{:.2f}"),
     ("pool size (kept snapshots per team)", "eval/red_pool_size", "{:.0f}"),
-    ("red final ELO", "eval/red_elo", "{:.0f}"),
-    ("blue final ELO", "eval/blue_elo", "{:.0f}"),
+    ("red final ELO (fitted)", "eval/red_elo", "{:.0f}"),
+    ("blue final ELO (fitted)", "eval/blue_elo", "{:.0f}"),
 )
+
+#: Metrics of run folders from before ``eval/<team>_elo`` was fitted to all games: where a
+#: row's metric is read from in such a folder (its ``eval/<team>_elo_rank`` was incremental;
+#: its ``fit_*`` ones came from the final pairings alone).
+LEGACY_METRICS = {
+    f"eval/{team}_{new}": f"eval/{team}_{old}"
+    for team in ("red", "blue")
+    for new, old in (("elo", "fit_elo"), ("elo_rank", "fit_rank"), ("incremental_rank", "elo_rank"))
+}
 
 
 #: Run kinds of ``--robustness``: folder prefix -> extra overrides of its self-play runs.
@@ -219,13 +231,13 @@ def window(names: Sequence[str] | set[str], team: str) -> list[str]:
 
 def fitted(folder: Path) -> dict[str, float]:
     """Ratings fitted to all of a run's final pairings at once (scripts anchored at 1200)."""
-    from rlgan.arena.results import fit_ratings
+    from rlgan.arena.elo import fit_ratings
 
-    counts = {
-        (r["red"], r["blue"]): (int(r["red_wins"]), int(r["games"])) for r in match_rows(folder)
-    }
-    names = {name for pair in counts for name in pair}
-    return fit_ratings(counts, {name: 1200.0 for name in names if name.startswith("script:")})
+    results = [
+        (r["red"], r["blue"], float(r["red_wins"]), int(r["games"])) for r in match_rows(folder)
+    ]
+    names = {name for row in results for name in row[:2]}
+    return fit_ratings(results, {name: 1200.0 for name in names if name.startswith("script:")})
 
 
 def fitted_gap(folder: Path, team: str) -> float:
@@ -244,17 +256,21 @@ def fitted_gap(folder: Path, team: str) -> float:
 def window_spread(folder: Path, team: str, how: str) -> float:
     """Highest minus lowest rating of ``team``'s kept snapshots (its first left out).
 
-    ``how``: ``elo`` (the run's incremental table at its last evaluation, ``elo.csv``) or
-    ``fit`` (ratings fitted to all the final pairings at once).
+    ``how``: ``elo`` (the run's incremental table at its last evaluation, ``elo.csv``),
+    ``all`` (the run's ratings fitted to all its games, ``elo.csv``; NaN for runs from before
+    that column) or ``fit`` (ratings fitted to all the final pairings at once).
     """
     if how == "fit":
         ratings = fitted(folder)
     else:
-        from rlgan.arena.elo_log import ELO_FILE, read_elo_log
+        from rlgan.arena.elo_log import ELO_FILE, read_elo_log, row_rating
 
         rows = read_elo_log(folder / ELO_FILE)
         last = max((int(row["step"]) for row in rows), default=0)
-        ratings = {r["player"]: float(r["elo"]) for r in rows if int(r["step"]) == last}
+        rows = [row for row in rows if int(row["step"]) == last]
+        if how == "all" and not all(row.get("elo_fitted") for row in rows):
+            return math.nan
+        ratings = {r["player"]: row_rating(r, fitted=how == "all") for r in rows}
     kept = [ratings[name] for name in window(set(ratings), team)]
     return max(kept) - min(kept) if len(kept) > 1 else math.nan
 
@@ -297,6 +313,8 @@ def values(metrics: dict, key: str) -> float:
     if key == "scripted_blue":
         rates = [v for k, v in metrics.items() if k.startswith("scripted/") and v is not None]
         return 1.0 - sum(rates) / len(rates) if rates else math.nan
+    if key in LEGACY_METRICS and "eval/red_incremental_elo" not in metrics:
+        key = LEGACY_METRICS[key]  # a run folder from before the fitted ratings
     value = metrics.get(key)
     return float(value) if isinstance(value, (int, float)) else math.nan
 

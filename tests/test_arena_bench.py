@@ -85,5 +85,22 @@ def test_late_matchup_and_rating_spread_come_from_the_run_files(tmp_path) -> Non
     assert module.late_value(run, "agree") == 0.75  # maps 1, 2 red, map 4 blue; map 3 split
     assert module.window_spread(run, "red", "elo") == 120.0  # red@20 - red@10, last evaluation
     assert module.window_spread(run, "blue", "elo") == 100.0
+    assert module.window_spread(run, "red", "all") != module.window_spread(run, "red", "all")
     fitted = module.window_spread(run, "red", "fit")
     assert 0 <= fitted < 120  # red@10 and red@20 won alike but for one game
+
+
+def test_rating_rows_read_both_new_and_older_run_folders(tmp_path) -> None:
+    module = bench()
+    new = {"eval/red_elo_rank": 1, "eval/red_incremental_rank": 3, "eval/red_incremental_elo": 0}
+    old = {"eval/red_elo_rank": 3, "eval/red_fit_rank": 1}  # before the fitted ratings
+    for metrics in (new, old):
+        assert module.values(metrics, "eval/red_elo_rank") == 1.0  # fitted
+        assert module.values(metrics, "eval/red_incremental_rank") == 3.0
+    run = tmp_path / "seed_0"
+    write(run, {"seed": 0})
+    rows = ["step,team,player,elo_incremental,elo_fitted,games", "20,red,red@0,700,900,8"]
+    rows += ["20,red,red@10,1300,1250,8", "20,red,red@20,1420,1260,8"]
+    (run / "elo.csv").write_text("\n".join(rows) + "\n")
+    assert module.window_spread(run, "red", "elo") == 120.0
+    assert module.window_spread(run, "red", "all") == 10.0

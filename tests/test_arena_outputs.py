@@ -11,6 +11,7 @@ from rlgan.envs.arena_core import ArenaParams
 from rlgan.envs.pursuit_arena import PursuitArenaVector
 
 from rlgan.arena import figures, timeline
+from rlgan.arena.elo_log import ELO_COLUMNS, newest_snapshot_ratings, read_elo_log
 from rlgan.arena.matches import MatchResult, play_matches
 from rlgan.arena.policies import RandomPolicy
 from rlgan.arena.results import MatchLog, elo_rank, fraction
@@ -128,6 +129,7 @@ def test_figures_are_drawn_from_elo_csv_and_the_match_log(tmp_path) -> None:
         (20, "red", "red@20", 1300.0),
         (20, "blue", "blue@20", 1210.0),
     ]
+    # An older run folder's elo.csv: one (incremental) "elo" column.
     path = tmp_path / "elo.csv"
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -137,6 +139,20 @@ def test_figures_are_drawn_from_elo_csv_and_the_match_log(tmp_path) -> None:
     assert curves["red (newest snapshot)"][:2] == ([10.0, 20.0], [1250.0, 1300.0])
     assert curves["red window, final ratings"][:2] == ([10.0, 20.0], [1240.0, 1300.0])
     assert curves["blue (newest snapshot)"][:2] == ([10.0, 20.0], [1190.0, 1210.0])
+    # Today's: the curves follow the fitted column (here: incremental + 1000).
+    current = tmp_path / "current.csv"
+    with current.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=ELO_COLUMNS)
+        writer.writeheader()
+        for step, team, player, rating in rows:
+            fitted = rating + 1000
+            values = (step, team, player, rating, fitted, 10)
+            writer.writerow(dict(zip(ELO_COLUMNS, values, strict=True)))
+    curves = figures.elo_curves(current)
+    assert curves["red (newest snapshot)"][:2] == ([10.0, 20.0], [2250.0, 2300.0])
+    assert curves["red window, final ratings"][:2] == ([10.0, 20.0], [2240.0, 2300.0])
+    incremental = newest_snapshot_ratings(read_elo_log(current), "red", fitted=False)
+    assert incremental == ([10.0, 20.0], [1250.0, 1300.0])
     elo_png = figures.plot_elo(path, tmp_path / "plots" / "elo.png", 1200.0)
     matrix_png = figures.plot_win_matrix(
         tmp_path / "plots" / "win_matrix.png",
@@ -180,28 +196,6 @@ def test_captioned_tiles_four_frames(caption: str) -> None:
     frames = np.zeros((4, 8, 8, 3), dtype=np.uint8)
     picture = timeline.captioned(frames, caption)
     assert picture.shape == (timeline.CAPTION_HEIGHT + 19, 19, 3)
-
-
-def test_fitted_ratings_follow_the_results_not_their_order() -> None:
-    from rlgan.arena.elo import expected_score
-    from rlgan.arena.results import fit_ratings
-
-    # red@1 wins 75% against blue@1, which the anchored script holds to 50%: without the
-    # prior, the fit puts red@1 where ELO expects exactly 75%, blue@1 at the anchor.
-    counts = {("red@1", "blue@1"): (75, 100), ("script:chase", "blue@1"): (50, 100)}
-    fitted = fit_ratings(counts, {"script:chase": 1200.0}, prior_games=0.0)
-    assert fitted["script:chase"] == 1200.0
-    assert fitted["blue@1"] == pytest.approx(1200.0, abs=0.5)
-    assert expected_score(fitted["red@1"], fitted["blue@1"]) == pytest.approx(0.75, abs=1e-3)
-    # Two snapshots with the same results get the same rating; a clean sweep stays finite.
-    same = {
-        ("red@1", "blue@1"): (30, 50),
-        ("red@2", "blue@1"): (30, 50),
-        ("red@3", "blue@1"): (50, 50),
-    }
-    fitted = fit_ratings(same, {})
-    assert fitted["red@1"] == pytest.approx(fitted["red@2"])
-    assert fitted["red@2"] < fitted["red@3"] < 3000
 
 
 def test_match_log_as_csv() -> None:

@@ -9,6 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from rlgan.common.app import compose_config
+from rlgan.common.csv_log import read_csv
 from rlgan.common.errors import ConfigError
 
 SMALL = [
@@ -97,12 +98,29 @@ def test_smoke_run_writes_the_run_folder_resumes_and_is_exploited(tmp_path, caps
     red = SnapshotPool(run, "red", 2)
     assert red.first().step == 0 and len(red.snapshots()) <= 3
     elo = (run / "elo.csv").read_text().splitlines()
-    assert elo[0] == "step,team,player,elo,games" and len(elo) > 4
+    assert elo[0] == "step,team,player,elo_incremental,elo_fitted,games" and len(elo) > 4
+    rows = read_csv(run / "elo.csv")
+    last = max(int(row["step"]) for row in rows)
+    final = {row["player"]: row for row in rows if int(row["step"]) == last}
+    for team in ("red", "blue"):  # the headline rating is the newest snapshot's fitted one
+        newest = f"{team}@{last}"
+        assert metrics[f"eval/{team}_elo"] == pytest.approx(float(final[newest]["elo_fitted"]))
+        assert metrics[f"eval/{team}_incremental_elo"] == pytest.approx(
+            float(final[newest]["elo_incremental"])
+        )
+        assert 1 <= metrics[f"eval/{team}_incremental_rank"] <= metrics[f"eval/{team}_pool_size"]
+    saved = json.loads(sorted((run / "checkpoints").glob("*.arena.json"))[-1].read_text())
+    before_resume = saved["elo"]["results"]
+    assert before_resume  # the table's game records travel with the checkpoint
     # A larger budget with resume= continues the run from its checkpoint.
     more = compose_config("arena", [f"resume={run}", "total_timesteps=2048", *SMALL])
     train(more, run_dir=None)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["status"] == "ok" and metrics["timesteps"] >= 2048
+    saved = json.loads(sorted((run / "checkpoints").glob("*.arena.json"))[-1].read_text())
+    results = saved["elo"]["results"]
+    assert results[: len(before_resume)] == before_resume
+    assert len(results) > len(before_resume)
     sessions = json.loads((run / "provenance.json").read_text())["sessions"]
     assert len(sessions) == 2 and sessions[1]["resumed_from_step"] >= 1024
     # exploit=: fresh best responses in a folder of their own; the target stays as it was.

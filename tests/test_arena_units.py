@@ -7,7 +7,15 @@ from collections import Counter
 
 import pytest
 
-from rlgan.arena.elo import EloTable, expected_score, match_score, rating_change
+from rlgan.arena.elo import (
+    LOG_ODDS_PER_POINT,
+    PRIOR_GAMES,
+    EloTable,
+    expected_score,
+    fit_ratings,
+    match_score,
+    rating_change,
+)
 from rlgan.arena.pool import SnapshotPool, snapshot_name
 from rlgan.arena.schedule import (
     OpponentSampler,
@@ -78,6 +86,75 @@ def test_elo_table_round_trips_through_a_dict() -> None:
     table.record("red@100", "script:evade", wins=3, losses=1)
     again = EloTable.from_dict(table.to_dict())
     assert again == table
+    assert again.results == [("red@100", "script:evade", 3.0, 4)]
+    # A checkpoint saved before the table kept its results still loads (with none).
+    old = {key: value for key, value in table.to_dict().items() if key != "results"}
+    assert EloTable.from_dict(old).results == []
+
+
+@pytest.mark.parametrize("p", [0.75, 0.9, 0.3])
+def test_fit_of_two_players_gives_elo_s_difference_for_the_win_fraction(p: float) -> None:
+    # Enough games that the prior's pull is below half a point.
+    games = 100_000
+    fitted = fit_ratings([("a", "b", p * games, games)], {"b": 1500.0})
+    assert fitted["b"] == 1500.0  # anchored: does not move
+    assert fitted["a"] - 1500.0 == pytest.approx(400 * math.log10(p / (1 - p)), abs=0.5)
+    # No anchor: the prior centres the pair on the initial rating, the gap the same.
+    free = fit_ratings([("a", "b", p * games, games)], {}, initial=1000.0)
+    assert free["a"] + free["b"] == pytest.approx(2000.0, abs=1e-6)
+    assert free["a"] - free["b"] == pytest.approx(400 * math.log10(p / (1 - p)), abs=0.5)
+
+
+def test_fit_with_few_games_balances_the_results_and_the_prior() -> None:
+    # 8 wins in 10 against an anchor at 1200: at the fit, the results' pull
+    # c * (8 - 10 * E) equals the prior's, tau * (r - 1200), tau = PRIOR_GAMES * c^2 / 4.
+    fitted = fit_ratings([("a", "script", 8.0, 10)], {"script": 1200.0})
+    r, c = fitted["a"], LOG_ODDS_PER_POINT
+    tau = PRIOR_GAMES * c * c / 4
+    assert c * (8 - 10 * expected_score(r, 1200.0)) == pytest.approx(tau * (r - 1200.0))
+    # ... which is short of the prior-free 400 * log10(4) = 240.8 points.
+    assert 150.0 < r - 1200.0 < 400 * math.log10(4)
+
+
+def test_fit_ignores_the_order_of_results_and_stays_finite_on_clean_sweeps() -> None:
+    rows = [
+        ("red@1", "script:evade", 30.0, 50),
+        ("red@2", "script:evade", 45.0, 50),
+        ("red@2", "blue@1", 50.0, 50),  # a clean sweep
+        ("blue@1", "red@1", 20.0, 50),
+        ("red@3", "blue@1", 0.0, 50),  # a clean loss
+    ]
+    anchors = {"script:evade": 1200.0}
+    fitted = fit_ratings(rows, anchors)
+    backwards = fit_ratings(rows[::-1], anchors)
+    assert fitted == pytest.approx(backwards, abs=1e-6)
+    assert fitted["script:evade"] == 1200.0
+    assert all(math.isfinite(value) and 0 < value < 3000 for value in fitted.values())
+    assert fitted["red@2"] > fitted["red@1"] > fitted["red@3"]
+    with pytest.raises(ValueError):
+        fit_ratings(rows, anchors, prior_games=0)
+    with pytest.raises(ValueError):
+        fit_ratings([("a", "b", 3.0, 2)], {})
+
+
+def test_fitted_table_ratings_do_not_depend_on_the_order_of_matches() -> None:
+    # The same matches in two orders: the incremental ratings differ, the fitted ones do not.
+    matches = [("red@1", "blue@1", 40), ("red@2", "blue@1", 10), ("red@2", "blue@2", 25)]
+    tables = []
+    for order in (matches, matches[::-1]):
+        table = EloTable()
+        table.add("script:chase", anchored=True)
+        table.add("red@3")  # entered, never played: at the initial rating
+        for red, blue, wins in order:
+            table.record(red, blue, wins=wins, losses=50 - wins)
+        table.record("script:chase", "blue@1", wins=25, losses=25)
+        tables.append(table)
+    first, second = tables
+    assert first.rating("red@1") != pytest.approx(second.rating("red@1"), abs=1.0)
+    assert first.fitted() == pytest.approx(second.fitted(), abs=1e-6)
+    fitted = first.fitted()
+    assert fitted["script:chase"] == 1200.0 and fitted["red@3"] == 1200.0
+    assert fitted["red@1"] > fitted["red@2"]
 
 
 # ---- snapshot pool -----------------------------------------------------------------------

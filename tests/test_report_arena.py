@@ -121,19 +121,27 @@ ELO_RUNS = {
 }
 
 
-def _write_elo_csv(run: Path, series: dict[str, list[tuple[int, float]]]) -> None:
+def _write_elo_csv(
+    run: Path, series: dict[str, list[tuple[int, float]]], legacy: bool = False
+) -> None:
     """An elo.csv as rlgan-arena logs it: every kept snapshot at each evaluation.
 
     Besides each team's newest snapshot (taken at the evaluation's step), the first snapshot
     (``<team>@0``) is logged at a far-off rating, which the ELO-over-training series must skip.
+    The ``series`` ratings are the fitted column (the incremental one is 300 points off);
+    ``legacy``: an older run's file, with the (incremental) ``elo`` column alone.
     """
     with (run / "elo.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["step", "team", "player", "elo", "games"])
+        if legacy:
+            writer.writerow(["step", "team", "player", "elo", "games"])
+        else:
+            writer.writerow(["step", "team", "player", "elo_incremental", "elo_fitted", "games"])
         for team, points in series.items():
             for step, rating in points:
-                writer.writerow([step, team, f"{team}@0", 500.0, 10])
-                writer.writerow([step, team, f"{team}@{step}", rating, 10])
+                for player, fitted in ((f"{team}@0", 500.0), (f"{team}@{step}", rating)):
+                    ratings = [fitted] if legacy else [fitted + 300.0, fitted]
+                    writer.writerow([step, team, player, *ratings, 10])
     config = run / ".hydra" / "config.yaml"
     config.write_text(config.read_text() + "elo:\n  initial: 1200.0\n")
 
@@ -145,18 +153,18 @@ def elo_sweep(tmp_path: Path) -> Path:
     for num, ((override, seed), series) in enumerate(ELO_RUNS.items()):
         red = 0.9 if override == "n_steps=16" else 0.1  # the n_steps=16 group ranks first
         run = _arena_run(root, num, [f"red.algo.hyperparams.{override}", f"seed={seed}"], red, 0.5)
-        _write_elo_csv(run, series)
+        _write_elo_csv(run, series, legacy=override == "n_steps=64")
     return root
 
 
-def test_elo_series_is_the_newest_snapshots_rating_read_from_elo_csv(elo_sweep) -> None:
+def test_elo_series_is_the_newest_snapshots_fitted_rating_read_from_elo_csv(elo_sweep) -> None:
     from rlgan.sweep.report_arena import elo_series
     from rlgan.sweep.runs import load_run
 
     steps, ratings = elo_series(load_run(elo_sweep / "1"), "red")
     assert steps.tolist() == [100.0, 200.0]
     assert ratings.tolist() == [1320.0, 1390.0]
-    steps, ratings = elo_series(load_run(elo_sweep / "2"), "blue")
+    steps, ratings = elo_series(load_run(elo_sweep / "2"), "blue")  # an older run's file
     assert ratings.tolist() == [1210.0, 1240.0]
     (elo_sweep / "2" / "elo.csv").unlink()
     assert elo_series(load_run(elo_sweep / "2"), "blue") is None

@@ -1,8 +1,9 @@
 """The arena run's figures: ``plots/elo.png`` and ``plots/win_matrix.png``.
 
-- ``elo.png``: each team's rating over training, read back from ``elo.csv`` (the rating of
-  the team's newest snapshot at each evaluation), the final ratings of the newest snapshots
-  its pool kept, and the scripted baselines' anchored rating as a dashed line;
+- ``elo.png``: each team's fitted rating over training, read back from ``elo.csv`` (the
+  rating fitted to all games so far of the team's newest snapshot at each evaluation; the
+  incremental one for older run folders), the final ratings of the newest snapshots its pool
+  kept, and the scripted baselines' anchored rating as a dashed line;
 - ``win_matrix.png``: red's win rate in every pairing of red players (rows: scripted
   pursuers, then red snapshots oldest first) and blue players (columns), as a heat map.
 
@@ -37,8 +38,8 @@ def elo_curves(
 ) -> dict[str, tuple[list[float], list[float], None]]:
     """``{label: (steps, ratings, None)}`` from ``elo.csv``, for :func:`plot_curves`.
 
-    Per team: ``"<team> (newest snapshot)"``, the rating each evaluation gave the snapshot
-    taken at that step, and ``"<team> window, final ratings"``, the ratings at the last
+    Per team: ``"<team> (newest snapshot)"``, the fitted rating each evaluation gave the
+    snapshot taken at that step, and ``"<team> window, final ratings"``, the ratings at the last
     evaluation of the snapshots kept then (the first one, kept as a yardstick, left out), by
     the step each was taken (:mod:`rlgan.arena.elo_log`).
     """
@@ -60,7 +61,7 @@ def plot_elo(elo_csv: str | os.PathLike, path: str | os.PathLike, anchor: float)
         path,
         elo_curves(elo_csv),
         xlabel="arena steps",
-        ylabel="ELO rating",
+        ylabel="ELO rating (fitted to all games so far)",
         title=f"ELO over training (scripted baselines anchored at {anchor:g}, dashed)",
         hline=anchor,
     )

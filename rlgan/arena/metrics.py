@@ -21,12 +21,14 @@ BLUE_WIN_RATE = declare(
 RED_ELO = declare(
     "eval/red_elo",
     higher_is_better=True,
-    meaning="ELO rating of red's final snapshot (scripted baselines anchored at elo.initial)",
+    meaning="ELO rating of red's newest snapshot, fitted to all the run's evaluation games at "
+    "once (order-independent; scripted baselines anchored at elo.initial)",
 )
 BLUE_ELO = declare(
     "eval/blue_elo",
     higher_is_better=True,
-    meaning="ELO rating of blue's final snapshot (scripted baselines anchored at elo.initial)",
+    meaning="ELO rating of blue's newest snapshot, fitted to all the run's evaluation games at "
+    "once (order-independent; scripted baselines anchored at elo.initial)",
 )
 #: The names a config may pick as ``objective``.
 OBJECTIVES = tuple(spec.name for spec in (RED_WIN_RATE, BLUE_WIN_RATE, RED_ELO, BLUE_ELO))
@@ -55,22 +57,32 @@ BLUE_TURNED = declare(
 RED_ELO_RANK = declare(
     "eval/red_elo_rank",
     higher_is_better=False,
-    meaning="rank of red's final snapshot by ELO in red's pool (1: the highest rated)",
+    meaning="rank of red's final snapshot in red's pool by fitted ELO (1: the highest rated)",
 )
 BLUE_ELO_RANK = declare(
     "eval/blue_elo_rank",
     higher_is_better=False,
-    meaning="rank of blue's final snapshot by ELO in blue's pool (1: the highest rated)",
+    meaning="rank of blue's final snapshot in blue's pool by fitted ELO (1: the highest rated)",
 )
-RED_FIT_RANK = declare(
-    "eval/red_fit_rank",
-    higher_is_better=False,
-    meaning="rank of red's final snapshot in red's pool by ELO fitted to all the final "
-    "evaluation's games at once (order-independent; 1: the highest)",
+RED_INCREMENTAL_ELO = declare(
+    "eval/red_incremental_elo",
+    higher_is_better=True,
+    meaning="ELO rating of red's newest snapshot in the incremental table (ML-Agents'; "
+    "depends on the order of the matches)",
 )
-BLUE_FIT_RANK = declare(
-    "eval/blue_fit_rank",
+BLUE_INCREMENTAL_ELO = declare(
+    "eval/blue_incremental_elo",
+    higher_is_better=True,
+    meaning="ELO rating of blue's newest snapshot in the incremental table (ML-Agents'; "
+    "depends on the order of the matches)",
+)
+RED_INCREMENTAL_RANK = declare(
+    "eval/red_incremental_rank",
     higher_is_better=False,
-    meaning="rank of blue's final snapshot in blue's pool by ELO fitted to all the final "
-    "evaluation's games at once (order-independent; 1: the highest)",
+    meaning="rank of red's final snapshot in red's pool by the incremental ELO table",
+)
+BLUE_INCREMENTAL_RANK = declare(
+    "eval/blue_incremental_rank",
+    higher_is_better=False,
+    meaning="rank of blue's final snapshot in blue's pool by the incremental ELO table",
 )

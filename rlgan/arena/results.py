@@ -10,12 +10,10 @@ docs/arena.md's "What it must show":
 - :meth:`MatchLog.turned`: of the games a team's first snapshot lost against a set of
   opponents, the fraction its final snapshot won on the same seeds;
 - :func:`elo_rank`: where a snapshot's rating ranks in its pool (1 = highest);
-- :func:`fit_ratings`: ELO ratings fitted to all the log's games at once (order-independent).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,52 +110,3 @@ def fraction(won: int, lost: int) -> float | None:
 def as_json(value: Any) -> Any:
     """Round floats for ``metrics.json``; other values as they are."""
     return round(value, 4) if isinstance(value, float) else value
-
-
-def fit_ratings(
-    counts: Mapping[tuple[str, str], tuple[int, int]],
-    anchors: Mapping[str, float],
-    initial: float = 1200.0,
-    prior_games: float = 1.0,
-    iterations: int = 200,
-) -> dict[str, float]:
-    """Maximum-likelihood ELO ratings of every player in ``counts``, the order of games aside.
-
-    ``counts`` maps ``(red, blue)`` pairings to ``(red wins, games)``; ``anchors`` fixes some
-    players' ratings (the scripted baselines). The ratings maximise the likelihood of all the
-    results under ELO's model (``expected_score``: a Bradley-Terry model on the ELO scale), by
-    damped Newton steps; each free player also gets ``prior_games`` drawn games against a
-    player rated ``initial``, so a player that won or lost every game gets a finite rating.
-    Unlike the incremental table, whose ratings depend on who was met when, equal results
-    give equal ratings.
-    """
-    from rlgan.arena.elo import SCALE, expected_score
-
-    players = sorted({name for pair in counts for name in pair} | set(anchors))
-    ratings = {name: float(anchors.get(name, initial)) for name in players}
-    slope = math.log(10.0) / SCALE
-    for _ in range(iterations):
-        surplus = dict.fromkeys(players, 0.0)
-        curvature = dict.fromkeys(players, 0.0)
-        for name in players:  # the prior: drawn games against ``initial``
-            p = expected_score(ratings[name], initial)
-            surplus[name] += prior_games * (0.5 - p)
-            curvature[name] += prior_games * p * (1.0 - p)
-        for (red, blue), (wins, games) in counts.items():
-            p = expected_score(ratings[red], ratings[blue])
-            surplus[red] += wins - games * p
-            surplus[blue] -= wins - games * p
-            spread = games * p * (1.0 - p)
-            curvature[red] += spread
-            curvature[blue] += spread
-        largest = 0.0
-        for name in players:
-            if name in anchors:
-                continue
-            step = 0.5 * surplus[name] / (slope * max(curvature[name], 1e-9))
-            step = max(-200.0, min(200.0, step))
-            ratings[name] += step
-            largest = max(largest, abs(step))
-        if largest < 1e-3:
-            break
-    return ratings

@@ -11,7 +11,8 @@ interrupt and error rules are the shared lifecycle's (:mod:`rlgan.common.lifecyc
 
 Run folder, besides the shared files: ``pool/<team>/step_*.zip`` (snapshots),
 ``checkpoints/step_*.{red,blue}.zip`` + ``step_*.arena.json`` (resume state, written last),
-``red.zip`` / ``blue.zip`` (final models), ``elo.csv`` (ratings at each evaluation),
+``red.zip`` / ``blue.zip`` (final models), ``elo.csv`` (ratings at each evaluation: the
+incremental table's and those fitted to all games so far, :mod:`rlgan.arena.elo_log`),
 ``matches/step_*.gif`` (a clip of the newest snapshots' games at each evaluation),
 ``plots/elo.png``, ``plots/win_matrix.png``, ``plots/timeline.gif`` and ``tb/``.
 """
@@ -39,7 +40,7 @@ from rlgan.arena.elo_log import ELO_COLUMNS, ELO_FILE
 from rlgan.arena.matches import play_matches
 from rlgan.arena.policies import ModelPolicy
 from rlgan.arena.pool import Snapshot, SnapshotPool
-from rlgan.arena.results import MatchLog, elo_rank, fit_ratings, fraction
+from rlgan.arena.results import MatchLog, elo_rank, fraction
 from rlgan.arena.run_summary import summary_line
 from rlgan.arena.schedule import TEAMS, OpponentSampler, crossed, other_team
 from rlgan.arena.scripted import scripted_baselines
@@ -196,6 +197,8 @@ class _ArenaRun:
         self.opponents: dict[str, str] = {}
         self.win_rates: dict[str, float] = {}
         self.matches = MatchLog()
+        #: every player's rating fitted to all games so far (at the latest evaluation)
+        self.fitted: dict[str, float] = {}
         #: snapshots rated as players (not only met as opponents of others)
         self.rated: set[str] = set()
         self.writer: EventFile | None = None
@@ -236,6 +239,7 @@ class _ArenaRun:
         self.step = int(state["step"])
         self.team_steps = {t: int(state["team_steps"][t]) for t in TEAMS}
         self.elo = EloTable.from_dict(state["elo"])
+        self.fitted = self.elo.fitted()
         self.sampler.set_state(state["sampler"])
         self.opponents = dict(state["opponents"])
         self.win_rates = dict(state.get("win_rates", {}))
@@ -380,12 +384,14 @@ class _ArenaRun:
                     rate = self._rate(snap)
                     if snap == latest:
                         self.win_rates[team] = rate
+        self.fitted = self.elo.fitted()
         rows = CSVLogger(self.run_dir / ELO_FILE)
         for team in TEAMS:
             for snap in self.pools[team].kept():
                 rating = round(self.elo.rating(snap.name), 2)
+                fitted = round(self.fitted[snap.name], 2)
                 games = self.elo.games.get(snap.name, 0)
-                values = (self.step, team, snap.name, rating, games)
+                values = (self.step, team, snap.name, rating, fitted, games)
                 rows.log(dict(zip(ELO_COLUMNS, values, strict=True)))
         kept = {name for team in TEAMS for name in self._players(team)}
         self.matches.forget({n for pair in self.matches.games for n in pair} - kept)
@@ -589,11 +595,11 @@ class _ArenaRun:
         Per team: the final snapshot's win rate against each scripted rival, the first
         snapshot's against the scripts, how many of the games the first snapshot lost (against
         the scripts and the rival's kept pool, same seeds) the final one won, and the final
-        snapshot's ELO rank in its pool; and the scripted baselines against each other.
+        snapshot's rank in its pool by fitted ELO (``eval/<team>_elo_rank``) and by the
+        incremental table (``eval/<team>_incremental_rank``); and the scripted baselines
+        against each other.
         """
         metrics: dict[str, Any] = {}
-        anchors = {s.name: self.elo.initial for team in TEAMS for s in self.baselines[team]}
-        fitted = fit_ratings(self.matches.counts(), anchors, self.elo.initial)
         for team in TEAMS:
             rival = other_team(team)
             first, final = self.pools[team].first(), self.pools[team].latest()
@@ -612,9 +618,8 @@ class _ArenaRun:
             metrics[f"eval/{team}_turned"] = fraction(turned, lost)
             metrics[f"eval/{team}_first_losses"] = lost
             pool = [snap.name for snap in self.pools[team].kept()]
-            metrics[f"eval/{team}_elo_rank"] = elo_rank(self.elo.ratings, final.name, pool)
-            metrics[f"eval/{team}_fit_elo"] = round(fitted[final.name], 2)
-            metrics[f"eval/{team}_fit_rank"] = elo_rank(fitted, final.name, pool)
+            metrics[f"eval/{team}_elo_rank"] = elo_rank(self.fitted, final.name, pool)
+            metrics[f"eval/{team}_incremental_rank"] = elo_rank(self.elo.ratings, final.name, pool)
             metrics[f"eval/{team}_pool_size"] = len(pool)
         for red in self.baselines["red"]:
             for blue in self.baselines["blue"]:
@@ -623,18 +628,28 @@ class _ArenaRun:
         return metrics
 
     def _eval_metrics(self) -> dict[str, Any]:
-        """The evaluation's TensorBoard row: win rates against the scripts and ratings."""
+        """The evaluation's TensorBoard row: win rates against the scripts and ratings.
+
+        ``eval/<team>_elo`` is the newest snapshot's fitted rating,
+        ``eval/<team>_incremental_elo`` its rating in the incremental table.
+        """
         row: dict[str, Any] = {}
         for team in TEAMS:
             if team in self.win_rates:
                 row[f"eval/{team}_win_rate"] = self.win_rates[team]
             latest = self.pools[team].latest()
             if latest is not None:
-                row[f"eval/{team}_elo"] = self.elo.rating(latest.name)
+                row[f"eval/{team}_elo"] = self.fitted.get(latest.name, self.elo.initial)
+                row[f"eval/{team}_incremental_elo"] = self.elo.rating(latest.name)
         return row
 
     def _metrics(self) -> dict[str, Any]:
-        """The fields every ``metrics.json`` of this run holds (status is the lifecycle's)."""
+        """The fields every ``metrics.json`` of this run holds (status is the lifecycle's).
+
+        ``eval/<team>_elo``: the newest snapshot's rating fitted to all games so far (at the
+        latest evaluation; ``elo.initial`` before it played); ``eval/<team>_incremental_elo``:
+        its incremental one.
+        """
         metrics: dict[str, Any] = {
             "timesteps": int(self.step),
             "total_timesteps": int(self.cfg.total_timesteps),
@@ -650,5 +665,7 @@ class _ArenaRun:
         for team in TEAMS:
             latest = self.pools[team].latest()
             if latest is not None and latest.name in self.elo.ratings:
-                metrics[f"eval/{team}_elo"] = round(self.elo.rating(latest.name), 2)
+                fitted = self.fitted.get(latest.name, self.elo.initial)  # unrated: initial
+                metrics[f"eval/{team}_elo"] = round(fitted, 2)
+                metrics[f"eval/{team}_incremental_elo"] = round(self.elo.rating(latest.name), 2)
         return metrics

@@ -1,11 +1,13 @@
 """``rlgan-report``'s arena figure: each team's ELO over training, read from the runs' ``elo.csv``.
 
 An ``rlgan-arena`` run logs, at each evaluation, the rating of every kept snapshot
-(:mod:`rlgan.arena.elo_log`); the team's point at that step is the rating of its newest
-snapshot. :func:`elo_figure` draws those series, one panel per team (red pursuers, blue
-evaders), one line per group of the report (the mean over its seeds on a common step grid,
-its band from the lowest to the highest seed, :func:`rlgan.sweep.curves.align_curves`), in
-the group's colour of every other figure; the scripted baselines' anchored rating
+(:mod:`rlgan.arena.elo_log`); the team's point at that step is the fitted rating of its
+newest snapshot (fitted to all the run's games so far, so it does not depend on the order in
+which snapshots met; older run folders without that column give their incremental rating).
+:func:`elo_figure` draws those series, one panel per team (red pursuers, blue evaders), one
+line per group of the report (the mean over its seeds on a common step grid, its band from
+the lowest to the highest seed, :func:`rlgan.sweep.curves.align_curves`), in the group's
+colour of every other figure; the scripted baselines' anchored rating
 (``elo.initial``) is the dashed line when the runs agree on it. Both teams' ratings are on
 one scale (games between them move both), so the panels compare across teams too.
 """
@@ -44,9 +46,10 @@ ROLES = {"red": "pursuers", "blue": "evaders"}
 
 
 def elo_series(run: Run, team: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(steps, ratings)`` of ``team``'s newest snapshot at each of ``run``'s evaluations.
+    """``(steps, fitted ratings)`` of ``team``'s newest snapshot at each of ``run``'s evaluations.
 
-    Read from the run's ``elo.csv``; None when the run has none (or no row of ``team``).
+    Read from the run's ``elo.csv`` (:func:`rlgan.arena.elo_log.row_rating`); None when the
+    run has none (or no row of ``team``).
     """
     steps, ratings = newest_snapshot_ratings(read_elo_log(run.path / ELO_FILE), team)
     if not steps:
@@ -103,7 +106,7 @@ def elo_figure(groups: Sequence[Group], title: str) -> Figure | None:
         ax.xaxis.set_major_formatter(EngFormatter(sep=""))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         style_axes(ax)
-    axes[0].set_ylabel("ELO of the newest snapshot, higher is better", fontsize=FONT_SIZE)
+    axes[0].set_ylabel("fitted ELO of the newest snapshot, higher is better", fontsize=FONT_SIZE)
     seeds = max(curve.runs for curves in panels.values() for _, curve in curves)
     band = "; band: lowest to highest seed" if seeds > 1 else ""
     figure.suptitle(f"{title}\nline: mean over seeds{band}", fontsize=FONT_SIZE + 1)
