@@ -69,6 +69,15 @@ class SmallClassifier(nn.Module):
         return self.head(self.body(images))
 
 
+@torch.no_grad()
+def classifier_features(classifier: SmallClassifier, images: torch.Tensor) -> torch.Tensor:
+    """``classifier``'s features of ``images`` (in [-1, 1]), 512 at a time, on the CPU."""
+    chunks = [
+        classifier.features(images[i : i + 512].cpu().float()) for i in range(0, len(images), 512)
+    ]
+    return torch.cat(chunks)
+
+
 def _data_key(data: ImageData) -> str:
     """A short hash identifying the training images, labels and classifier version."""
     assert data.images is not None and data.labels is not None
@@ -191,11 +200,7 @@ class ClassifierEvaluator(Evaluator):
     def _features(self, images: torch.Tensor) -> np.ndarray:
         """Classifier features of ``images`` (in [-1, 1]), in chunks, as a NumPy array."""
         assert self.classifier is not None
-        chunks = [
-            self.classifier.features(images[i : i + 512].cpu().float())
-            for i in range(0, len(images), 512)
-        ]
-        return torch.cat(chunks).numpy()
+        return classifier_features(self.classifier, images).numpy()
 
     @torch.no_grad()
     def evaluate(

@@ -264,12 +264,10 @@ class ConditionalImageEvaluator(_TableEvaluator):
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> np.ndarray:
         """Classifier features of ``images`` (in [-1, 1]) over :attr:`scale`, float64."""
+        from rlgan.gan.classifier import classifier_features
+
         assert self.classifier is not None
-        chunks = [
-            self.classifier.features(images[i : i + 512].cpu().float())
-            for i in range(0, len(images), 512)
-        ]
-        return torch.cat(chunks).double().numpy() / self.scale
+        return classifier_features(self.classifier, images).double().numpy() / self.scale
 
     @torch.no_grad()
     def _predict(self, images: torch.Tensor) -> torch.Tensor:
