@@ -2,7 +2,9 @@
 
 Two suites (``--suite``; both by default). Suite ``speedups``: rlgan-gan and the plain loop
 train the same models (built by rlgan.nets from the same config), on the same data, with the
-same batch, Adam settings and non-saturating loss; they alternate in one process, and the
+same batch, Adam settings and non-saturating loss without a penalty (rlgan-gan runs with
+``loss=ns``: the default ``ns_r1``'s lazy R1 penalty is work the plain loop does not do);
+they alternate in one process, and the
 script reports medians over repeats and the ratio ours / plain (goal >= 0.95). rlgan-gan runs
 with its default logging, samples and checkpoints, EMA off and a constant lr (the plain loop
 has neither); its time is the loop time written to progress.csv (before the final
@@ -178,6 +180,7 @@ def ours(overrides: list[str], iterations: int, cache: str) -> float:
         cfg = compose_config(
             "gan",
             [
+                "loss=ns",  # the plain loop's loss: non-saturating, no R1 penalty
                 *overrides,
                 f"train.iterations={iterations}",
                 "train.ema=0",
