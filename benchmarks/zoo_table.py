@@ -36,6 +36,25 @@ The same command with the same ``--out`` continues an interrupted table: finishe
 skipped and interrupted ones resumed (rlgan's re-run multirun). ``--collect`` builds the table
 from existing run folders only (read with ``rlgan-report``'s reader, :mod:`rlgan.sweep.runs`).
 On 2 cores, 3 seeds take two rounds of the joblib workers per row, as 4 seeds would.
+
+The control (``--zoo-control``): a row below RL Zoo's mean may be rlgan's pipeline or one
+lucky published agent. For each selected row and seed the control also trains the pair with
+RL Zoo's own trainer (``python -m rl_zoo3.train``: its hyperparameter file and budget, its
+periodic evaluation off, one torch thread, no TensorBoard), one process at a time, into
+``<out>/zoo_control/<algo>_<env id>/seed_<s>/`` (RL Zoo's agent folder in ``rl_zoo/``, its
+output in ``train.log``). Both final models of a seed, RL Zoo's ``<env>.zip`` and our run's
+``model.zip``, are then evaluated by the same function, ``rlgan-rl evaluate=``'s
+(:func:`rlgan.rl.evaluate.evaluate_run`, ``which="final"``): deterministic,
+``--eval-episodes`` episodes, evaluation envs seeded from the seed alike, so the pair differs
+only in the trainer; the two are also compared parameter for parameter ("same weights").
+The result goes to ``control.json`` beside them, and the table gains RL Zoo's trainer's median
+[95% CI] over the same seeds, its seeds, the paired difference ours − RL Zoo's trainer per
+seed, and where RL Zoo's published mean lies against its own trainer's interval.
+``--zoo-control-only`` runs the control alone, reading our runs already in ``--out``
+(untouched); ``--collect`` rebuilds the control columns from the ``control.json`` files.
+
+    .venv/bin/python benchmarks/zoo_table.py --zoo-control-only --out <our runs> \
+        --rows qrdqn:Acrobot-v1,dqn:MountainCar-v0,dqn:LunarLander-v3
 """
 
 from __future__ import annotations
@@ -43,9 +62,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import importlib.util
+import json
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -76,6 +98,17 @@ EVALS_PER_RUN = 10
 #: Default steps per run of the MuJoCo rows (``--mujoco-steps``): SAC took about 11 ms of CPU
 #: per step here (1 torch thread), so one hour of one core trains about 300k of RL Zoo's 1M.
 MUJOCO_STEPS = 300_000
+#: The control's folder under ``--out`` (RL Zoo's own trainer, ``--zoo-control``).
+CONTROL_DIR = "zoo_control"
+#: The record of one control seed: RL Zoo's trainer's run and both final evaluations.
+CONTROL_FILE = "control.json"
+#: The control columns' headers (shown when some row has a control).
+CONTROL_HEADER = (
+    "RL Zoo's trainer here: median [95% CI] over the same seeds",
+    "RL Zoo's trainer per seed",
+    "ours − RL Zoo's trainer per seed (same evaluation)",
+    "zoo mean within or below its trainer's CI",
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +213,27 @@ class RowResult:
     ignored: int = 0  # runs of the pair that did not use RL Zoo's settings
     refusal: str | None = None  # why rlgan does not train this row yet
     interval: Interval | None = None  # median over seeds with its 95% bootstrap CI
+    control: dict[int, float] = field(default_factory=dict)  # RL Zoo's trainer, by seed
+    ours_same_eval: dict[int, float] = field(default_factory=dict)  # ours, control's eval
+    same_weights: dict[int, bool] = field(default_factory=dict)  # ours == its trainer's
+    control_wall_s: list[float] = field(default_factory=list)
+    control_failed: list[str] = field(default_factory=list)  # errors of failed control seeds
+    control_interval: Interval | None = None  # RL Zoo's trainer: median over seeds, 95% CI
+
+    @property
+    def paired(self) -> dict[int, float]:
+        """Ours − RL Zoo's trainer, by seed, both final models evaluated alike."""
+        seeds = sorted(set(self.control) & set(self.ours_same_eval))
+        return {s: self.ours_same_eval[s] - self.control[s] for s in seeds}
+
+    @property
+    def control_verdict(self) -> str:
+        """RL Zoo's published mean against its own trainer's interval here ('-': no control)."""
+        if self.control_interval is not None:
+            return verdict(self.row.mean, self.control_interval)
+        if self.control_failed:
+            return f"all {len(self.control_failed)} control runs failed"
+        return "-"
 
     @property
     def verdict(self) -> str:
@@ -366,7 +420,225 @@ def collect(
 ) -> list[RowResult]:
     """Each row's result from the run folders at or below ``paths``."""
     runs = find_runs(list(paths))
-    return [summarize(row, runs, refusals.get(row.key)) for row in rows]
+    results = [summarize(row, runs, refusals.get(row.key)) for row in rows]
+    records = read_controls(paths)
+    for result in results:
+        add_control(result, records)
+    return results
+
+
+# ---- the control: RL Zoo's own trainer on the same rows and seeds ---------------------------
+
+
+def control_folder(out: Path, row: ZooRow, seed: int) -> Path:
+    """The folder of one control seed: ``<out>/zoo_control/<algo>_<env id>/seed_<seed>``."""
+    return out / CONTROL_DIR / f"{row.algo}_{row.env_id}" / f"seed_{seed}"
+
+
+def zoo_train_command(row: ZooRow, seed: int, folder: Path, budget: int) -> list[str]:
+    """RL Zoo's own trainer on ``row`` with ``seed``, its agent folder under ``folder/rl_zoo``.
+
+    Its default hyperparameter file and budget (``-n`` only when ``budget`` is not RL Zoo's),
+    its periodic evaluation off (``--eval-freq -1``; it plays a separate env and would only
+    add a best model), one torch thread, no TensorBoard (its default), CPU.
+    """
+    cmd = [sys.executable, "-m", "rl_zoo3.train", "--algo", row.algo, "--env", row.env_id]
+    cmd += ["--seed", str(seed), "-f", str(folder / "rl_zoo"), "--eval-freq", "-1"]
+    cmd += ["--num-threads", "1", "--device", "cpu", "--log-interval", "-2"]
+    if budget != row.n_timesteps:
+        cmd += ["-n", str(budget)]
+    return cmd
+
+
+def zoo_agent_folder(folder: Path, row: ZooRow, budget: int, seed: int) -> Path | None:
+    """RL Zoo's newest agent folder under ``folder/rl_zoo`` with a final model of this job.
+
+    Only an agent trained with ``seed`` for ``budget`` steps counts (read from its
+    ``args.yml``; ``-1`` there is RL Zoo's own budget); None when there is none.
+    """
+    from rlgan.rl.foreign import read_zoo_yaml
+
+    parent = folder / "rl_zoo" / row.algo
+    found = []
+    for path in parent.glob(f"{row.env_id}_*") if parent.is_dir() else ():
+        suffix = path.name[len(row.env_id) + 1 :]
+        if not (suffix.isdigit() and (path / f"{row.env_id}.zip").is_file()):
+            continue
+        args = read_zoo_yaml(path / row.env_id / "args.yml")
+        steps = int(args.get("n_timesteps", -1))
+        if (steps if steps > 0 else row.n_timesteps) == budget and args.get("seed") == seed:
+            found.append((int(suffix), path))
+    return max(found)[1] if found else None
+
+
+def evaluate_final(source: Path, episodes: int, seed: int) -> float:
+    """The mean return of ``source``'s final model, as ``rlgan-rl evaluate=`` scores it.
+
+    ``source`` is an rlgan run folder (``model.zip``) or an RL Zoo agent folder
+    (``<env>.zip``); deterministic, ``episodes`` episodes, the evaluation envs seeded from
+    ``seed``: the same call for both sides of a pair.
+    """
+    from rlgan.rl.evaluate import evaluate_run
+
+    return float(evaluate_run(str(source), episodes, seed=seed, which="final"))
+
+
+def same_weights(first: Path, second: Path) -> bool:
+    """Whether two SB3 zips hold the same policy parameters, name for name, bit for bit."""
+    import torch
+    from stable_baselines3.common.save_util import load_from_zip_file
+
+    policies = []
+    for path in (first, second):  # tensors only (SB3 reads them with weights_only=True)
+        _, params, _ = load_from_zip_file(path, device="cpu", load_data=False)
+        policies.append((params or {}).get("policy") or {})
+    ours, theirs = policies
+    return (
+        bool(ours)
+        and list(ours) == list(theirs)
+        and all(torch.equal(ours[name], theirs[name]) for name in ours)
+    )
+
+
+def our_run(runs: Sequence[Run], row: ZooRow, seed: int) -> Run | None:
+    """Our finished RL Zoo-settings run of ``row`` with ``seed`` among ``runs``, else None."""
+    for run in runs:
+        if (
+            _row_of(run) == (row.algo, row.env_id)
+            and _zoo_sourced(run)
+            and run.status == "ok"
+            and str(run.metrics.get("seed", run.seed)) == str(seed)
+        ):
+            return run
+    return None
+
+
+def read_control(folder: Path) -> dict[str, Any]:
+    """The record in ``folder/control.json`` (empty when there is none or it is unreadable)."""
+    try:
+        record = json.loads((folder / CONTROL_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def run_control(
+    row: ZooRow, seed: int, folder: Path, budget: int, episodes: int, ours: Run | None
+) -> dict[str, Any]:
+    """One control seed: train with RL Zoo's trainer unless done, evaluate, record; the record.
+
+    A seed whose final model exists (same seed and budget) is not trained again (an
+    interrupted control continues);
+    our run's final model is evaluated when ``ours`` is given and the record lacks it, and
+    the two final models compared parameter for parameter (``same_weights``). A
+    failing trainer is recorded (``status: failed``) and retried by the next call.
+    """
+    from rlgan.common.atomic import atomic_write_json
+    from rlgan.rl.model_io import FINAL_MODEL
+
+    record = read_control(folder)
+    if record.get("eval_episodes") not in (None, episodes) or record.get("n_timesteps") not in (
+        None,
+        budget,
+    ):
+        record = {}  # another evaluation or budget: the record is redone
+    record.update({"algo": row.algo, "env_id": row.env_id, "seed": seed})
+    record.update({"n_timesteps": budget, "eval_episodes": episodes, "eval_seed": seed})
+    agent = zoo_agent_folder(folder, row, budget, seed)
+    if agent is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        cmd = zoo_train_command(row, seed, folder, budget)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        with (folder / "train.log").open("a") as handle:
+            handle.write(" ".join(cmd) + "\n")
+            handle.flush()
+            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        record["command"] = " ".join(cmd)
+        record["wall_time_s"] = round(time.perf_counter() - start, 3)
+        record["cpu_time_s"] = round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3
+        )
+        record.pop("zoo_trainer", None)
+        agent = zoo_agent_folder(folder, row, budget, seed)
+        if proc.returncode != 0 or agent is None:
+            record["status"] = "failed"
+            record["error"] = f"rl_zoo3.train exit status {proc.returncode}; see train.log"
+            atomic_write_json(folder / CONTROL_FILE, record)
+            return record
+    if record.get("agent") != str(agent):
+        record.pop("zoo_trainer", None)  # evaluated another agent
+    record["agent"] = str(agent)
+    if record.get("zoo_trainer") is None:
+        record["zoo_trainer"] = evaluate_final(agent, episodes, seed)
+    if ours is not None and (
+        record.get("ours") is None or record.get("ours_run") != str(ours.path)
+    ):
+        record["ours"] = evaluate_final(ours.path, episodes, seed)
+        record["ours_run"] = str(ours.path)
+        record.pop("same_weights", None)
+    if ours is not None and record.get("same_weights") is None:
+        record["same_weights"] = same_weights(ours.path / FINAL_MODEL, agent / f"{row.env_id}.zip")
+    record["status"] = "ok"
+    record.pop("error", None)
+    atomic_write_json(folder / CONTROL_FILE, record)
+    return record
+
+
+def read_controls(paths: Sequence[str | os.PathLike]) -> list[dict[str, Any]]:
+    """Every control record (``control.json``) at or below ``paths``."""
+    records = []
+    for root in map(Path, paths):
+        files = [root] if root.name == CONTROL_FILE else sorted(root.rglob(CONTROL_FILE))
+        records.extend(r for r in (read_control(f.parent) for f in files) if r)
+    return records
+
+
+def add_control(result: RowResult, records: Sequence[dict[str, Any]]) -> None:
+    """Fill ``result``'s control from the records of its pair (the last record of a seed wins)."""
+    row = result.row
+    for record in records:
+        if (record.get("algo"), record.get("env_id")) != (row.algo, row.env_id):
+            continue
+        seed = int(record.get("seed", -1))
+        if record.get("status") == "failed":
+            result.control_failed.append(str(record.get("error", "no error recorded")))
+            continue
+        zoo, ours = record.get("zoo_trainer"), record.get("ours")
+        if record.get("status") != "ok" or not isinstance(zoo, (int, float)):
+            continue
+        result.control[seed] = float(zoo)
+        if isinstance(ours, (int, float)):
+            result.ours_same_eval[seed] = float(ours)
+        if isinstance(record.get("same_weights"), bool):
+            result.same_weights[seed] = record["same_weights"]
+        if isinstance(record.get("wall_time_s"), (int, float)):
+            result.control_wall_s.append(float(record["wall_time_s"]))
+    if result.control:
+        values = [result.control[s] for s in sorted(result.control)]
+        result.control_interval = interval_estimates({row.key: values}, "median")[row.key]
+
+
+def control_cells(result: RowResult) -> list[str]:
+    """The control columns of one row ('-' where the row has no control)."""
+    ci = result.control_interval
+    per_seed = ", ".join(format_number(result.control[s]) for s in sorted(result.control))
+    same = {s for s, d in result.paired.items() if result.same_weights.get(s)}
+    every = bool(same) and same == set(result.paired)
+    paired = ", ".join(
+        f"{'+' if d > 0 else ''}{format_number(d)} (seed {s}"
+        + (", same weights)" if s in same and not every else ")")
+        for s, d in result.paired.items()
+    ) + (" - same weights on every seed" if every else "")
+    return [
+        f"{format_number(ci.point)} [{format_number(ci.low)}, {format_number(ci.high)}]"
+        if ci is not None
+        else "-",
+        per_seed or "-",
+        paired or "-",
+        result.control_verdict,
+    ]
 
 
 def _median(values: Sequence[float]) -> float:
@@ -426,7 +698,10 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
     """The table with its notes, as Markdown."""
     from rlgan.sweep.tables import markdown_table
 
-    table = markdown_table(HEADER, [table_cells(r) for r in results])
+    with_control = any(r.control or r.control_failed for r in results)
+    header = HEADER + CONTROL_HEADER if with_control else HEADER
+    cells = [table_cells(r) + (control_cells(r) if with_control else []) for r in results]
+    table = markdown_table(header, cells)
     episodes = sorted({e for r in results for e in r.eval_episodes})
     notes = [
         f"RL Zoo's figures: {ATTRIBUTION}. Our figures: final evaluation of each run's final "
@@ -438,6 +713,18 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
         "it spans the lowest to the highest seed). Wall time: as measured, jobs sharing the "
         "machine's cores.",
     ]
+    if with_control:
+        notes.append(
+            "RL Zoo's trainer here (the control, `--zoo-control`): the same rows and seeds "
+            "trained by `python -m rl_zoo3.train` (its hyperparameter file and budget, its "
+            "periodic evaluation off, 1 torch thread); its final model and ours are evaluated "
+            "by the same function (`rlgan-rl evaluate=`'s, the final model, deterministic, "
+            "evaluation envs seeded alike from the seed), so 'ours − RL Zoo's trainer' is a "
+            "paired difference in the trainer only (it uses this re-evaluation of our final "
+            "model, not the 'ours' column's); 'same weights': the two final models hold the "
+            "same parameters bit for bit. RL Zoo's published mean above both intervals points "
+            "at its one agent, above ours only at our pipeline."
+        )
     notes.extend(f"{r.row.key}: {r.row.note}." for r in results if r.row.note)
     missing = sorted(
         {r.row.requires for r in results if r.refusal == f"{r.row.requires} not installed"}
@@ -450,6 +737,10 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
             notes.append(f"{r.row.key}: {len(r.failed)} failed run(s): {r.failed[0]}")
         if r.ignored:
             notes.append(f"{r.row.key}: {r.ignored} run(s) without RL Zoo's settings ignored.")
+        if r.control_failed:
+            notes.append(
+                f"{r.row.key}: {len(r.control_failed)} failed control run(s): {r.control_failed[0]}"
+            )
     notes.append("Runs read from: " + ", ".join(f"`{s}`" for s in sources) + ".")
     return table + "\n\n" + "\n\n".join(f"- {n}" if i else n for i, n in enumerate(notes))
 
@@ -479,6 +770,21 @@ def csv_rows(results: Sequence[RowResult]) -> list[dict[str, Any]]:
                 "wall_time_s_median": _median(r.wall_s) if r.wall_s else "",
                 "eval_episodes": ";".join(map(str, sorted(set(r.eval_episodes)))),
                 "verdict": r.verdict,
+                "control_median": r.control_interval.point if r.control_interval else "",
+                "control_ci_low": r.control_interval.low if r.control_interval else "",
+                "control_ci_high": r.control_interval.high if r.control_interval else "",
+                "control_per_seed": ";".join(f"{s}:{v!r}" for s, v in sorted(r.control.items())),
+                "ours_same_eval_per_seed": ";".join(
+                    f"{s}:{v!r}" for s, v in sorted(r.ours_same_eval.items())
+                ),
+                "paired_diff_per_seed": ";".join(f"{s}:{v!r}" for s, v in r.paired.items()),
+                "same_weights_per_seed": ";".join(
+                    f"{s}:{v}" for s, v in sorted(r.same_weights.items())
+                ),
+                "control_wall_time_s_median": (
+                    _median(r.control_wall_s) if r.control_wall_s else ""
+                ),
+                "control_verdict": r.control_verdict,
                 "note": r.row.note,
             }
         )
@@ -575,6 +881,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="build the table from the run folders under DIR only (no training)",
     )
+    parser.add_argument(
+        "--zoo-control",
+        action="store_true",
+        help="also train each row's seeds with RL Zoo's own trainer (rl_zoo3.train), evaluate "
+        "its final models as ours, and add the control columns",
+    )
+    parser.add_argument(
+        "--zoo-control-only",
+        action="store_true",
+        help="--zoo-control without training ours (our runs already in --out are read)",
+    )
     parser.add_argument("overrides", nargs="*", help="extra rlgan-rl overrides for every run")
     return parser
 
@@ -599,6 +916,17 @@ def _check_args(args: argparse.Namespace) -> float:
             raise ConfigError(f"Invalid {name}={value}: it must be an integer >= 1.")
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError(f"Invalid --jobs={args.jobs}: it must be an integer >= 1.")
+    control = "--zoo-control-only" if args.zoo_control_only else "--zoo-control"
+    if (args.zoo_control or args.zoo_control_only) and args.collect:
+        raise ConfigError(
+            f"Invalid {control} with --collect: --collect trains nothing; it shows the control "
+            "columns whenever the folders hold control runs (zoo_control/.../control.json)."
+        )
+    if (args.zoo_control or args.zoo_control_only) and importlib.util.find_spec("rl_zoo3") is None:
+        raise ConfigError(
+            f"Invalid {control}: the control trains with RL Zoo's own trainer, and rl_zoo3 "
+            "is not installed (pip install rl_zoo3)."
+        )
     return scale
 
 
@@ -637,29 +965,66 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"budgets, {args.eval_episodes} final-evaluation episodes; runs in {out}",
             flush=True,
         )
+        control = args.zoo_control or args.zoo_control_only
         for row in rows:
-            if refusals[row.key]:
-                print(f"# {row.key}: skipped, {refusals[row.key]}", flush=True)
-                continue
-            sweep = row_folder(out, row)
-            wall = run_row(
-                overrides[row.key], args.seeds, jobs, sweep, out / "logs" / f"{sweep.name}.log"
-            )
-            done = summarize(row, find_runs([sweep]))
-            per_run = _median(done.wall_s)
-            estimate = math.ceil(args.seeds / jobs) * per_run / scale / 60
-            print(
-                f"# {row.key}: {len(done.finals)}/{args.seeds} seeds ok in {wall:.0f} s "
-                f"(median {per_run:.0f} s per run); finals "
-                f"{[round(v, 1) for v in done.finals]}; the full budget would take about "
-                f"{estimate:.0f} min ({jobs} workers, time taken as proportional to steps)",
-                flush=True,
-            )
+            if not args.zoo_control_only:
+                train_ours(row, overrides[row.key], args, jobs, scale, out, refusals[row.key])
+            if control and not missing_requirement(row):
+                train_control(row, args.seeds, row_budget(row, scale), args.eval_episodes, out)
     results = collect(sources, rows, refusals)
     text = write_table(results, out, sources)
     print(text)
     print(f"\nWrote {out / 'zoo_table.md'} and {out / 'zoo_table.csv'}")
     return 0
+
+
+def train_ours(
+    row: ZooRow,
+    overrides: Sequence[str],
+    args: argparse.Namespace,
+    jobs: int,
+    scale: float,
+    out: Path,
+    refusal: str | None,
+) -> None:
+    """Train ``row``'s seeds through ``rlgan-rl`` (unless refused) and print how it went."""
+    if refusal:
+        print(f"# {row.key}: skipped, {refusal}", flush=True)
+        return
+    sweep = row_folder(out, row)
+    wall = run_row(overrides, args.seeds, jobs, sweep, out / "logs" / f"{sweep.name}.log")
+    done = summarize(row, find_runs([sweep]))
+    per_run = _median(done.wall_s)
+    estimate = math.ceil(args.seeds / jobs) * per_run / scale / 60
+    print(
+        f"# {row.key}: {len(done.finals)}/{args.seeds} seeds ok in {wall:.0f} s "
+        f"(median {per_run:.0f} s per run); finals "
+        f"{[round(v, 1) for v in done.finals]}; the full budget would take about "
+        f"{estimate:.0f} min ({jobs} workers, time taken as proportional to steps)",
+        flush=True,
+    )
+
+
+def train_control(row: ZooRow, seeds: int, budget: int, episodes: int, out: Path) -> None:
+    """The control of ``row``: each seed with RL Zoo's trainer, one at a time; print each."""
+    from rlgan.common.device import set_torch_threads
+
+    set_torch_threads(1)  # the evaluations, like the trainer's --num-threads 1
+    runs = find_runs([row_folder(out, row)]) if row_folder(out, row).is_dir() else []
+    for seed in range(seeds):
+        folder = control_folder(out, row, seed)
+        record = run_control(row, seed, folder, budget, episodes, our_run(runs, row, seed))
+        if record.get("status") != "ok":
+            print(f"# control {row.key} seed {seed}: {record.get('error')}", flush=True)
+            continue
+        ours = record.get("ours")
+        print(
+            f"# control {row.key} seed {seed}: RL Zoo's trainer {record['zoo_trainer']:.2f}, "
+            f"ours {'-' if ours is None else f'{ours:.2f}'} (same evaluation); "
+            f"{record.get('wall_time_s', math.nan):.0f} s wall, "
+            f"{record.get('cpu_time_s', math.nan):.0f} s CPU; {folder}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -307,3 +307,145 @@ def test_mujoco_rows_are_trainable_with_rl_zoo_settings_when_mujoco_is_installed
     for row in zt.MUJOCO_ROWS:
         assert zt.missing_requirement(row) is None
         assert zt.refusal_of(zt.job_overrides(row, 1.0, 10)) is None  # the v4 entry translates
+
+
+# ---- the control: RL Zoo's own trainer on the same rows and seeds ---------------------------
+
+
+def _control(
+    root: Path,
+    algo: str,
+    env_id: str,
+    seed: int,
+    zoo: float | None,
+    ours: float | None = None,
+    status: str = "ok",
+) -> Path:
+    """A control seed's record as ``run_control`` writes it."""
+    folder = root / zt.CONTROL_DIR / f"{algo}_{env_id}" / f"seed_{seed}"
+    folder.mkdir(parents=True)
+    record: dict[str, object] = {"algo": algo, "env_id": env_id, "seed": seed, "status": status}
+    record.update({"n_timesteps": 100_000, "eval_episodes": 100, "wall_time_s": 300.0 + seed})
+    if status == "failed":
+        record["error"] = "rl_zoo3.train exit status 1; see train.log"
+    else:
+        record["zoo_trainer"] = zoo
+        if ours is not None:
+            record.update({"ours": ours, "same_weights": ours == zoo})
+    (folder / zt.CONTROL_FILE).write_text(json.dumps(record))
+    return folder
+
+
+def test_control_columns_paired_differences_and_verdict_from_folders(tmp_path: Path) -> None:
+    for job, final in enumerate((-75.2, -76.0, -73.5)):
+        _run(tmp_path, job, "qrdqn", "Acrobot-v1", final)
+    # RL Zoo's trainer here: -72, -70, -74 over seeds 0..2; ours re-evaluated alike
+    for seed, (zoo, ours) in enumerate(((-72.0, -75.0), (-70.0, -77.0), (-74.0, -74.0))):
+        _control(tmp_path, "qrdqn", "Acrobot-v1", seed, zoo, ours)
+    for job, final in enumerate((-110.0, -113.0, -105.0)):
+        _run(tmp_path, job, "dqn", "MountainCar-v0", final)
+    _control(tmp_path, "dqn", "MountainCar-v0", 0, None, status="failed")
+    rows = zt.parse_rows(["qrdqn:Acrobot-v1,dqn:MountainCar-v0,dqn:CartPole-v1"])
+    results = {r.row.key: r for r in zt.collect([tmp_path], rows, {})}
+
+    acro = results["qrdqn:Acrobot-v1"]
+    assert acro.control == {0: -72.0, 1: -70.0, 2: -74.0}
+    assert acro.control_interval == Interval(-72.0, -74.0, -70.0)
+    assert acro.paired == pytest.approx({0: -3.0, 1: -7.0, 2: 0.0})
+    assert acro.same_weights == {0: False, 1: False, 2: True}
+    assert acro.control_verdict == "no (above)"  # RL Zoo's -69.1 above its own trainer too
+    assert acro.verdict == "no (above)"
+    cells = zt.control_cells(acro)
+    assert cells[0] == "-72 [-74, -70]" and cells[1] == "-72, -70, -74"
+    assert cells[2] == "-3 (seed 0), -7 (seed 1), 0 (seed 2, same weights)"
+    acro.same_weights = {0: True, 1: True, 2: True}
+    assert zt.control_cells(acro)[2].endswith("0 (seed 2) - same weights on every seed")
+
+    car = results["dqn:MountainCar-v0"]
+    assert car.control == {} and car.control_verdict == "all 1 control runs failed"
+    assert results["dqn:CartPole-v1"].control_verdict == "-"
+
+    text = zt.markdown(list(results.values()), [str(tmp_path)])
+    assert all(h in text for h in zt.CONTROL_HEADER) and "rl_zoo3.train" in text
+    assert "dqn:MountainCar-v0: 1 failed control run(s)" in text
+    # without any control the table keeps its columns
+    plain = zt.markdown([zt.summarize(_row("dqn:CartPole-v1"), [])], ["x"])
+    assert zt.CONTROL_HEADER[0] not in plain
+
+    out = tmp_path / "table"
+    assert (
+        zt.main(["--collect", str(tmp_path), "--rows", "qrdqn:Acrobot-v1", "--out", str(out)]) == 0
+    )
+    with (out / "zoo_table.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert float(row["control_median"]) == -72.0 and row["control_verdict"] == "no (above)"
+    assert row["control_per_seed"] == "0:-72.0;1:-70.0;2:-74.0"
+    assert row["paired_diff_per_seed"].startswith("0:-3.0")
+    assert row["same_weights_per_seed"] == "0:False;1:False;2:True"
+    assert "| -72 [-74, -70] |" in (out / "zoo_table.md").read_text()
+
+
+def test_zoo_train_command_is_rl_zoos_trainer_with_its_budget_unless_scaled(
+    tmp_path: Path,
+) -> None:
+    row = _row("dqn:LunarLander-v2")
+    full = zt.zoo_train_command(row, 2, tmp_path, row.n_timesteps)
+    assert full[1:3] == ["-m", "rl_zoo3.train"] and "-n" not in full
+    text = " ".join(full)
+    assert "--algo dqn --env LunarLander-v3 --seed 2" in text
+    assert f"-f {tmp_path / 'rl_zoo'}" in text and "--eval-freq -1" in text
+    assert "--num-threads 1" in text and "-tb" not in text
+    assert zt.zoo_train_command(row, 2, tmp_path, 1000)[-2:] == ["-n", "1000"]
+
+
+def test_a_failing_trainer_is_recorded_and_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    monkeypatch.setattr(zt, "zoo_train_command", lambda *a: fail)
+    row, folder = _row("dqn:CartPole-v1"), tmp_path / "seed_0"
+    record = zt.run_control(row, 0, folder, 500, 5, None)
+    assert record["status"] == "failed" and "exit status 3" in record["error"]
+    assert zt.read_control(folder)["status"] == "failed"
+    (result,) = zt.collect([tmp_path], [row], {})
+    assert result.control_failed and result.control_verdict == "all 1 control runs failed"
+
+
+@pytest.mark.parametrize("flag", ["--zoo-control", "--zoo-control-only"])
+def test_control_bad_input_exits_2_and_writes_nothing(
+    flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    argv = [flag, "--rows", "dqn:CartPole-v1", "--out", str(out)]
+    assert zt.main([*argv, "--collect", str(tmp_path)]) == 2
+    assert f"Invalid {flag} with --collect" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "rl_zoo3", None)  # not installed
+    assert zt.main(argv) == 2
+    assert "rl_zoo3 is not installed" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_tiny_control_end_to_end_trains_evaluates_and_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "zoo"
+    argv = ["--rows", "dqn:CartPole-v1", "--budget-scale", "0.004", "--seeds", "1"]
+    assert zt.main([*argv, "--eval-episodes", "2", "--zoo-control", "--out", str(out)]) == 0
+    folder = zt.control_folder(out, _row("dqn:CartPole-v1"), 0)
+    record = zt.read_control(folder)
+    assert record["status"] == "ok" and record["n_timesteps"] == 200
+    assert record["ours_run"] == str(out / "dqn_CartPole-v1" / "0")
+    assert 1 <= record["zoo_trainer"] <= 500 and 1 <= record["ours"] <= 500
+    assert isinstance(record["same_weights"], bool)
+    agent = zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 200, 0)
+    assert agent is not None and (agent / "CartPole-v1.zip").is_file()
+    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 400, 0) is None  # other budget
+    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 200, 1) is None  # other seed
+    with (out / "zoo_table.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert float(row["control_median"]) == record["zoo_trainer"]
+    # a second control call finds the model and the evaluations: nothing is trained again
+    monkeypatch.setattr(zt.subprocess, "run", lambda *a, **k: pytest.fail("trained again"))
+    again = zt.run_control(_row("dqn:CartPole-v1"), 0, folder, 200, 2, None)
+    assert again["zoo_trainer"] == record["zoo_trainer"] and again["ours"] == record["ours"]
