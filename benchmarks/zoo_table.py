@@ -55,6 +55,25 @@ seed, and where RL Zoo's published mean lies against its own trainer's interval.
 
     .venv/bin/python benchmarks/zoo_table.py --zoo-control-only --out <our runs> \
         --rows qrdqn:Acrobot-v1,dqn:MountainCar-v0,dqn:LunarLander-v3
+
+RL Zoo's published agents (``--published-agents DIR``): DIR is a local checkout of
+DLR-RM/rl-trained-agents (nothing is downloaded). For each selected row its agent,
+``DIR/<algo>/<env id>_1/`` with the id RL Zoo's table names (``LunarLander-v2``), is
+evaluated by the control's function (:func:`evaluate_final`: the final model ``<env>.zip``,
+deterministic, ``--eval-episodes`` episodes) once per seed of our runs (evaluation envs
+seeded from that seed), and the table gains its median over those seeds. An agent whose id
+Gymnasium still has is loaded as an RL Zoo agent folder (``run=``); one trained on an id
+Gymnasium 1.x dropped (LunarLander-v2) plays its zip on the id we train (-v3), with its
+folder's env settings. The agents were saved with the old ``gym`` package: rlgan loads them
+without ``trust=true`` (docs/zoo.md). A missing DIR is bad input (exit 2); a row whose
+agent DIR lacks says ``not found``. The result goes to ``<out>/published_agents.json``,
+which ``--collect`` reads; evaluations already recorded for the same agent, episodes and
+seed are not redone. Evaluation only: this trains nothing, and with ``--collect`` it
+evaluates beside existing runs.
+
+    .venv/bin/python benchmarks/zoo_table.py --collect <our runs> \
+        --published-agents <rl-trained-agents checkout> \
+        --rows qrdqn:Acrobot-v1,dqn:MountainCar-v0,dqn:LunarLander-v3
 """
 
 from __future__ import annotations
@@ -109,6 +128,12 @@ CONTROL_HEADER = (
     "ours − RL Zoo's trainer per seed (same evaluation)",
     "zoo mean within or below its trainer's CI",
 )
+#: The record of RL Zoo's published agents re-evaluated here (``--published-agents``).
+PUBLISHED_FILE = "published_agents.json"
+#: The published agents' column header.
+PUBLISHED_HEADER = "RL Zoo's published agent, re-evaluated here"
+#: The suffix of a published agent's folder (``<algo>/<env id>_1/``: RL Zoo's first run).
+PUBLISHED_RUN = 1
 
 
 @dataclass(frozen=True)
@@ -219,6 +244,11 @@ class RowResult:
     control_wall_s: list[float] = field(default_factory=list)
     control_failed: list[str] = field(default_factory=list)  # errors of failed control seeds
     control_interval: Interval | None = None  # RL Zoo's trainer: median over seeds, 95% CI
+    seeds: list[int] = field(default_factory=list)  # seeds of the finished runs (finals')
+    published: dict[int, float] = field(default_factory=dict)  # RL Zoo's agent, by eval seed
+    published_status: str | None = None  # "not found" or why its evaluation failed
+    published_agent: str = ""  # the agent's folder or zip
+    published_env: str = ""  # the env id its agent was trained on, when not env_id
 
     @property
     def paired(self) -> dict[int, float]:
@@ -401,6 +431,9 @@ def summarize(row: ZooRow, runs: Sequence[Run], refusal: str | None = None) -> R
         if run.status != "ok" or not math.isfinite(final):
             continue
         result.finals.append(final)
+        seed = run.metrics.get("seed", run.seed)
+        if str(seed).lstrip("-").isdigit():
+            result.seeds.append(int(seed))
         steps, wall, episodes = (
             run.metric(name) for name in ("timesteps", "wall_time_s", "eval/episodes")
         )
@@ -422,8 +455,10 @@ def collect(
     runs = find_runs(list(paths))
     results = [summarize(row, runs, refusals.get(row.key)) for row in rows]
     records = read_controls(paths)
+    published = read_published(paths)
     for result in results:
         add_control(result, records)
+        add_published(result, published)
     return results
 
 
@@ -471,16 +506,25 @@ def zoo_agent_folder(folder: Path, row: ZooRow, budget: int, seed: int) -> Path 
     return max(found)[1] if found else None
 
 
-def evaluate_final(source: Path, episodes: int, seed: int) -> float:
+def evaluate_final(
+    source: Path,
+    episodes: int,
+    seed: int,
+    env_cfg: dict[str, Any] | None = None,
+    algo: str | None = None,
+) -> float:
     """The mean return of ``source``'s final model, as ``rlgan-rl evaluate=`` scores it.
 
-    ``source`` is an rlgan run folder (``model.zip``) or an RL Zoo agent folder
-    (``<env>.zip``); deterministic, ``episodes`` episodes, the evaluation envs seeded from
-    ``seed``: the same call for both sides of a pair.
+    ``source`` is an rlgan run folder (``model.zip``), an RL Zoo agent folder
+    (``<env>.zip``) or a plain SB3 zip (played on ``env_cfg`` as ``algo``); deterministic,
+    ``episodes`` episodes, the evaluation envs seeded from ``seed``: the same call for both
+    sides of a pair and for RL Zoo's published agents.
     """
     from rlgan.rl.evaluate import evaluate_run
 
-    return float(evaluate_run(str(source), episodes, seed=seed, which="final"))
+    return float(
+        evaluate_run(str(source), episodes, seed=seed, which="final", env_cfg=env_cfg, algo=algo)
+    )
 
 
 def same_weights(first: Path, second: Path) -> bool:
@@ -620,6 +664,139 @@ def add_control(result: RowResult, records: Sequence[dict[str, Any]]) -> None:
         result.control_interval = interval_estimates({row.key: values}, "median")[row.key]
 
 
+# ---- RL Zoo's published agents, re-evaluated here -------------------------------------------
+
+
+def published_folder(root: Path, row: ZooRow) -> Path:
+    """Where a checkout of DLR-RM/rl-trained-agents keeps ``row``'s agent.
+
+    ``<root>/<algo>/<id>_1/``, with the id RL Zoo's table names (``LunarLander-v2``).
+    """
+    name = row.published_env_id or row.env_id
+    return root / row.algo / f"{name}_{PUBLISHED_RUN}"
+
+
+def published_source(root: Path, row: ZooRow) -> tuple[Path, dict[str, Any] | None] | None:
+    """``(source, env config)`` to evaluate ``row``'s published agent with; None if absent.
+
+    An agent trained on the id we train is its RL Zoo agent folder (env config None: the
+    folder's own files say it). One trained on an id Gymnasium 1.x dropped is its zip, played
+    on ``row.env_id`` with the env settings of its folder's ``config.yml``.
+    """
+    from rlgan.rl.foreign import find_zoo_folder, zoo_env_config
+
+    folder = published_folder(root, row)
+    name = folder.name.rsplit("_", 1)[0]
+    if not (folder / f"{name}.zip").is_file():
+        return None
+    if name == row.env_id:
+        return folder, None
+    zoo = find_zoo_folder(folder)
+    if zoo is None:
+        return None
+    zoo = dataclasses.replace(zoo, args={**zoo.args, "env": row.env_id})
+    return folder / f"{name}.zip", zoo_env_config(zoo, row.algo, "--published-agents")
+
+
+def evaluate_published(
+    root: Path, row: ZooRow, seeds: Sequence[int], episodes: int, record: dict[str, Any]
+) -> dict[str, Any]:
+    """``row``'s published agent evaluated on each of ``seeds`` (``record``: done before).
+
+    The seeds ``record`` already holds for the same agent and episodes are not evaluated
+    again. The new record: ``status`` ``ok``, ``not found`` or ``failed`` (with ``error``).
+    """
+    folder = published_folder(root, row)
+    done = record.get("per_seed") if isinstance(record.get("per_seed"), dict) else {}
+    if record.get("agent") != str(folder) or record.get("eval_episodes") != episodes:
+        done = {}
+    new: dict[str, Any] = {"algo": row.algo, "env_id": row.env_id, "agent": str(folder)}
+    new.update({"trained_on": folder.name.rsplit("_", 1)[0], "eval_episodes": episodes})
+    try:
+        found = published_source(root, row)
+        if found is None:
+            return {**new, "status": "not found"}
+        source, env_cfg = found
+        per_seed = {str(s): done[str(s)] for s in seeds if str(s) in done}
+        for seed in seeds:
+            if str(seed) not in per_seed:
+                per_seed[str(seed)] = evaluate_final(source, episodes, seed, env_cfg, row.algo)
+    except ConfigError as err:
+        return {**new, "status": "failed", "error": " ".join(str(err).split())}
+    return {**new, "status": "ok", "per_seed": per_seed}
+
+
+def run_published(
+    root: Path, results: Sequence[RowResult], episodes: int, seeds: int, out: Path
+) -> None:
+    """Evaluate the rows' published agents (on our runs' seeds, else 0..seeds-1); record them.
+
+    The records of ``out/published_agents.json`` are updated row by row (other rows kept).
+    """
+    from rlgan.common.atomic import atomic_write_json
+    from rlgan.common.device import set_torch_threads
+
+    set_torch_threads(1)  # as the control's evaluations
+    path = out / PUBLISHED_FILE
+    records = read_published([out])
+    for result in results:
+        row = result.row
+        chosen = sorted(set(result.seeds)) or list(range(seeds))
+        record = evaluate_published(root, row, chosen, episodes, records.get(row.key, {}))
+        records[row.key] = record
+        atomic_write_json(path, {"source": str(root), "agents": records})
+        values = record.get("per_seed", {})
+        shown = ", ".join(f"seed {s}: {v:.2f}" for s, v in values.items())
+        print(
+            f"# published agent {row.key}: {record['status']}"
+            + (f" ({shown})" if shown else "")
+            + (f": {record['error']}" if record.get("error") else "")
+            + f"; {record['agent']}",
+            flush=True,
+        )
+
+
+def read_published(paths: Sequence[str | os.PathLike]) -> dict[str, dict[str, Any]]:
+    """The published agents' records in ``<path>/published_agents.json``, by row (last wins)."""
+    records: dict[str, dict[str, Any]] = {}
+    for root in map(Path, paths):
+        path = root if root.name == PUBLISHED_FILE else root / PUBLISHED_FILE
+        try:
+            agents = json.loads(path.read_text()).get("agents", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(agents, dict):
+            records.update({k: v for k, v in agents.items() if isinstance(v, dict)})
+    return records
+
+
+def add_published(result: RowResult, records: dict[str, dict[str, Any]]) -> None:
+    """Fill ``result``'s published agent from its row's record (nothing when there is none)."""
+    record = records.get(result.row.key)
+    if record is None:
+        return
+    result.published_agent = str(record.get("agent", ""))
+    trained_on = str(record.get("trained_on", result.row.env_id))
+    result.published_env = "" if trained_on == result.row.env_id else trained_on
+    result.published = {}
+    result.published_status = None
+    if record.get("status") != "ok":
+        result.published_status = str(record.get("status", "failed"))
+        return
+    for seed, value in (record.get("per_seed") or {}).items():
+        if isinstance(value, (int, float)) and str(seed).lstrip("-").isdigit():
+            result.published[int(seed)] = float(value)
+
+
+def published_cell(result: RowResult) -> str:
+    """The published agent's cell: median over seeds (per seed), or why there is none."""
+    if result.published:
+        values = [result.published[s] for s in sorted(result.published)]
+        per_seed = ", ".join(format_number(v) for v in values)
+        return f"{format_number(_median(values))} ({per_seed})"
+    return result.published_status or "-"
+
+
 def control_cells(result: RowResult) -> list[str]:
     """The control columns of one row ('-' where the row has no control)."""
     ci = result.control_interval
@@ -699,8 +876,15 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
     from rlgan.sweep.tables import markdown_table
 
     with_control = any(r.control or r.control_failed for r in results)
-    header = HEADER + CONTROL_HEADER if with_control else HEADER
-    cells = [table_cells(r) + (control_cells(r) if with_control else []) for r in results]
+    with_published = any(r.published_agent for r in results)
+    header = HEADER + (CONTROL_HEADER if with_control else ())
+    header += (PUBLISHED_HEADER,) if with_published else ()
+    cells = [
+        table_cells(r)
+        + (control_cells(r) if with_control else [])
+        + ([published_cell(r)] if with_published else [])
+        for r in results
+    ]
     table = markdown_table(header, cells)
     episodes = sorted({e for r in results for e in r.eval_episodes})
     notes = [
@@ -725,6 +909,8 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
             "same parameters bit for bit. RL Zoo's published mean above both intervals points "
             "at its one agent, above ours only at our pipeline."
         )
+    if with_published:
+        notes.append(published_note(results, episodes))
     notes.extend(f"{r.row.key}: {r.row.note}." for r in results if r.row.note)
     missing = sorted(
         {r.row.requires for r in results if r.refusal == f"{r.row.requires} not installed"}
@@ -743,6 +929,41 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
             )
     notes.append("Runs read from: " + ", ".join(f"`{s}`" for s in sources) + ".")
     return table + "\n\n" + "\n\n".join(f"- {n}" if i else n for i, n in enumerate(notes))
+
+
+def published_note(results: Sequence[RowResult], episodes: Sequence[int]) -> str:
+    """The note under the table on the published agents' column."""
+    played = "; ".join(
+        f"{r.row.key}: RL Zoo's {r.published_env} agent, played on {r.row.env_id}"
+        for r in results
+        if r.published_env
+    )
+    missing = [r for r in results if r.published_status == "not found"]
+    return (
+        "RL Zoo's published agent, re-evaluated here (`--published-agents`): the agent of the "
+        "row in DLR-RM/rl-trained-agents (`<algo>/<env id>_1/<env id>.zip`, the one RL Zoo's "
+        "table reports), evaluated by the control's function (`rlgan-rl evaluate=`'s, the "
+        "final model, deterministic, "
+        f"{'/'.join(map(str, episodes)) or '-'} episodes) once per seed of our runs, its "
+        "evaluation envs seeded from that seed exactly as the control's (`rlgan-rl evaluate= "
+        "seed=<s>`; the 'ours' column's in-run evaluation uses other env seeds); the median "
+        "over those seeds, each seed's mean in brackets. Only the evaluation episodes differ "
+        "between seeds: one agent, as published. Its gap to RL Zoo's published mean is the "
+        "evaluation (env version, episodes); its gap to RL Zoo's trainer here is the agent."
+        + (f" {played}." if played else "")
+        + (
+            " 'not found': the checkout lacks "
+            + ", ".join(f"`{r.published_agent}`" for r in missing)
+            + "."
+            if missing
+            else ""
+        )
+        + "".join(
+            f" {r.row.key}: {r.published_status}."
+            for r in results
+            if r.published_status not in (None, "not found")
+        )
+    )
 
 
 def csv_rows(results: Sequence[RowResult]) -> list[dict[str, Any]]:
@@ -785,6 +1006,12 @@ def csv_rows(results: Sequence[RowResult]) -> list[dict[str, Any]]:
                     _median(r.control_wall_s) if r.control_wall_s else ""
                 ),
                 "control_verdict": r.control_verdict,
+                "published_agent": r.published_agent,
+                "published_median": (_median(list(r.published.values())) if r.published else ""),
+                "published_per_seed": ";".join(
+                    f"{s}:{v!r}" for s, v in sorted(r.published.items())
+                ),
+                "published_status": r.published_status or ("ok" if r.published else ""),
                 "note": r.row.note,
             }
         )
@@ -892,6 +1119,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="--zoo-control without training ours (our runs already in --out are read)",
     )
+    parser.add_argument(
+        "--published-agents",
+        metavar="DIR",
+        default=None,
+        help="a local checkout of DLR-RM/rl-trained-agents: evaluate each row's published "
+        "agent on our runs' seeds and add its column (evaluation only; with --collect too)",
+    )
     parser.add_argument("overrides", nargs="*", help="extra rlgan-rl overrides for every run")
     return parser
 
@@ -921,6 +1155,12 @@ def _check_args(args: argparse.Namespace) -> float:
         raise ConfigError(
             f"Invalid {control} with --collect: --collect trains nothing; it shows the control "
             "columns whenever the folders hold control runs (zoo_control/.../control.json)."
+        )
+    if args.published_agents is not None and not Path(args.published_agents).is_dir():
+        raise ConfigError(
+            f"Invalid --published-agents={args.published_agents!r}: no such folder. Pass a "
+            "local checkout of DLR-RM/rl-trained-agents (its <algo>/<env id>_1/<env id>.zip "
+            "are RL Zoo's published agents); nothing is downloaded."
         )
     if (args.zoo_control or args.zoo_control_only) and importlib.util.find_spec("rl_zoo3") is None:
         raise ConfigError(
@@ -972,6 +1212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if control and not missing_requirement(row):
                 train_control(row, args.seeds, row_budget(row, scale), args.eval_episodes, out)
     results = collect(sources, rows, refusals)
+    if args.published_agents is not None:
+        run_published(Path(args.published_agents), results, args.eval_episodes, args.seeds, out)
+        for result in results:
+            add_published(result, read_published([out]))
     text = write_table(results, out, sources)
     print(text)
     print(f"\nWrote {out / 'zoo_table.md'} and {out / 'zoo_table.csv'}")

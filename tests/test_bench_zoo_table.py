@@ -208,6 +208,7 @@ def test_collect_writes_markdown_and_csv_with_attribution(
         ["--budget-scale", "1.5"],
         ["--mujoco-steps", "0"],
         ["--collect", "/nonexistent/zoo_runs"],
+        ["--published-agents", "/nonexistent/rl-trained-agents"],
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(
@@ -430,22 +431,89 @@ def test_tiny_control_end_to_end_trains_evaluates_and_continues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "zoo"
-    argv = ["--rows", "dqn:CartPole-v1", "--budget-scale", "0.004", "--seeds", "1"]
+    # 1,024 steps: past RL Zoo's learning_starts (1,000), so one round of 128 gradient steps
+    # (train_freq 256) is trained by both sides, not only the initial weights
+    argv = ["--rows", "dqn:CartPole-v1", "--budget-scale", "0.02048", "--seeds", "1"]
     assert zt.main([*argv, "--eval-episodes", "2", "--zoo-control", "--out", str(out)]) == 0
     folder = zt.control_folder(out, _row("dqn:CartPole-v1"), 0)
     record = zt.read_control(folder)
-    assert record["status"] == "ok" and record["n_timesteps"] == 200
+    assert record["status"] == "ok" and record["n_timesteps"] == 1024
     assert record["ours_run"] == str(out / "dqn_CartPole-v1" / "0")
     assert 1 <= record["zoo_trainer"] <= 500 and 1 <= record["ours"] <= 500
-    assert isinstance(record["same_weights"], bool)
-    agent = zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 200, 0)
+    # hyperparams_source=zoo reproduces RL Zoo's trainer: the same final weights, bit for bit
+    # (both trained here, one torch thread each), hence the same evaluation
+    assert record["same_weights"] is True
+    assert record["ours"] == record["zoo_trainer"]
+    agent = zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 1024, 0)
     assert agent is not None and (agent / "CartPole-v1.zip").is_file()
-    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 400, 0) is None  # other budget
-    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 200, 1) is None  # other seed
+    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 2048, 0) is None  # other budget
+    assert zt.zoo_agent_folder(folder, _row("dqn:CartPole-v1"), 1024, 1) is None  # other seed
     with (out / "zoo_table.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert float(row["control_median"]) == record["zoo_trainer"]
+    assert row["same_weights_per_seed"] == "0:True"
     # a second control call finds the model and the evaluations: nothing is trained again
     monkeypatch.setattr(zt.subprocess, "run", lambda *a, **k: pytest.fail("trained again"))
-    again = zt.run_control(_row("dqn:CartPole-v1"), 0, folder, 200, 2, None)
+    again = zt.run_control(_row("dqn:CartPole-v1"), 0, folder, 1024, 2, None)
     assert again["zoo_trainer"] == record["zoo_trainer"] and again["ours"] == record["ours"]
+
+
+# ---- RL Zoo's published agents, re-evaluated here ---------------------------------------------
+
+
+def _published_agent(root: Path, algo: str, name: str, env_id: str) -> Path:
+    """An agent folder as DLR-RM/rl-trained-agents holds it: ``<algo>/<name>_1/``.
+
+    ``name`` is the id the folder is named after, ``env_id`` the env its model is built on.
+    """
+    from collections import OrderedDict
+
+    import yaml
+    from stable_baselines3 import DQN
+
+    folder = root / algo / f"{name}_1"
+    (folder / name).mkdir(parents=True)
+    DQN("MlpPolicy", env_id, learning_starts=0, buffer_size=64, seed=0).save(folder / f"{name}.zip")
+    for file, values in (
+        ("config.yml", {"policy": "MlpPolicy", "n_timesteps": 100.0}),
+        ("args.yml", {"algo": algo, "env": name, "seed": 7}),
+    ):
+        (folder / name / file).write_text(yaml.dump(OrderedDict(values)))
+    return folder
+
+
+def test_published_agents_are_evaluated_on_our_seeds_recorded_and_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs, agents, out = tmp_path / "runs", tmp_path / "rl-trained-agents", tmp_path / "table"
+    for job, final in enumerate((9.0, 10.0, 11.0)):
+        _run(runs, job, "dqn", "CartPole-v1", final)
+        _run(runs, job, "dqn", "LunarLander-v3", -100.0 - job)
+    cartpole = _published_agent(agents, "dqn", "CartPole-v1", "CartPole-v1")
+    _published_agent(agents, "dqn", "LunarLander-v2", "LunarLander-v3")  # played on -v3
+    rows = "dqn:CartPole-v1,dqn:LunarLander-v3,dqn:MountainCar-v0"
+    argv = ["--collect", str(runs), "--rows", rows, "--eval-episodes", "2", "--out", str(out)]
+    assert zt.main([*argv, "--seeds", "1", "--published-agents", str(agents)]) == 0
+
+    records = zt.read_published([out])
+    car = records["dqn:CartPole-v1"]
+    assert car["status"] == "ok" and sorted(car["per_seed"]) == ["0", "1", "2"]  # our runs
+    # the control's evaluation function, on the agent folder, evaluation envs from the seed
+    assert car["per_seed"]["1"] == zt.evaluate_final(cartpole, 2, 1)
+    lunar = records["dqn:LunarLander-v3"]
+    assert lunar["status"] == "ok" and lunar["trained_on"] == "LunarLander-v2"
+    assert records["dqn:MountainCar-v0"]["status"] == "not found"
+    text = (out / "zoo_table.md").read_text()
+    assert zt.PUBLISHED_HEADER in text and "| not found |" in text
+    assert "RL Zoo's LunarLander-v2 agent, played on LunarLander-v3" in text
+    with (out / "zoo_table.csv").open() as handle:
+        by_env = {r["env_id"]: r for r in csv.DictReader(handle)}
+    values = sorted(car["per_seed"].values())
+    assert float(by_env["CartPole-v1"]["published_median"]) == values[1]
+    assert by_env["MountainCar-v0"]["published_status"] == "not found"
+
+    # a second call evaluates nothing again; --collect alone keeps the column
+    monkeypatch.setattr(zt, "evaluate_final", lambda *a: pytest.fail("evaluated again"))
+    assert zt.main([*argv, "--published-agents", str(agents)]) == 0
+    assert zt.main(["--collect", str(out), "--rows", "dqn:CartPole-v1"]) == 0
+    assert zt.PUBLISHED_HEADER in (out / "zoo_table.md").read_text()

@@ -297,3 +297,164 @@ def test_own_model_zip_loads_with_plain_sb3(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+
+
+# ---- zips saved with the old gym package (RL Zoo's published agents) ------------------------
+def _old_gym_pickle(kind: str, state: dict) -> bytes:
+    """Pickle bytes of an old ``gym.spaces.<kind>`` object, as gym-era zips hold them.
+
+    A stand-in ``gym`` module exists only while pickling: loading must not need one.
+    """
+    import copyreg
+    import types
+
+    module_name = f"gym.spaces.{kind.lower()}"
+    module = types.ModuleType(module_name)
+
+    class Space:
+        def __reduce_ex__(self, protocol):
+            return (copyreg.__newobj__, (type(self),), dict(state))
+
+    Space.__name__ = Space.__qualname__ = kind
+    Space.__module__ = module_name
+    setattr(module, kind, Space)
+    saved = {name: sys.modules.get(name) for name in ("gym", "gym.spaces", module_name)}
+    sys.modules.update({"gym": types.ModuleType("gym"), "gym.spaces": types.ModuleType("x")})
+    sys.modules[module_name] = module
+    try:
+        return pickle.dumps(Space(), protocol=4)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = value
+
+
+def _rewrite_data(source: Path, target: Path, changes: dict[str, bytes]) -> Path:
+    """``source`` with the pickled ``data`` entries in ``changes`` replaced by those bytes."""
+    import base64
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    data = json.loads(files["data"])
+    for key, raw in changes.items():
+        data[key] = {":type:": "<class 'function'>", ":serialized:": base64.b64encode(raw).decode()}
+    files["data"] = json.dumps(data).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return target
+
+
+@pytest.fixture(scope="module")
+def old_gym(tmp_path_factory) -> dict[str, Path]:
+    """A DQN zip whose spaces are old-gym objects and whose schedules are pickled functions."""
+    import cloudpickle
+    from stable_baselines3 import DQN
+
+    root = tmp_path_factory.mktemp("old_gym")
+    model = _quiet(DQN("MlpPolicy", "CartPole-v1", learning_starts=0, buffer_size=64, seed=0))
+    model.learn(16)
+    model.save(root / "modern.zip")
+    box = {
+        "dtype": np.dtype("float32"),
+        "shape": (4,),
+        "low": np.full(4, -np.inf, dtype=np.float32),
+        "high": np.full(4, np.inf, dtype=np.float32),
+        "bounded_below": np.zeros(4, dtype=bool),
+        "bounded_above": np.zeros(4, dtype=bool),
+        "_np_random": None,
+    }
+    discrete = {"n": 2, "shape": (), "dtype": np.dtype("int64"), "_np_random": None}
+    schedule = cloudpickle.dumps(lambda progress: 1e-3 * progress)  # a function by value
+    changes = {
+        "observation_space": _old_gym_pickle("Box", box),
+        "action_space": _old_gym_pickle("Discrete", discrete),
+        "learning_rate": schedule,
+        "lr_schedule": schedule,
+        "exploration_schedule": schedule,
+    }
+    paths = {"modern": root / "modern.zip"}
+    paths["old"] = _rewrite_data(root / "modern.zip", root / "old_gym.zip", changes)
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    paths["evil"] = _rewrite_data(
+        paths["old"], root / "evil.zip", {"policy_kwargs": pickle.dumps({"x": Evil()})}
+    )
+    agent = root / "logs" / "dqn" / "CartPole-v1_1"
+    agent.mkdir(parents=True)
+    (agent / "CartPole-v1.zip").write_bytes(paths["old"].read_bytes())
+    _zoo_yaml(agent / "CartPole-v1" / "config.yml", {"policy": "MlpPolicy", "n_timesteps": 16.0})
+    _zoo_yaml(agent / "CartPole-v1" / "args.yml", {"algo": "dqn", "env": "CartPole-v1"})
+    paths["zoo"] = agent
+    return paths
+
+
+def test_an_old_gym_zip_loads_with_the_envs_spaces_without_trust(old_gym):
+    import importlib.util
+
+    from stable_baselines3 import DQN
+
+    import rlgan.rl.foreign as foreign
+
+    assert importlib.util.find_spec("gym") is None  # nothing here may rely on old gym
+    loaded = load_policy(old_gym["old"], env_cfg=CARTPOLE, knob="evaluate")
+    assert loaded.algo_name == "dqn"
+    assert loaded.model.observation_space == gym.make("CartPole-v1").observation_space
+    assert loaded.model.action_space == gym.spaces.Discrete(2)
+    assert loaded.model.lr_schedule(1.0) == 0.0  # the refused schedules: constants
+    modern = DQN.load(old_gym["modern"], device="cpu")
+    obs = np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32)
+    np.testing.assert_array_equal(
+        loaded.model.predict(obs, deterministic=True)[0], modern.predict(obs, deterministic=True)[0]
+    )
+    # The stand-ins replace only the spaces and the schedules: other code still needs trust.
+    with pytest.raises(UnsafeFileError, match=r"builtins.print.*trust=true"):
+        load_policy(old_gym["evil"], env_cfg=CARTPOLE, knob="evaluate")
+    assert foreign.read_old_gym_space(b"not a pickle", "x") is None
+
+
+def test_an_old_gym_zip_plays_through_evaluate_watch_and_a_zoo_folder(old_gym, capsys):
+    mean = evaluate(old_gym["old"], "env.id=CartPole-v1")
+    assert np.isfinite(mean) and mean >= 8
+    assert "DQN on CartPole-v1" in capsys.readouterr().out
+    assert _watch(f"model={old_gym['old']}", "env.id=CartPole-v1").steps == 20
+    folder = load_policy(old_gym["zoo"], which="final")
+    assert folder.algo_name == "dqn" and folder.path.name == "CartPole-v1.zip"
+    assert np.isfinite(evaluate(old_gym["zoo"]))
+
+
+def test_an_old_gym_zip_that_does_not_fit_the_env_is_the_one_paragraph_error(old_gym, tmp_path):
+    message = r"Acrobot-v1.*trained on observations Box\(4,\) float32 and actions Discrete\(2\)"
+    with pytest.raises(ConfigError, match=message) as err:
+        load_policy(old_gym["old"], env_cfg={"id": "Acrobot-v1"}, knob="evaluate")
+    assert "\n" not in str(err.value)
+    import shutil
+
+    folder = shutil.copytree(old_gym["zoo"], tmp_path / "logs" / "dqn" / "Acrobot-v1_1")
+    (folder / "CartPole-v1" / "args.yml").write_text(yaml.dump({"env": "Acrobot-v1"}))
+    with pytest.raises(ConfigError, match=r"^Invalid run=.*trained on observations Box\(4,\)"):
+        load_policy(folder, which="final")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rlgan.rl.cli",
+            f"evaluate={old_gym['old']}",
+            "env.id=MountainCar-v0",
+            f"hydra.run.dir={tmp_path / 'out'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "trained on observations" in result.stderr
+    assert not (tmp_path / "out").exists()

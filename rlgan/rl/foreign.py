@@ -19,20 +19,29 @@ Nothing here runs code stored in the files: the zips load through the allow-list
 own), RL Zoo's YAML files through a safe loader that knows only the ``OrderedDict`` and tuple
 tags RL Zoo writes, and ``vecnormalize.pkl`` through the allow-list unpickler, with plain
 record classes standing in for SB3's ``VecNormalize`` and ``RunningMeanStd`` (only their
-numbers are read). ``trust=true`` uses plain ``pickle`` / PyYAML's unsafe loader instead.
+numbers are read). A zip saved with the old ``gym`` package (RL Zoo's published agents) has
+its ``gym.spaces`` read as records too, checked against the env's, and replaced by the env's
+spaces; its schedules, pickled as functions and used only to train, by a constant
+(:func:`old_gym_stand_ins`). ``trust=true`` uses plain ``pickle`` / PyYAML's unsafe loader
+instead.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
+from gymnasium import spaces
 from omegaconf import DictConfig, OmegaConf
+from stable_baselines3.common.preprocessing import is_image_space
+from stable_baselines3.common.utils import ConstantSchedule
 
 from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.loading import (
@@ -50,12 +59,15 @@ from rlgan.rl.model_io import (
     MODEL_SUFFIX,
     WHICH_CHOICES,
     LoadedModel,
+    StandIns,
     check_algorithm,
     load_model_file,
     load_run_model_with_path,
+    policy_view,
     read_model_zip,
+    space_mismatch_error,
 )
-from rlgan.rl.normalization import NormalizationStats, PipelineSpec
+from rlgan.rl.normalization import NormalizationStats, ObservationPipeline, PipelineSpec
 from rlgan.rl.zoo import ZOO_FILE_NAMES, ZooEntry
 from rlgan.rl.zoo_translate import ZooRefusalError, translate_entry
 
@@ -174,18 +186,26 @@ def zip_algorithm(
     )
 
 
-def _load_zip(path: Path, hint: str | None, device: str, trust: bool, knob: str) -> tuple[Any, str]:
-    """``(model, algorithm)`` of one zip (the algorithm read from it, see :func:`zip_algorithm`)."""
+def _load_zip(
+    path: Path, hint: str | None, env: dict[str, Any], device: str, trust: bool, knob: str
+) -> tuple[Any, str]:
+    """``(model, algorithm)`` of one zip to play on ``env`` (algorithm: :func:`zip_algorithm`)."""
     _, data = read_model_zip(path)
     algo = zip_algorithm(path, data, hint, trust, knob)
-    return load_model_file(path, algo, None, device, trust), algo
+    stand_ins = old_gym_stand_ins(env, path, algo, knob)
+    return load_model_file(path, algo, None, device, trust, stand_ins), algo
+
+
+def foreign_env(env_cfg: Any) -> dict[str, Any]:
+    """The env config a model made elsewhere plays: :data:`FOREIGN_ENV` under ``env_cfg``."""
+    if isinstance(env_cfg, DictConfig):
+        env_cfg = OmegaConf.to_container(env_cfg, resolve=True)
+    return {**FOREIGN_ENV, **dict(env_cfg or {})}
 
 
 def foreign_config(algo: str, env_cfg: Any) -> DictConfig:
     """The config of a model made elsewhere: ``algo.name``, ``env`` and greedy evaluation."""
-    if isinstance(env_cfg, DictConfig):
-        env_cfg = OmegaConf.to_container(env_cfg, resolve=True)
-    env = {**FOREIGN_ENV, **dict(env_cfg or {})}
+    env = foreign_env(env_cfg)
     return OmegaConf.create({"algo": {"name": algo}, "env": env, "eval": {"deterministic": True}})
 
 
@@ -212,7 +232,7 @@ def load_foreign_zip(
             "folder instead, or drop env.normalize."
         )
     try:
-        model, name = _load_zip(path, algo, device, trust, knob)
+        model, name = _load_zip(path, algo, foreign_env(env_cfg), device, trust, knob)
     except ConfigError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure makes the file unusable
@@ -381,13 +401,29 @@ def load_zoo_folder(
     stats = None
     if PipelineSpec.from_env_config(env_cfg).normalize is not None:
         stats = load_zoo_statistics(folder.params / ZOO_STATS, trust, knob)
-    model, path = first_loadable(
-        candidates,
-        lambda path: load_model_file(path, name, None, device, trust),
-        what=f"{name.upper()} model",
-        where=folder.root,
-        advice="Pass another RL Zoo agent folder or one of its zips with model=.",
-    )
+    mismatches: list[ConfigError] = []
+
+    def load(path: Path) -> Any:
+        try:
+            return load_model_file(
+                path, name, None, device, trust, old_gym_stand_ins(env_cfg, path, name, knob)
+            )
+        except SpaceMismatchError as err:
+            mismatches.append(err)
+            raise
+
+    try:
+        model, path = first_loadable(
+            candidates,
+            load,
+            what=f"{name.upper()} model",
+            where=folder.root,
+            advice="Pass another RL Zoo agent folder or one of its zips with model=.",
+        )
+    except ConfigError:
+        if mismatches:  # the env does not fit: that, not each file's failure, is the error
+            raise mismatches[0] from None
+        raise
     return LoadedModel(model, foreign_config(name, env_cfg), path, stats)
 
 
@@ -446,3 +482,146 @@ def load_zoo_statistics(path: Path, trust: bool, knob: str) -> NormalizationStat
             f"normalize, and its statistics {path.parent.name}/{path.name} cannot be used "
             f"({reason}). Without them the agent cannot see what it was trained on."
         ) from None
+
+
+# ---- zips saved with the old gym package ------------------------------------------------------
+#: Entries of a zip's ``data`` that SB3 uses only to train (schedules, old files pickle them as
+#: functions, which only running their code could rebuild): a constant stands in for them.
+TRAINING_ONLY = frozenset(
+    {"learning_rate", "lr_schedule", "exploration_schedule", "clip_range", "clip_range_vf"}
+)
+#: The entries of a zip's ``data`` holding its spaces, observation first.
+SPACE_KEYS = ("observation_space", "action_space")
+#: The space classes of the old ``gym`` package (``gym.spaces.<module>.<name>``) read here.
+OLD_GYM_SPACES = ("Box", "Discrete", "MultiDiscrete", "MultiBinary", "Dict", "Tuple")
+
+
+class SpaceMismatchError(ConfigError):
+    """A model's spaces do not fit the env it is to play (the one-paragraph error)."""
+
+
+class _SpaceRecord(_Record):
+    """Stands in for a pickled old-``gym`` space: keeps its attributes, runs nothing."""
+
+    kind = ""
+
+
+#: One record class per old ``gym`` space class.
+_SPACE_RECORDS = {
+    name: type(f"Old{name}Record", (_SpaceRecord,), {"kind": name}) for name in OLD_GYM_SPACES
+}
+
+
+class _OldGymUnpickler(SafeUnpickler):
+    """The allow-list unpickler, reading old ``gym.spaces`` classes as records."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        """A :class:`_SpaceRecord` class for an old gym space, else the allow-list's answer."""
+        if (module == "gym.spaces" or module.startswith("gym.spaces.")) and name in _SPACE_RECORDS:
+            return _SPACE_RECORDS[name]
+        return super().find_class(module, name)
+
+
+def _gymnasium_space(record: Any) -> spaces.Space:
+    """The Gymnasium space an old gym space's record describes (its numbers only)."""
+    if not isinstance(record, _SpaceRecord):
+        raise DamagedFileError(f"it holds a {type(record).__name__}, not a gym space")
+    state = record.__dict__
+    if record.kind == "Box":
+        return spaces.Box(
+            low=np.asarray(state["low"]), high=np.asarray(state["high"]), dtype=state["dtype"]
+        )
+    if record.kind == "Discrete":
+        return spaces.Discrete(int(state["n"]), start=int(state.get("start", 0)))
+    if record.kind == "MultiDiscrete":
+        return spaces.MultiDiscrete(np.asarray(state["nvec"]), dtype=state.get("dtype", np.int64))
+    if record.kind == "MultiBinary":
+        return spaces.MultiBinary(state["n"])
+    if record.kind == "Dict":
+        return spaces.Dict({key: _gymnasium_space(s) for key, s in state["spaces"].items()})
+    return spaces.Tuple(tuple(_gymnasium_space(s) for s in state["spaces"]))
+
+
+def read_old_gym_space(raw: bytes, source: str | os.PathLike) -> spaces.Space | None:
+    """The space an old-``gym`` pickle describes, as a Gymnasium space; None if it is not one.
+
+    Nothing in the pickle runs: the old classes are read as records (:class:`_SpaceRecord`),
+    everything else through the allow-list.
+    """
+    try:
+        record = _OldGymUnpickler(io.BytesIO(raw), source).load()
+        return _gymnasium_space(record)
+    except (UnsafeFileError, DamagedFileError, pickle.UnpicklingError, EOFError):
+        return None  # not an old gym space, or one needing more than its numbers
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # a record without the numbers a Gymnasium space needs
+
+
+def space_fits(saved: spaces.Space, given: spaces.Space, *, bounds: bool) -> bool:
+    """Whether a policy saved with ``saved`` can act on ``given``.
+
+    Same kind, shape and dtype (a Box image stays an image); with ``bounds`` (actions, which
+    the policy scales to them) a Box's bounds must be the same too. Other spaces: equal.
+    """
+    if type(saved) is not type(given):
+        return False
+    if isinstance(saved, spaces.Box):
+        same = saved.shape == given.shape and saved.dtype == given.dtype
+        same = same and is_image_space(saved) == is_image_space(given)
+        if bounds:
+            same = same and np.array_equal(saved.low, given.low)
+            same = same and np.array_equal(saved.high, given.high)
+        return bool(same)
+    if isinstance(saved, spaces.Dict):
+        return list(saved.spaces) == list(given.spaces) and all(
+            space_fits(saved[key], given[key], bounds=bounds) for key in saved.spaces
+        )
+    if isinstance(saved, spaces.Tuple):
+        return len(saved) == len(given) and all(
+            space_fits(a, b, bounds=bounds) for a, b in zip(saved, given, strict=True)
+        )
+    return bool(saved == given)
+
+
+def policy_spaces(env_cfg: dict[str, Any]) -> tuple[spaces.Space, spaces.Space]:
+    """``(observation, action)`` spaces a policy playing ``env_cfg`` sees (frame stack, images)."""
+    from rlgan.rl.env_factory import probe_spaces
+
+    observation, action = probe_spaces(env_cfg)
+    stack = PipelineSpec.from_env_config(env_cfg).frame_stack
+    if stack > 1:
+        observation = ObservationPipeline(PipelineSpec(None, stack), observation).observation_space
+    return policy_view(observation), action
+
+
+def old_gym_stand_ins(env_cfg: dict[str, Any], path: Path, algo: str, knob: str) -> StandIns:
+    """Stand-ins for the entries of a zip saved with the old ``gym`` package (RL Zoo's agents).
+
+    Such a zip pickles its spaces as ``gym.spaces`` objects and its schedules as functions,
+    which the allow-list refuses. The spaces are read as records (no code runs), checked
+    against the env's (:func:`space_fits`; a mismatch is :class:`SpaceMismatchError`) and
+    replaced by the env's own; the schedules (:data:`TRAINING_ONLY`) by a constant 0, so
+    the model plays but cannot be trained further. Any other refused entry stays refused.
+    """
+
+    def stand_in(refused: dict[str, bytes]) -> dict[str, Any]:
+        replaced: dict[str, Any] = {
+            key: ConstantSchedule(0.0) for key in refused if key in TRAINING_ONLY
+        }
+        saved = {
+            key: read_old_gym_space(refused[key], path) for key in SPACE_KEYS if key in refused
+        }
+        if not any(space is not None for space in saved.values()):
+            return replaced
+        given = dict(zip(SPACE_KEYS, policy_spaces(env_cfg), strict=True))
+        known = {key: space for key, space in saved.items() if space is not None}
+        if not all(
+            space_fits(s, given[key], bounds=key == "action_space") for key, s in known.items()
+        ):
+            trained = tuple(known.get(key, given[key]) for key in SPACE_KEYS)
+            error = space_mismatch_error(knob, path, algo, env_cfg, trained, tuple(given.values()))
+            raise SpaceMismatchError(str(error))
+        replaced.update({key: given[key] for key in known})
+        return replaced
+
+    return stand_in

@@ -10,7 +10,10 @@ file's ``VecNormalize`` statistics beside it, ``X.vecnormalize.npz`` for ``X.zip
 Loading never runs code stored in a file: the objects SB3 pickles into a zip's ``data``
 (spaces, schedules, ``policy_kwargs``, ...) are rebuilt through the allow-list unpickler of
 :mod:`rlgan.common.safe_pickle` and handed to SB3 as ``custom_objects``, and SB3 reads the
-weights with ``torch.load(weights_only=True)``. ``trust=True`` uses SB3's own loading.
+weights with ``torch.load(weights_only=True)``. ``trust=True`` uses SB3's own loading. For
+models made elsewhere, entries the allow-list refuses may be replaced by stand-ins
+(:func:`safe_custom_objects`; the old-``gym`` spaces and schedules of
+:func:`rlgan.rl.foreign.old_gym_stand_ins`), never unpickled.
 A file that does not load (empty, truncated, not a zip, another algorithm's, refused, or a
 normalized model whose statistics are missing or damaged) is skipped with a one-line warning
 and the next candidate is used (:func:`rlgan.common.loading.first_loadable`).
@@ -27,6 +30,7 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,17 +167,35 @@ class LoadedModel:
         seen = policy_view(observation_space)
         if seen == model.observation_space and action_space == model.action_space:
             return
-        from rlgan.rl.env_factory import env_name
-
-        raise ConfigError(
-            f"Invalid {knob}={str(self.path)!r} for env {env_name(self.env_config)!r}: the "
-            f"model ({self.algo_name.upper()}) was trained on observations "
-            f"{space_label(model.observation_space)} and actions "
-            f"{space_label(model.action_space)}, but the env gives observations "
-            f"{space_label(seen)} and actions {space_label(action_space)}. Pass the "
-            "environment it was trained on (env.id=<id>, with its env.kwargs, env.wrappers "
-            "and env.frame_stack)."
+        raise space_mismatch_error(
+            knob,
+            self.path,
+            self.algo_name,
+            self.env_config,
+            (model.observation_space, model.action_space),
+            (seen, action_space),
         )
+
+
+def space_mismatch_error(
+    knob: str,
+    path: str | os.PathLike,
+    algo_name: str,
+    env_cfg: Any,
+    trained: tuple[spaces.Space, spaces.Space],
+    given: tuple[spaces.Space, spaces.Space],
+) -> ConfigError:
+    """The error for a model whose ``(observation, action)`` spaces are not the env's."""
+    from rlgan.rl.env_factory import env_name
+
+    return ConfigError(
+        f"Invalid {knob}={str(path)!r} for env {env_name(env_cfg)!r}: the "
+        f"model ({algo_name.upper()}) was trained on observations "
+        f"{space_label(trained[0])} and actions {space_label(trained[1])}, but the env gives "
+        f"observations {space_label(given[0])} and actions {space_label(given[1])}. Pass the "
+        "environment it was trained on (env.id=<id>, with its env.kwargs, env.wrappers "
+        "and env.frame_stack)."
+    )
 
 
 def space_label(space: spaces.Space) -> str:
@@ -268,12 +290,38 @@ def read_model_zip(path: Path) -> tuple[bytes, dict[str, Any]]:
     return raw, data
 
 
-def safe_custom_objects(data: dict[str, Any], source: str | os.PathLike) -> dict[str, Any]:
-    """Every pickled entry of a zip's ``data``, rebuilt through the allow-list."""
-    objects = {}
+#: Replacements for the pickled entries of a zip's ``data`` that the allow-list refused:
+#: given ``{key: pickled bytes}``, it returns ``{key: object}`` for those it can stand in for.
+StandIns = Callable[[dict[str, bytes]], dict[str, Any]]
+
+
+def safe_custom_objects(
+    data: dict[str, Any], source: str | os.PathLike, stand_ins: StandIns | None = None
+) -> dict[str, Any]:
+    """Every pickled entry of a zip's ``data``, rebuilt through the allow-list.
+
+    An entry the allow-list refuses raises :class:`UnsafeFileError`, unless ``stand_ins``
+    (models made elsewhere: :func:`rlgan.rl.foreign.old_gym_stand_ins`) gives an object in its
+    place; the refused bytes are never unpickled.
+    """
+    objects: dict[str, Any] = {}
+    refused: dict[str, bytes] = {}
+    errors: dict[str, UnsafeFileError] = {}
     for key, item in data.items():
         if isinstance(item, dict) and ":serialized:" in item:
-            objects[key] = safe_loads(base64.b64decode(item[":serialized:"]), source)
+            raw = base64.b64decode(item[":serialized:"])
+            try:
+                objects[key] = safe_loads(raw, source)
+            except UnsafeFileError as err:
+                if stand_ins is None:
+                    raise
+                refused[key], errors[key] = raw, err
+    if refused:
+        replaced = stand_ins(refused)
+        for key, err in errors.items():
+            if key not in replaced:
+                raise err
+        objects.update(replaced)
     return objects
 
 
@@ -314,17 +362,19 @@ def load_model_file(
     env: Any = None,
     device: str = "auto",
     trust: bool = False,
+    stand_ins: StandIns | None = None,
 ) -> BaseAlgorithm:
     """Load one SB3 zip as an ``algo_name`` model, unpickling only allowed objects.
 
     Raises :class:`~rlgan.common.loading.DamagedFileError` (or another exception) when the
     file cannot be loaded, :class:`~rlgan.common.safe_pickle.UnsafeFileError` when its
-    ``data`` needs a global outside the allow-list (``trust=True`` skips that check).
+    ``data`` needs a global outside the allow-list (``trust=True`` skips that check) that
+    ``stand_ins`` does not replace (:func:`safe_custom_objects`).
     """
     path = Path(path)
     raw, data = read_model_zip(path)
     algo_class = get_algo_class(algo_name)
-    objects = None if trust else safe_custom_objects(data, path)
+    objects = None if trust else safe_custom_objects(data, path, stand_ins)
     check_algorithm(data, (objects or {}).get("policy_class"), algo_name)
     model = algo_class.load(io.BytesIO(raw), env=env, device=device, custom_objects=objects)
     check_algorithm({}, model.policy_class, algo_name)
