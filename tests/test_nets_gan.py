@@ -11,6 +11,7 @@ from rlgan.nets import (
     DCGAN_IMAGE_SIZES,
     DCGANDiscriminator,
     DCGANGenerator,
+    MinibatchStdDev,
     MLPDiscriminator,
     MLPGenerator,
     resolve_device,
@@ -129,3 +130,32 @@ def test_gan_bodies_run_on_cuda():
     assert disc(gen(torch.randn(2, 8, device=device))).device.type == "cuda"
     mlp_gen = MLPGenerator(2, 2).to(device)
     assert MLPDiscriminator(2).to(device)(mlp_gen(torch.randn(4, 2, device=device))).shape == (4,)
+
+
+def test_minibatch_std_appends_each_groups_spread():
+    layer = MinibatchStdDev(2)
+    x = torch.zeros(4, 3, 2, 2)
+    x[0] = 1.0  # images 0 and 2 share a group (i and i + B/group)
+    out = layer(x)
+    assert out.shape == (4, 4, 2, 2) and torch.equal(out[:, :3], x)
+    spread = out[:, 3, 0, 0]
+    assert spread[0] == pytest.approx(0.5) and spread[2] == pytest.approx(0.5)
+    assert spread[1] == pytest.approx(0.0, abs=1e-3) and spread[3] == pytest.approx(0.0, abs=1e-3)
+    assert torch.equal(out[:, 3].amin((1, 2)), out[:, 3].amax((1, 2)))  # constant channel
+    assert layer(torch.randn(3, 2, 2, 2)).shape == (3, 3, 2, 2)  # 3 images: groups of 1
+    with pytest.raises(ConfigError, match="minibatch_std"):
+        MinibatchStdDev(-1)
+
+
+def test_dcgan_discriminator_with_minibatch_std_sees_the_batch():
+    torch.manual_seed(0)
+    disc = DCGANDiscriminator((1, 8, 8), extra_layers=1, minibatch_std=4)
+    assert any(isinstance(m, MinibatchStdDev) for m in disc.modules())
+    x = torch.randn(8, 1, 8, 8)
+    same = x[:1].expand(8, 1, 8, 8)  # no spread: a collapsed batch
+    # image 0's logit depends on the other images of its group
+    assert not torch.allclose(disc(x)[0], disc(torch.cat([x[:1], same[1:]]))[0])
+    conditional = DCGANDiscriminator((3, 8, 8), minibatch_std=4, num_classes=10)
+    assert conditional(torch.randn(8, 3, 8, 8), torch.randint(10, (8,))).shape == (8,)
+    plain = DCGANDiscriminator((1, 8, 8), extra_layers=1)
+    assert not any(isinstance(m, MinibatchStdDev) for m in plain.modules())

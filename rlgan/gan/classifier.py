@@ -5,8 +5,8 @@ It is trained once per data set (and image shape) on the training split and cach
 the same data reuse it. :class:`ClassifierEvaluator`, the evaluator of labelled image sets,
 holds the classifier plus the real features and reports the Fréchet distance of generated
 samples to the held-out split beside that of the training split (what a generator that
-copies its training images scores), their ratio, and the class coverage and class KL of the
-generated images.
+returns its training images at random scores), their ratio, and the class coverage and
+class KL of the generated images.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rlgan.gan.metric_names import (
     FD_RATIO,
     FD_TRAIN,
 )
-from rlgan.gan.metrics import class_metrics, frechet_distance
+from rlgan.gan.metrics import FrechetReference, class_metrics, floor_draws
 
 if TYPE_CHECKING:
     from rlgan.gan.image_data import ImageData
@@ -152,12 +152,14 @@ class ClassifierEvaluator(Evaluator):
     The classifier is trained on the training split only (:attr:`ImageData.images`); the
     reference is the held-out split (:attr:`ImageData.heldout_images`), which neither the GAN
     nor the classifier sees. Every evaluation scores chunks of ``n`` generated images
-    (``eval/fd_classifier``, the mean over the chunks) beside ``n`` training images
-    (``eval/fd_train``, the score of a generator that copies its training set) against that
-    reference, and reports their ratio (``eval/fd_ratio``). ``n`` is the training split's
-    size, at most ``max_samples``; ``max_samples // n`` chunks (at least one) are scored, so
-    a larger ``eval.n_samples`` lowers the noise of the estimate, not its scale (the Fréchet
-    distance of ``n`` samples is biased by ``n``, which the floor shares).
+    (``eval/fd_classifier``, the mean over the chunks) against that reference, beside the
+    floor ``eval/fd_train``: the mean score of :data:`~rlgan.gan.metrics.FLOOR_DRAWS` fixed
+    draws of ``n`` training images with repeats (what a generator that returns its training
+    images at random scores; :func:`~rlgan.gan.metrics.floor_draws`), and reports their ratio
+    (``eval/fd_ratio``). ``n`` is the training split's size, at most ``max_samples``;
+    ``max_samples // n`` chunks (at least one) are scored, so a larger ``eval.n_samples``
+    lowers the noise of the estimate, not its scale (the Fréchet distance of ``n`` samples is
+    biased by ``n``, which the floor shares).
     Cheap to construct; :meth:`prepare` (called by the first :meth:`evaluate` if not before)
     loads or trains the classifier and embeds the real images.
     """
@@ -189,11 +191,10 @@ class ClassifierEvaluator(Evaluator):
         data = self.data
         self.classifier = cached_classifier(data, self.cache_dir, self.steps)
         self.reference = self._features(data.heldout_images)
-        # A fixed subset (the whole split when it is small enough), so the floor is a
-        # property of the data set, the same for every run and seed.
-        order = torch.randperm(len(data.images), generator=torch.Generator().manual_seed(0))
-        train = self._features(data.images[order[: self.n_samples]])
-        self.fd_train = frechet_distance(self.reference, train)
+        self.fitted_reference = FrechetReference(self.reference)
+        train = self._features(data.images)
+        draws = floor_draws(len(train), self.n_samples).numpy()
+        self.fd_train = float(np.mean([self.fitted_reference.distance(train[r]) for r in draws]))
         self.data_hist = np.bincount(data.labels.numpy(), minlength=data.num_classes)
 
     @torch.no_grad()
@@ -231,7 +232,7 @@ class ClassifierEvaluator(Evaluator):
         distance = float(
             np.mean(
                 [
-                    frechet_distance(self.reference, features[i : i + size])
+                    self.fitted_reference.distance(features[i : i + size])
                     for i in range(0, len(features) - size + 1, size)
                 ]
             )

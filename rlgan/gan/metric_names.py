@@ -53,15 +53,17 @@ FD_CLASSIFIER = declare(
 FD_TRAIN = declare(
     "eval/fd_train",
     higher_is_better=False,
-    meaning="the same Frechet distance for as many training-split images: what a generator "
-    "that copies its training images scores (the floor of fd_ratio)",
+    meaning="the same Frechet distance for as many training-split images drawn at random "
+    "with repeats, averaged over fixed draws: what a generator that returns its training "
+    "images at random scores (the floor of fd_ratio)",
 )
 FD_RATIO = declare(
     "eval/fd_ratio",
     higher_is_better=False,
-    meaning="fd_classifier / fd_train: 1.0 = as close to the held-out images as the training "
-    "images are (a generator that memorises its training set scores about 1.0); below 1.0 = "
-    "closer than the training images",
+    meaning="fd_classifier / fd_train: 1.0 = as close to the held-out images as random draws "
+    "of the training images are (a generator that memorises its training set scores about "
+    "1.0); below 1.0 = closer than such draws (each training image once scores about 0.65 "
+    "on digits)",
 )
 #: Runs made before the held-out split reported this instead of ``eval/fd_train`` (declared
 #: so that their metrics still read with a direction).

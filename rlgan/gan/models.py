@@ -138,6 +138,7 @@ def dcgan_pair(
     g_extra_layers: int = 0,
     d_extra_layers: int = 0,
     g_upsample: str = "transposed",
+    d_minibatch_std: int = 0,
     conditional: bool = False,
     conditioning: str = "projection",
     num_classes: int | None = None,
@@ -147,7 +148,9 @@ def dcgan_pair(
     ``g_extra_layers`` / ``d_extra_layers``: 3x3 convolutions at the image resolution (see
     :class:`~rlgan.nets.DCGANGenerator`), the depth small images need; ``g_upsample``:
     ``transposed`` (4x4 stride-2 transposed convolutions) or ``nearest`` (nearest-neighbour
-    upsampling and a 3x3 convolution). ``conditional``: build the pair class-conditional for
+    upsampling and a 3x3 convolution); ``d_minibatch_std``: group size of D's minibatch
+    standard deviation channel (:class:`~rlgan.nets.MinibatchStdDev`; 0: none).
+    ``conditional``: build the pair class-conditional for
     ``num_classes`` classes, the discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
@@ -184,6 +187,7 @@ def dcgan_pair(
             extra_layers=d_extra_layers,
             num_classes=classes,
             conditioning=conditioning,
+            minibatch_std=d_minibatch_std,
         )
     except ConfigError as err:
         raise ConfigError(

@@ -14,6 +14,7 @@ from rlgan.nets.gan import (
     DCGAN_IMAGE_SIZES,
     DCGANDiscriminator,
     DCGANGenerator,
+    MinibatchStdDev,
     MLPDiscriminator,
     MLPGenerator,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "LSTMCore",
     "MLPDiscriminator",
     "MLPGenerator",
+    "MinibatchStdDev",
     "RecurrentCore",
     "ResidualConvBlock",
     "ResidualMLPBlock",

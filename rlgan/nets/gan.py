@@ -259,6 +259,39 @@ class DCGANGenerator(nn.Module):
         return self.upsample(self.project(_with_labels(z, self.embed, labels)))
 
 
+def check_minibatch_std(group: int) -> int:
+    """Return ``group`` (0: off) or raise a one-paragraph ConfigError."""
+    require_int("minibatch_std", group, 0, meaning="group size of the minibatch standard deviation")
+    return int(group)
+
+
+class MinibatchStdDev(nn.Module):
+    """Append one channel holding the batch's feature spread (Karras et al., ProGAN, 2018).
+
+    The batch ``(B, C, H, W)`` is split into groups of ``group`` images (the largest group
+    size up to ``group`` that divides ``B``; images ``i`` and ``i + B/group`` share a group);
+    the standard deviation of every feature over each group, averaged over the features,
+    becomes an extra constant channel of that group's images. A discriminator that sees it
+    can tell a batch whose images vary too little (or too much) from a real one, which
+    pushes the generator to match the data's variety (modes and their balance).
+    """
+
+    def __init__(self, group: int = 4) -> None:
+        super().__init__()
+        self.group = check_minibatch_std(group) or 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``(B, C + 1, H, W)``: ``x`` and its group's spread."""
+        batch, _, height, width = x.shape
+        group = min(self.group, batch)
+        while batch % group:
+            group -= 1
+        grouped = x.reshape(group, batch // group, *x.shape[1:]).float()
+        spread = grouped.var(dim=0, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3))
+        channel = spread.to(x.dtype).repeat(group).reshape(batch, 1, 1, 1)
+        return torch.cat([x, channel.expand(batch, 1, height, width)], dim=1)
+
+
 class DCGANDiscriminator(nn.Module):
     """Map images ``(B, C, H, W)`` to real/fake logits ``(B,)`` (DCGAN-style).
 
@@ -271,6 +304,8 @@ class DCGANDiscriminator(nn.Module):
 
     ``num_classes > 0`` makes it class-conditional through a :class:`ClassConditioning` head
     (``conditioning``: ``projection`` or ``acgan``) on the flattened last feature map.
+    ``minibatch_std > 0`` appends a :class:`MinibatchStdDev` channel (groups of that many
+    images) to the last feature map, as StyleGAN's discriminators do.
     """
 
     def __init__(
@@ -284,12 +319,14 @@ class DCGANDiscriminator(nn.Module):
         extra_layers: int = 0,
         num_classes: int = 0,
         conditioning: str = "projection",
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__()
         num_classes = check_num_classes(num_classes)
         check_conditioning(conditioning)
         (base_channels,) = check_sizes("base_channels", base_channels)
         extra_layers = check_extra_layers(extra_layers)
+        minibatch_std = check_minibatch_std(minibatch_std)
         channels, size, seed, halvings = dcgan_plan(image_shape)
         norm = check_norm(norm, image=True)
         init = check_init(init)
@@ -313,14 +350,17 @@ class DCGANDiscriminator(nn.Module):
                 make_activation(activation),
             ]
             width *= 2
-        layers += [nn.Flatten(), nn.Linear(width * seed * seed, 1)]
+        if minibatch_std:
+            layers.append(MinibatchStdDev(minibatch_std))
+        flat = (width + (1 if minibatch_std else 0)) * seed * seed
+        layers += [nn.Flatten(), nn.Linear(flat, 1)]
         self.body = nn.Sequential(*layers)
         init_weights(self, init, gain=activation_gain(activation))
         if spectral_norm:
             apply_spectral_norm(self)
         self.num_classes = num_classes
         self.condition = (
-            ClassConditioning(width * seed * seed, num_classes, conditioning, spectral_norm)
+            ClassConditioning(flat, num_classes, conditioning, spectral_norm)
             if num_classes
             else None
         )
