@@ -25,7 +25,13 @@ from rlgan.gan.losses import (
     gradient_penalty,
     r1_penalty,
 )
-from rlgan.gan.metrics import class_metrics, frechet_distance, mixture_metrics, sliced_wasserstein
+from rlgan.gan.metrics import (
+    FrechetReference,
+    class_metrics,
+    frechet_distance,
+    mixture_metrics,
+    sliced_wasserstein,
+)
 from rlgan.gan.models import build_models
 from rlgan.gan.settings import TrainSettings
 
@@ -86,6 +92,22 @@ def test_frechet_distance_of_gaussians() -> None:
     assert frechet_distance(a, b) < 0.05
     shifted = frechet_distance(a, b + np.array([2.0, 0, 0, 0]))
     assert shifted == pytest.approx(4.0, rel=0.1)
+
+
+def test_frechet_reference_matches_the_closed_form_of_gaussians() -> None:
+    # Independent features: sum of (mean gap)^2 + (std gap)^2 per feature, exactly.
+    rng = np.random.default_rng(3)
+    reference = rng.standard_normal((20_000, 3)) * np.array([1.0, 2.0, 0.5])
+    fitted = FrechetReference(reference)
+    for scale, shift in ((np.array([1.0, 2.0, 0.5]), 0.0), (np.array([3.0, 1.0, 0.5]), 1.0)):
+        rows = rng.standard_normal((20_000, 3)) * scale + shift
+        closed = float(((rows.mean(0) - reference.mean(0)) ** 2).sum())
+        closed += float(((rows.std(0, ddof=1) - reference.std(0, ddof=1)) ** 2).sum())
+        assert fitted.distance(rows) == pytest.approx(closed, abs=0.02)
+        assert fitted.distance(rows) == pytest.approx(frechet_distance(reference, rows))
+    dead = reference.copy()
+    dead[:, 1] = 0.0  # a dead feature: singular covariance, still finite and >= 0
+    assert 0.0 <= FrechetReference(dead).distance(reference) < 10.0
 
 
 def test_class_metrics_coverage_and_kl() -> None:

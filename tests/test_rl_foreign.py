@@ -133,24 +133,7 @@ def test_a_zip_whose_spaces_do_not_fit_the_env_exits_2_writing_nothing(plain, tm
     with pytest.raises(ConfigError, match=r"Acrobot-v1.*trained on observations Box\(4,\)") as err:
         evaluate(plain["ppo"], "env.id=Acrobot-v1")
     assert "\n" not in str(err.value)
-    run_dir = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rlgan.rl.cli",
-            f"evaluate={plain['ppo']}",
-            "env.id=Pendulum-v1",
-            f"hydra.run.dir={run_dir}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr and "trained on observations" in result.stderr
-    assert not run_dir.exists()
+    _assert_cli_refuses_the_env(tmp_path, plain["ppo"], "Pendulum-v1")
 
 
 def test_a_damaged_or_missing_zip_is_one_error(plain, tmp_path):
@@ -441,14 +424,20 @@ def test_an_old_gym_zip_that_does_not_fit_the_env_is_the_one_paragraph_error(old
     (folder / "CartPole-v1" / "args.yml").write_text(yaml.dump({"env": "Acrobot-v1"}))
     with pytest.raises(ConfigError, match=r"^Invalid run=.*trained on observations Box\(4,\)"):
         load_policy(folder, which="final")
+    _assert_cli_refuses_the_env(tmp_path, old_gym["old"], "MountainCar-v0")
+
+
+def _assert_cli_refuses_the_env(tmp_path: Path, model: Path, env_id: str) -> None:
+    """``rlgan-rl evaluate=<model> env.id=<env_id>``: the space error, exit 2, nothing written."""
+    run_dir = tmp_path / "out"
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "rlgan.rl.cli",
-            f"evaluate={old_gym['old']}",
-            "env.id=MountainCar-v0",
-            f"hydra.run.dir={tmp_path / 'out'}",
+            f"evaluate={model}",
+            f"env.id={env_id}",
+            f"hydra.run.dir={run_dir}",
         ],
         capture_output=True,
         text=True,
@@ -457,4 +446,4 @@ def test_an_old_gym_zip_that_does_not_fit_the_env_is_the_one_paragraph_error(old
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "trained on observations" in result.stderr
-    assert not (tmp_path / "out").exists()
+    assert not run_dir.exists()
