@@ -2,8 +2,10 @@
 
 The data are drawn here: 480 RGB 16x16 images of six shapes (disc, square, ring, cross,
 diamond, triangle) in six colours at random places and sizes on a dark background, written
-as PNG files and read back by the folder loader. A quarter is held out. Real images the
-encoder never saw score the floor; blurred, noised and mode-dropped copies of the training
+as PNG files and read back by the folder loader. A quarter is held out. Every row of the
+sanity table scores a generator of as many images as one evaluation takes: random draws of
+the training images (repeats included) score the floor, 1.0x; real images the encoder never
+saw score a little below it; blurred, noised and mode-dropped random draws of the training
 images score worse, and worse as the corruption grows. ``benchmarks/folder_quality.py``
 prints the same table.
 """
@@ -30,6 +32,7 @@ from rlgan.gan.folder_quality import (
     precision_recall,
 )
 from rlgan.gan.images import load_folder
+from rlgan.gan.metrics import FLOOR_DRAWS, floor_draws
 
 SIDE = 16
 SHAPES = 6
@@ -51,6 +54,9 @@ PALETTE = np.array(
 BLURS = (0.75, 1.25, 2.0)  # Gaussian blur sigma, pixels
 NOISES = (0.15, 0.3, 0.6)  # Gaussian noise std (images in [-1, 1])
 KEPT_SHAPES = (5, 3, 1)  # shapes kept of six (the others are dropped)
+#: Seeds of the sanity table's random draws of training images and of its unseen images.
+DRAW_SEED = 11
+FRESH_SEED = 7
 
 
 def shape_mask(kind: int, cx: float, cy: float, r: float, side: int) -> np.ndarray:
@@ -113,21 +119,32 @@ def add_noise(images: torch.Tensor, std: float, seed: int = 5) -> torch.Tensor:
     return (images + std * noise).clamp(-1, 1)
 
 
+def random_draws(images: torch.Tensor, size: int, seed: int = DRAW_SEED) -> torch.Tensor:
+    """``size`` of ``images`` drawn at random, repeats included: a generator that copies."""
+    generator = torch.Generator().manual_seed(seed)
+    return images[torch.randint(len(images), (size,), generator=generator)]
+
+
 def drop_modes(
-    images: torch.Tensor, labels: torch.Tensor, kept: int, seed: int = 5
+    images: torch.Tensor, labels: torch.Tensor, kept: int, size: int, seed: int = DRAW_SEED
 ) -> torch.Tensor:
-    """As many images as ``images``, drawn from those of the first ``kept`` shapes only."""
-    pool = images[labels < kept]
-    index = torch.randint(len(pool), (len(images),), generator=torch.Generator().manual_seed(seed))
-    return pool[index]
+    """``size`` random draws of those of ``images`` that show the first ``kept`` shapes."""
+    return random_draws(images[labels < kept], size, seed)
 
 
-def corruptions(train: torch.Tensor, labels: torch.Tensor) -> dict[str, list[torch.Tensor]]:
-    """Each corruption of the training images at its three strengths, weakest first."""
+def corruptions(
+    train: torch.Tensor, labels: torch.Tensor, size: int
+) -> dict[str, list[torch.Tensor]]:
+    """Each corruption at its three strengths, weakest first, of ``size`` random draws.
+
+    Blur and noise corrupt the draws that the table's floor row scores; mode dropping draws
+    from the kept shapes' training images only.
+    """
+    drawn = random_draws(train, size)
     return {
-        "blur": [blur(train, s) for s in BLURS],
-        "noise": [add_noise(train, s) for s in NOISES],
-        "drop": [drop_modes(train, labels, k) for k in KEPT_SHAPES],
+        "blur": [blur(drawn, s) for s in BLURS],
+        "noise": [add_noise(drawn, s) for s in NOISES],
+        "drop": [drop_modes(train, labels, k, size) for k in KEPT_SHAPES],
     }
 
 
@@ -143,11 +160,23 @@ def split(images: np.ndarray, labels: np.ndarray) -> dict[str, torch.Tensor]:
     }
 
 
+def fresh_images(size: int, seed: int = FRESH_SEED) -> torch.Tensor:
+    """``size`` images drawn afresh (in [-1, 1]): what a generator that generalises returns."""
+    return torch.from_numpy(draw_shapes(size, seed=seed)[0]) * 2 - 1
+
+
 def sanity_table(evaluator: FolderQualityEvaluator, data: dict[str, torch.Tensor]) -> dict:
-    """Metrics of the floor, of fresh real images and of every corruption at every strength."""
-    fresh = torch.from_numpy(draw_shapes(len(data["train"]), seed=7)[0]) * 2 - 1
-    table = {"train": evaluator.evaluate(data["train"]), "fresh": evaluator.evaluate(fresh)}
-    for name, versions in corruptions(data["train"], data["labels"]).items():
+    """The metrics of one evaluation's worth of images from each generator of the table.
+
+    ``train``: random draws of the training images (the floor's generator); ``fresh``:
+    unseen real images; ``blur`` / ``noise`` / ``drop``: each corruption at every strength.
+    """
+    size = evaluator.max_samples
+    table = {
+        "train": evaluator.evaluate(random_draws(data["train"], size)),
+        "fresh": evaluator.evaluate(fresh_images(size)),
+    }
+    for name, versions in corruptions(data["train"], data["labels"], size).items():
         table[name] = [evaluator.evaluate(v) for v in versions]
     return table
 
@@ -184,30 +213,70 @@ def test_every_metric_is_declared_once_with_a_direction() -> None:
     assert FolderQualityEvaluator.metrics == FOLDER_METRICS
 
 
-def test_training_images_score_the_floor_exactly(table: dict) -> None:
-    copied = table["train"]  # every training image once: what a memoriser scores
-    assert copied["eval/encoder_fd_ratio"] == pytest.approx(1.0, abs=1e-6)
-    assert copied["eval/encoder_precision"] == copied["eval/encoder_precision_train"]
-    assert copied["eval/encoder_recall"] == copied["eval/encoder_recall_train"]
-    assert copied["eval/encoder_precision_train"] > 0.8
-    assert copied["eval/encoder_recall_train"] > 0.8
+def test_random_draws_of_training_images_score_about_the_floor(table: dict) -> None:
+    # The floor's generator on other draws than the floor's: encoder seeds 0-2 of
+    # benchmarks/folder_quality.py (300 and 1000 steps) score 0.87-0.92 on this draw and
+    # 0.87-1.05 on six others.
+    copied = table["train"]
+    assert 0.75 < copied["eval/encoder_fd_ratio"] < 1.25, copied
+    for key in ("eval/encoder_precision", "eval/encoder_recall"):
+        assert copied[key] == pytest.approx(copied[f"{key}_train"], abs=0.05), copied
+        assert copied[f"{key}_train"] > 0.8, copied
 
 
-def test_unseen_real_images_score_about_the_floor(table: dict) -> None:
+def test_the_floors_average_fixed_draws_with_repeats(tmp_path: Path) -> None:
+    images, _ = draw_shapes(150, seed=3, side=8)
+    data = split(images, np.zeros(150, dtype=np.int64))
+    n = len(data["train"])
+
+    def scored(draws: int) -> dict[str, float]:
+        """Metrics of the floor's first ``draws`` draws, one evaluation chunk each."""
+        evaluator = FolderQualityEvaluator(
+            data["train"],
+            data["heldout"],
+            tmp_path,
+            settings=EncoderSettings(steps=5),
+            max_samples=draws * n,
+        )
+        assert (evaluator.n_samples, evaluator.chunks) == (n, draws)
+        return evaluator.evaluate(data["train"][floor_draws(n, n)[:draws].flatten()])
+
+    every = scored(FLOOR_DRAWS)  # exactly the floor's draws: exactly the floor
+    assert every["eval/encoder_fd_ratio"] == pytest.approx(1.0, rel=1e-6)
+    first = scored(folder_quality.PR_FLOOR_DRAWS)
+    for key in ("eval/encoder_precision", "eval/encoder_recall"):
+        assert first[key] == pytest.approx(first[f"{key}_train"], abs=1e-9), first
+    assert first["eval/encoder_fd_train"] == every["eval/encoder_fd_train"]
+    # Every training image once (no repeats) scores lower than a sampler of them can.
+    once = FolderQualityEvaluator(
+        data["train"], data["heldout"], tmp_path, settings=EncoderSettings(steps=5)
+    ).evaluate(data["train"])
+    assert once["eval/encoder_fd_ratio"] < 0.95, once
+
+
+def test_unseen_real_images_score_at_or_below_the_floor(table: dict) -> None:
+    # Unseen images have no repeats, so they score below random draws of the training
+    # images: 0.76-1.05 over encoder seeds 0-2 and six draws (0.66 at the least with twice
+    # the images), with a higher recall (0.92-0.96 against 0.81-0.87 for random draws).
     fresh = table["fresh"]
-    assert 0.5 < fresh["eval/encoder_fd_ratio"] < 1.5
-    assert fresh["eval/encoder_precision"] > 0.8 and fresh["eval/encoder_recall"] > 0.8
+    assert 0.55 < fresh["eval/encoder_fd_ratio"] < 1.15, fresh
+    assert fresh["eval/encoder_precision"] > 0.85, fresh
+    assert fresh["eval/encoder_recall"] > fresh["eval/encoder_recall_train"] + 0.03, fresh
 
 
 @pytest.mark.parametrize("name", ["blur", "noise", "drop"])
 def test_corruptions_score_worse_than_the_floor_and_worse_as_they_grow(
     table: dict, name: str
 ) -> None:
-    # Seeds 0-2 (benchmarks/folder_quality.py) score at least 1.40x at the weakest strength
-    # and grow at least 1.6x from one strength to the next.
+    # Seeds 0-2 of benchmarks/folder_quality.py (300 and 1000 encoder steps) score at least
+    # 2.12x (blur), 1.24x (noise) and 1.02x (one shape of six dropped) at the weakest
+    # strength, and grow at least 1.8x from one strength to the next. One dropped shape
+    # barely moves the ratio (1.02-1.09, within the floor's draw-to-draw spread): recall
+    # is what sees it (test_recall_drops_with_mode_dropping).
+    weakest = {"blur": 1.5, "noise": 1.1, "drop": 0.95}[name]
     ratios = [m["eval/encoder_fd_ratio"] for m in table[name]]
-    assert ratios[0] > 1.25, ratios
-    assert ratios[1] > 1.25 * ratios[0] and ratios[2] > 1.25 * ratios[1], ratios
+    assert ratios[0] > weakest, ratios
+    assert ratios[1] > 1.4 * max(ratios[0], 1.0) and ratios[2] > 1.4 * ratios[1], ratios
 
 
 def test_precision_drops_with_noise(table: dict) -> None:
@@ -221,9 +290,12 @@ def test_precision_drops_with_noise(table: dict) -> None:
 
 
 def test_recall_drops_with_mode_dropping(table: dict) -> None:
+    # Encoder seeds 0-2: random draws of the training images 0.83-0.85; one, three, five
+    # shapes of six dropped 0.74-0.78, 0.57-0.63, 0.06-0.08.
     floor = table["train"]["eval/encoder_recall_train"]
     recall = [floor] + [m["eval/encoder_recall"] for m in table["drop"]]
-    assert all(a > b + 0.05 for a, b in zip(recall, recall[1:], strict=False)), recall
+    assert recall[1] < floor - 0.03, recall
+    assert recall[1] > recall[2] + 0.05 and recall[2] > recall[3] + 0.05, recall
     assert recall[-1] < 0.4, recall
 
 
@@ -379,8 +451,9 @@ def test_a_folder_without_classes_is_scored_by_the_folder_metric(tmp_path: Path)
     assert data.num_classes < 2 and cfg.objective == "eval/encoder_fd_ratio"
     evaluator = data.evaluator(EvalSettings.from_config(cfg.eval))
     assert cfg.objective in available_metrics(evaluator)
-    scores = evaluator.evaluate(data.images)  # every training image once: the floor
-    assert scores["eval/encoder_fd_ratio"] == pytest.approx(1.0, abs=1e-6)
+    drawn = random_draws(data.images, evaluator.max_samples)
+    scores = evaluator.evaluate(drawn)  # random draws of the training images: the floor
+    assert 0.8 < scores["eval/encoder_fd_ratio"] < 1.2, scores
     assert list((tmp_path / "cache" / "encoders").glob("folder_*.pt"))
 
     few = write_folder(tmp_path / "few", images[:50])

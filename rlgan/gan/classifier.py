@@ -30,7 +30,7 @@ from rlgan.gan.metric_names import (
     FD_RATIO,
     FD_TRAIN,
 )
-from rlgan.gan.metrics import FrechetReference, class_metrics, floor_draws
+from rlgan.gan.metrics import FrechetReference, class_metrics, floor_scores
 
 if TYPE_CHECKING:
     from rlgan.gan.image_data import ImageData
@@ -193,8 +193,9 @@ class ClassifierEvaluator(Evaluator):
         self.reference = self._features(data.heldout_images)
         self.fitted_reference = FrechetReference(self.reference)
         train = self._features(data.images)
-        draws = floor_draws(len(train), self.n_samples).numpy()
-        self.fd_train = float(np.mean([self.fitted_reference.distance(train[r]) for r in draws]))
+        distance = self.fitted_reference.distance
+        floor = floor_scores(train, self.n_samples, lambda rows: {"fd": distance(rows)})
+        self.fd_train = floor["fd"]
         self.data_hist = np.bincount(data.labels.numpy(), minlength=data.num_classes)
 
     @torch.no_grad()

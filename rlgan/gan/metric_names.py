@@ -231,14 +231,16 @@ ENCODER_FD = declare(
 ENCODER_FD_TRAIN = declare(
     "eval/encoder_fd_train",
     higher_is_better=False,
-    meaning="the same Frechet distance for as many training-split images: what a generator "
-    "that copies its training images scores (the floor of encoder_fd_ratio)",
+    meaning="the same Frechet distance for as many training-split images drawn at random "
+    "with repeats, averaged over fixed draws: what a generator that returns its training "
+    "images at random scores (the floor of encoder_fd_ratio)",
 )
 ENCODER_FD_RATIO = declare(
     "eval/encoder_fd_ratio",
     higher_is_better=False,
-    meaning="encoder_fd / encoder_fd_train: 1.0 = as close to the held-out images as the "
-    "training images are; a generator that returns its training images scores 1.0 or more",
+    meaning="encoder_fd / encoder_fd_train: 1.0 = as close to the held-out images as random "
+    "draws of the training images are (a generator that memorises its training set scores "
+    "about 1.0); below 1.0 = closer than such draws (unseen real images score a little below)",
 )
 ENCODER_PRECISION = declare(
     "eval/encoder_precision",
@@ -255,12 +257,14 @@ ENCODER_RECALL = declare(
 ENCODER_PRECISION_TRAIN = declare(
     "eval/encoder_precision_train",
     higher_is_better=True,
-    meaning="encoder_precision of as many training-split images (its floor: real images)",
+    meaning="encoder_precision of as many training-split images drawn at random with "
+    "repeats, averaged over fixed draws (its floor: what returning training images scores)",
 )
 ENCODER_RECALL_TRAIN = declare(
     "eval/encoder_recall_train",
     higher_is_better=True,
-    meaning="encoder_recall of as many training-split images (its floor: real images)",
+    meaning="encoder_recall of as many training-split images drawn at random with repeats, "
+    "averaged over fixed draws (its floor: what returning training images scores)",
 )
 FOLDER_METRICS: tuple[MetricSpec, ...] = (
     ENCODER_FD_RATIO,

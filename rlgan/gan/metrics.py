@@ -9,6 +9,8 @@ high-quality samples over the modes (log K, the worst value, when there are none
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -39,6 +41,8 @@ def mixture_metrics(samples: np.ndarray, mixture: GaussianMixture2D) -> dict[str
 
 #: Random draws of the training split whose mean score is an evaluator's floor.
 FLOOR_DRAWS = 256
+#: Feature rows: a NumPy array or a torch tensor (:func:`floor_scores` takes either).
+RowsT = TypeVar("RowsT", np.ndarray, torch.Tensor)
 
 
 def floor_draws(
@@ -48,14 +52,38 @@ def floor_draws(
 
     Each row is what a generator that returns training images at random would produce:
     ``size`` independent uniform draws, repeats included, as any generator's samples are
-    independent. The image evaluators score every row against the held-out split and take
-    the mean as their floor, so that such a generator scores 1.0x on average. Taking each
+    independent. The image evaluators (:class:`~rlgan.gan.classifier.ClassifierEvaluator`,
+    :class:`~rlgan.gan.folder_quality.FolderQualityEvaluator`, through :func:`floor_scores`)
+    score every row against the held-out split and take the mean as their floor, so that such
+    a generator scores 1.0x on average. Taking each
     training image once instead scores lower than any sampler can (no repeats, and exactly
     the split's class counts): on digits, random draws score 1.5x that. The seed is fixed, so
     the floor is a property of the data set, the same for every run.
     """
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(int(population), (int(draws), int(size)), generator=generator)
+
+
+def floor_scores(
+    rows: RowsT,
+    size: int,
+    score: Callable[[RowsT], Mapping[str, float]],
+    draws: int = FLOOR_DRAWS,
+) -> dict[str, float]:
+    """Each of ``score``'s values, averaged over fixed draws of ``size`` of ``rows``.
+
+    ``rows`` (an array or tensor) holds the training split's features, one row per image;
+    ``score`` is called once per draw (the first ``draws`` rows of :func:`floor_draws`, so a
+    smaller count takes a prefix of the same draws) and the mean of each key is returned:
+    an evaluator's floors, what a generator that returns training images at random scores.
+    """
+    if not 0 < int(draws) <= FLOOR_DRAWS:
+        raise ValueError(f"draws must be in 1..{FLOOR_DRAWS}, got {draws}")
+    index = floor_draws(len(rows), size)[: int(draws)]
+    if isinstance(rows, np.ndarray):
+        index = index.numpy()
+    scored = [score(rows[row]) for row in index]
+    return {key: float(np.mean([s[key] for s in scored])) for key in scored[0]}
 
 
 def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 64, seed: int = 0) -> float:
