@@ -47,6 +47,7 @@ def _refused(message: str, expected: list[str]) -> None:
         (["model.z_dim=2.5"], ["model.z_dim=2.5", "an integer >= 1"]),
         (["model.z_dim=32.0"], ["model.z_dim=32.0", "an integer", "write 32"]),
         (["model.base_channels=16.5"], ["model.base_channels=16.5", "an integer >= 1"]),
+        (["model.d_minibatch_std=-1"], ["model.d_minibatch_std=-1", "an integer >= 0"]),
         (["data.channels=1.5"], ["data.channels=1.5", "1, 3"]),
         (["data.image_size=16.5"], ["data.image_size=16.5", "an integer >= 1, or null"]),
         (["data.max_images=100.5"], ["data.max_images=100.5", "an integer >= 1, or null"]),

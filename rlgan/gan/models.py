@@ -166,6 +166,12 @@ def dcgan_pair(
     require_int("model.base_channels", base_channels, 1, meaning="DCGAN channel width")
     for knob, value in (("g_extra_layers", g_extra_layers), ("d_extra_layers", d_extra_layers)):
         require_int(f"model.{knob}", value, 0, meaning="3x3 convolutions at the image resolution")
+    require_int(
+        "model.d_minibatch_std",
+        d_minibatch_std,
+        0,
+        meaning="images per group of D's minibatch standard deviation (0: none)",
+    )
     if g_upsample not in UPSAMPLING:
         raise invalid_choice("model.g_upsample", g_upsample, UPSAMPLING)
     latent = _z_dim(z_dim)

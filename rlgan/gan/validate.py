@@ -77,6 +77,12 @@ INT_KNOBS: tuple[IntKnob, ...] = (
     IntKnob("model.z_dim", 1, "latent dimensions"),
     IntKnob("model.base_channels", 1, "DCGAN channel width", required=False),
     IntKnob(
+        "model.d_minibatch_std",
+        0,
+        "images per group of D's minibatch standard deviation (0: none)",
+        required=False,
+    ),
+    IntKnob(
         "data.image_size",
         1,
         "side of the square images after resizing; null: native",
