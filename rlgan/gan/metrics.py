@@ -55,10 +55,10 @@ def floor_draws(
     independent. The image evaluators (:class:`~rlgan.gan.classifier.ClassifierEvaluator`,
     :class:`~rlgan.gan.folder_quality.FolderQualityEvaluator`, through :func:`floor_scores`)
     score every row against the held-out split and take the mean as their floor, so that such
-    a generator scores 1.0x on average. Taking each
-    training image once instead scores lower than any sampler can (no repeats, and exactly
-    the split's class counts): on digits, random draws score 1.5x that. The seed is fixed, so
-    the floor is a property of the data set, the same for every run.
+    a generator scores 1.0x on average. Taking each training image once instead scores lower
+    than any sampler can (no repeats, and exactly the split's class counts): on digits,
+    random draws score 1.5x that. The seed is fixed, so the floor is a property of the data
+    set, the same for every run.
     """
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(int(population), (int(draws), int(size)), generator=generator)
