@@ -83,7 +83,7 @@ CODE_GRID = 4
 CHUNK = 512
 #: Floor draws (of :data:`~rlgan.gan.metrics.FLOOR_DRAWS`) that the precision and recall
 #: floors average: each needs a k-NN search among its ``n`` images, so these take the first
-#: 16 draws (0.6 s for ``n`` = 2,500 on one CPU thread), the Fréchet floor all of them.
+#: 16 draws, the Fréchet floor all of them.
 PR_FLOOR_DRAWS = 16
 
 
@@ -261,8 +261,8 @@ def cached_encoder(
 
 def knn_radii(features: torch.Tensor, k: int) -> torch.Tensor:
     """Distance from each row of ``features`` to its ``k``-th nearest other row."""
-    # topk of the k + 1 smallest (the row itself included) is several times faster than
-    # kthvalue on wide rows, and gives the same values.
+    # The (k + 1)-th smallest distance: the row itself is the smallest (same values as
+    # kthvalue, which is slower on wide rows).
     radii = [
         torch.cdist(features[i : i + CHUNK], features)
         .topk(k + 1, dim=1, largest=False)
@@ -361,11 +361,9 @@ class FolderQualityEvaluator(Evaluator):
     def prepare(self) -> None:
         """Load or train the encoder; embed both splits; score the floors' draws.
 
-        With a cached encoder this takes about 1-1.5 s for a training split of 2,500 images
-        and 278 held-out ones (16x16 to 32x32, one CPU thread), 0.6 s of it the precision
-        and recall floors (:data:`PR_FLOOR_DRAWS` draws) and 0.15 s the Fréchet floor
-        (:data:`~rlgan.gan.metrics.FLOOR_DRAWS` draws; NumPy's BLAS on one thread: its
-        default thread pool can make it several times slower on a busy machine).
+        The precision and recall floors take :data:`PR_FLOOR_DRAWS` draws, the Fréchet
+        floor all :data:`~rlgan.gan.metrics.FLOOR_DRAWS`; the held-out split's Fréchet fit
+        and k-NN radii are computed once here and reused by every evaluation.
         """
         if self.encoder is not None:
             return
