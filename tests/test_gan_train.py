@@ -180,7 +180,7 @@ def test_interrupt_then_resume_matches_with_batchnorm(
     overrides = [
         "model=dcgan",
         "model.base_channels=8",
-        "model.g_norm=batch",  # the default has none; this test is about BatchNorm's state
+        "model.g_norm=batch",  # the default's; this test is about BatchNorm's state
         "train.iterations=12",
         "train.batch_size=32",
         "train.log_every=4",

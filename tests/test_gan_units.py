@@ -270,6 +270,8 @@ def test_model_errors_are_config_errors() -> None:
         build_models({**dcgan, "widht": 3}, (1, 8, 8))
     with pytest.raises(ConfigError, match="model.g_upsample='bilinear'.*nearest"):
         build_models({**dcgan, "g_upsample": "bilinear"}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="model.g_output='sigmoid'.*tanh, hardtanh"):
+        build_models({**dcgan, "g_output": "sigmoid"}, (1, 8, 8))
     with pytest.raises(ConfigError, match="model.d_extra_layers=-1"):
         build_models({**dcgan, "d_extra_layers": -1}, (1, 8, 8))
 
@@ -354,6 +356,33 @@ def test_lazy_r1_penalises_every_kth_discriminator_update(every: int) -> None:
     )
     penalised = [trainer.train_step()["loss/penalty"] > 0 for _ in range(8)]
     assert penalised == [step % every == 0 for step in range(8)]
+
+
+def test_ema_averages_batchnorm_statistics_like_the_weights() -> None:
+    """The EMA copy's running statistics follow the generator's as an average, not a copy."""
+    from rlgan.gan.trainer import GanTrainer
+
+    dcgan = _node("model", "dcgan", z_dim=8, base_channels=8, g_norm="batch", g_extra_layers=2)
+    gen, disc = build_models(dcgan, (1, 8, 8))
+    settings = TrainSettings(batch_size=16, iterations=40, lr_g=1e-3, lr_d=1e-3, ema=0.9)
+    trainer = GanTrainer(
+        gen, disc, _data("digits"), settings, _loss("ns"), 8, torch.device("cpu"), seed=0
+    )
+    for _ in range(30):
+        trainer.train_step()
+    assert trainer.ema is not None
+    norms = [m for m in trainer.ema.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [(m.running_mean.clone(), m.running_var.clone()) for m in norms]
+    live = [m for m in gen.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    trainer.train_step()  # iteration 30: d = min(0.9, 31 / 40) = 0.775
+    decay = 31 / 40
+    for (mean, var), mine, theirs in zip(before, norms, live, strict=True):
+        assert not torch.equal(mine.running_mean, theirs.running_mean)  # not a copy
+        torch.testing.assert_close(
+            mine.running_mean, decay * mean + (1 - decay) * theirs.running_mean
+        )
+        torch.testing.assert_close(mine.running_var, decay * var + (1 - decay) * theirs.running_var)
+        assert torch.equal(mine.num_batches_tracked, theirs.num_batches_tracked)
 
 
 def test_a_stored_config_without_targets_still_builds() -> None:

@@ -35,6 +35,7 @@ ACTIVATION_TYPES = {
     "gelu": nn.GELU,
     "silu": nn.SiLU,
     "tanh": nn.Tanh,
+    "hardtanh": nn.Hardtanh,
     "sigmoid": nn.Sigmoid,
     "identity": nn.Identity,
 }

@@ -159,3 +159,22 @@ def test_dcgan_discriminator_with_minibatch_std_sees_the_batch():
     assert conditional(torch.randn(8, 3, 8, 8), torch.randint(10, (8,))).shape == (8,)
     plain = DCGANDiscriminator((1, 8, 8), extra_layers=1)
     assert not any(isinstance(m, MinibatchStdDev) for m in plain.modules())
+
+
+@pytest.mark.parametrize("extra_layers", [0, 3])
+def test_hardtanh_output_reaches_the_exact_background(extra_layers):
+    torch.manual_seed(0)
+    kwargs = {"base_channels": 8, "extra_layers": extra_layers}
+    soft = DCGANGenerator(8, (1, 8, 8), **kwargs)
+    hard = DCGANGenerator(8, (1, 8, 8), output_activation="hardtanh", **kwargs)
+    assert isinstance(soft.upsample[-1], nn.Tanh) and isinstance(hard.upsample[-1], nn.Hardtanh)
+    hard.load_state_dict(soft.state_dict())  # same weights: only the output differs
+    z = torch.randn(64, 8) * 20  # large latents drive many pixels far past the clamp
+    images, clamped = soft(z), hard(z)
+    assert float(images.detach().abs().max()) < 1.0  # tanh only approaches -1 and 1
+    assert float(clamped.detach().abs().max()) == 1.0 and bool((clamped == -1).any())
+    inside = clamped.abs() < 1
+    pre = torch.atanh(images[inside].clamp(-0.999999, 0.999999))  # the same pre-activations
+    assert torch.allclose(clamped[inside], pre, atol=1e-4)
+    with pytest.raises(ConfigError, match="output_activation='sigmoid'.*tanh, hardtanh"):
+        DCGANGenerator(8, (1, 8, 8), output_activation="sigmoid")

@@ -139,6 +139,7 @@ def dcgan_pair(
     d_extra_layers: int = 0,
     g_upsample: str = "transposed",
     d_minibatch_std: int = 0,
+    g_output: str = "tanh",
     conditional: bool = False,
     conditioning: str = "projection",
     num_classes: int | None = None,
@@ -149,12 +150,14 @@ def dcgan_pair(
     :class:`~rlgan.nets.DCGANGenerator`), the depth small images need; ``g_upsample``:
     ``transposed`` (4x4 stride-2 transposed convolutions) or ``nearest`` (nearest-neighbour
     upsampling and a 3x3 convolution); ``d_minibatch_std``: group size of D's minibatch
-    standard deviation channel (:class:`~rlgan.nets.MinibatchStdDev`; 0: none).
+    standard deviation channel (:class:`~rlgan.nets.MinibatchStdDev`; 0: none);
+    ``g_output``: the generator's output activation, ``tanh`` or ``hardtanh`` (clamped to
+    [-1, 1]: it can draw the exact black background of digits; docs/gan.md).
     ``conditional``: build the pair class-conditional for
     ``num_classes`` classes, the discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
-    from rlgan.nets.gan import UPSAMPLING
+    from rlgan.nets.gan import IMAGE_OUTPUTS, UPSAMPLING
 
     classes = _classes(conditional, conditioning, num_classes, name)
     shape = tuple(int(s) for s in shape)
@@ -174,6 +177,8 @@ def dcgan_pair(
     )
     if g_upsample not in UPSAMPLING:
         raise invalid_choice("model.g_upsample", g_upsample, UPSAMPLING)
+    if g_output not in IMAGE_OUTPUTS:
+        raise invalid_choice("model.g_output", g_output, IMAGE_OUTPUTS)
     latent = _z_dim(z_dim)
     try:
         gen = nets.DCGANGenerator(
@@ -184,6 +189,7 @@ def dcgan_pair(
             extra_layers=g_extra_layers,
             upsample=g_upsample,
             num_classes=classes,
+            output_activation=g_output,
         )
         disc = nets.DCGANDiscriminator(
             shape,

@@ -296,17 +296,24 @@ class GanTrainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        """``ema = d * ema + (1 - d) * generator``; buffers are copied.
+        """``ema = d * ema + (1 - d) * generator``, for the weights and the float buffers.
 
         ``d = min(decay, (1 + t) / (10 + t))`` at iteration ``t``: early on the average
-        forgets the random initial weights quickly.
+        forgets the random initial weights quickly. Float buffers (batch norm's running
+        statistics) are averaged like the weights, so the EMA copy normalises with
+        statistics from the same stretch of training as its weights; a copy of the
+        generator's latest statistics left some seeds' samples worse (docs/gan.md). Other
+        buffers (batch counts) are copied.
         """
         assert self.ema is not None
         decay = min(self.ema_decay, (1.0 + self.step) / (10.0 + self.step))
         for ema_p, p in zip(self.ema.parameters(), self.generator.parameters(), strict=True):
             ema_p.lerp_(p, 1.0 - decay)
         for ema_b, b in zip(self.ema.buffers(), self.generator.buffers(), strict=True):
-            ema_b.copy_(b)
+            if ema_b.is_floating_point():
+                ema_b.lerp_(b, 1.0 - decay)
+            else:
+                ema_b.copy_(b)
 
     def parameters_finite(self) -> bool:
         """True when every weight of G, D (and EMA) is finite."""

@@ -21,6 +21,7 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "gelu": nn.GELU,
     "silu": nn.SiLU,
     "tanh": nn.Tanh,
+    "hardtanh": nn.Hardtanh,
     "sigmoid": nn.Sigmoid,
     "identity": nn.Identity,
 }
@@ -68,13 +69,14 @@ def activation_gain(spec: ActivationSpec) -> float:
     """Return the recommended init gain for an activation (``nn.init.calculate_gain``).
 
     Activations torch has no gain for (elu, gelu, silu, prelu) use the ReLU gain sqrt(2);
-    ``selu`` uses 3/4 as torch recommends; ``None``/``identity`` use 1.
+    ``selu`` uses 3/4 as torch recommends; ``None``/``identity`` and ``hardtanh`` use 1.
     """
     module = make_activation(spec)
     if isinstance(module, nn.LeakyReLU):
         return nn.init.calculate_gain("leaky_relu", module.negative_slope)
     gains = {
         nn.Tanh: nn.init.calculate_gain("tanh"),
+        nn.Hardtanh: 1.0,
         nn.Sigmoid: 1.0,
         nn.Identity: 1.0,
         nn.SELU: nn.init.calculate_gain("selu"),

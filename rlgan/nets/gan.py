@@ -163,16 +163,19 @@ class DCGANGenerator(nn.Module):
     A linear layer projects ``z`` to a 4x4 (or 7x7 for 14/28/56 px) map of
     ``base_channels * 2**(k-1)`` channels; ``k`` stride-2 transposed convolutions (4x4
     kernels) double the size while halving the channels, the last one to ``C`` channels and
-    ``tanh``. ``norm`` (``batch``, ``layer``, ``instance``, ``None``) and ``activation``
-    follow every layer but the last; ``spectral_norm`` wraps every weight.
+    ``output_activation``: ``tanh``, or ``hardtanh``, which clamps to [-1, 1] and so can
+    reach the exact -1 of a black background that ``tanh`` only approaches. ``norm``
+    (``batch``, ``layer``, ``instance``, ``None``) and ``activation`` follow every layer but
+    the last; ``spectral_norm`` wraps every weight.
 
     ``extra_layers > 0`` adds depth at the output resolution (the "extra layers" of the
     original DCGAN code; what small images such as 8x8 digits need, whose plain stack is a
     single transposed convolution): the last transposed convolution keeps
     ``max(width // 2, 1)`` channels, ``extra_layers - 1`` 3x3 convolutions follow, and a
-    3x3 convolution maps to ``C`` channels before ``tanh``. ``upsample="nearest"`` doubles
-    the size by nearest-neighbour upsampling and a 3x3 convolution instead of a transposed
-    convolution (no checkerboard artefacts, Odena et al. 2016).
+    3x3 convolution maps to ``C`` channels before the output activation.
+    ``upsample="nearest"`` doubles the size by nearest-neighbour upsampling and a 3x3
+    convolution instead of a transposed convolution (no checkerboard artefacts, Odena et
+    al. 2016).
 
     ``num_classes > 0`` makes it class-conditional: a ``class_dim``-wide label embedding
     (default :func:`default_class_dim`) is concatenated to the noise before the projection.
@@ -191,9 +194,11 @@ class DCGANGenerator(nn.Module):
         upsample: str = "transposed",
         num_classes: int = 0,
         class_dim: int | None = None,
+        output_activation: str = "tanh",
     ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
+        check_image_output(output_activation)
         num_classes = check_num_classes(num_classes)
         class_dim = (class_dim or default_class_dim(z_dim)) if num_classes else 0
         if upsample not in UPSAMPLING:
@@ -245,9 +250,9 @@ class DCGANGenerator(nn.Module):
                     *_norm(norm, last),
                     make_activation(activation),
                 ]
-            layers += [nn.Conv2d(last, channels, 3, 1, 1), nn.Tanh()]
+            layers += [nn.Conv2d(last, channels, 3, 1, 1), make_activation(output_activation)]
         else:
-            layers += [*double(width, channels), nn.Tanh()]
+            layers += [*double(width, channels), make_activation(output_activation)]
         self.upsample = nn.Sequential(*layers)
         init_weights(self, init, gain=activation_gain(activation))
         if spectral_norm:
@@ -257,6 +262,17 @@ class DCGANGenerator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Return images ``(B, C, H, W)`` in [-1, 1] for noise ``(B, z_dim)`` (and labels)."""
         return self.upsample(self.project(_with_labels(z, self.embed, labels)))
+
+
+#: Output activations of image generators: both map to [-1, 1], the range of image data.
+IMAGE_OUTPUTS = ("tanh", "hardtanh")
+
+
+def check_image_output(name: str, knob: str = "output_activation") -> str:
+    """Return ``name`` if it is one of :data:`IMAGE_OUTPUTS`, or raise a ConfigError."""
+    if name not in IMAGE_OUTPUTS:
+        raise invalid_choice(knob, name, IMAGE_OUTPUTS)
+    return name
 
 
 def check_minibatch_std(group: int) -> int:
