@@ -157,7 +157,7 @@ def dcgan_pair(
     ``num_classes`` classes, the discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
-    from rlgan.nets.gan import IMAGE_OUTPUTS, UPSAMPLING
+    from rlgan.nets.gan import UPSAMPLING, check_image_output
 
     classes = _classes(conditional, conditioning, num_classes, name)
     shape = tuple(int(s) for s in shape)
@@ -177,8 +177,7 @@ def dcgan_pair(
     )
     if g_upsample not in UPSAMPLING:
         raise invalid_choice("model.g_upsample", g_upsample, UPSAMPLING)
-    if g_output not in IMAGE_OUTPUTS:
-        raise invalid_choice("model.g_output", g_output, IMAGE_OUTPUTS)
+    check_image_output(g_output, "model.g_output")  # named as the config key, not wrapped below
     latent = _z_dim(z_dim)
     try:
         gen = nets.DCGANGenerator(
