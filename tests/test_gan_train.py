@@ -227,7 +227,7 @@ def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
     def poisoned(self: GanTrainer) -> dict[str, float]:
         if self.step == 14:
             monkeypatch.setattr(
-                NonSaturatingLoss, "generator_loss", lambda _self, s: s.mean() * float("nan")
+                NonSaturatingLoss, "generator_loss", lambda _self, s, _r: s.mean() * float("nan")
             )
         return original(self)
 
@@ -292,6 +292,8 @@ def test_loss_variants_run_with_penalties(tmp_path: Path) -> None:
             ["loss=hinge", "model.spectral_norm=true"],
             ["loss=lsgan", "train.ema=0.9"],
             ["loss=ns", "loss.r1_gamma=1.0", "data=moons"],
+            ["loss=rpgan", "model.conditional=true"],
+            ["loss=rpgan", "loss.r1_every=1", "data=moons"],
         )
     ):
         run = tmp_path / str(i)

@@ -21,6 +21,7 @@ from rlgan.gan.losses import (
     HingeLoss,
     LeastSquaresLoss,
     NonSaturatingLoss,
+    RelativisticPairLoss,
     WassersteinGPLoss,
     gradient_penalty,
     r1_penalty,
@@ -127,6 +128,7 @@ def test_class_metrics_coverage_and_kl() -> None:
         ("hinge", HingeLoss, 2.0, 0.0),
         ("wgan_gp", WassersteinGPLoss, 0.0, 0.0),
         ("lsgan", LeastSquaresLoss, 0.5, 0.5),
+        ("rpgan", RelativisticPairLoss, math.log(2), math.log(2)),
     ],
 )
 def test_losses_at_zero_scores(name: str, cls: type, d_expected: float, g_expected: float) -> None:
@@ -134,7 +136,20 @@ def test_losses_at_zero_scores(name: str, cls: type, d_expected: float, g_expect
     assert type(loss) is cls and loss.name == name
     zeros = torch.zeros(8)
     assert float(loss.discriminator_loss(zeros, zeros)) == pytest.approx(d_expected)
-    assert float(loss.generator_loss(zeros)) == pytest.approx(g_expected, abs=1e-7)
+    assert float(loss.generator_loss(zeros, zeros)) == pytest.approx(g_expected, abs=1e-7)
+
+
+def test_relativistic_loss_scores_pairs_not_samples() -> None:
+    """RpGAN's terms depend on D(fake) - D(real) only, and its generator needs real scores."""
+    loss = _loss("rpgan")
+    assert loss.pairs_real_and_fake and not _loss("ns").pairs_real_and_fake
+    real, fake = torch.randn(8), torch.randn(8)
+    shifted = loss.discriminator_loss(real + 5.0, fake + 5.0)
+    assert float(shifted) == pytest.approx(float(loss.discriminator_loss(real, fake)), abs=1e-5)
+    # the generator gains by scoring above its paired real sample, whatever the level
+    assert loss.generator_loss(real + 1.0, real) < loss.generator_loss(real - 1.0, real)
+    with pytest.raises(ValueError, match="real sample"):
+        loss.generator_loss(fake)
 
 
 def test_losses_reward_a_correct_discriminator() -> None:
@@ -162,6 +177,15 @@ def test_loss_objects_own_their_penalties() -> None:
     lazy = _loss("hinge", r1_gamma=1.0, r1_every=2)
     assert [lazy.r1_due(i) for i in range(4)] == [True, False, True, False]
     assert penalty(lazy, 1) == 0 and penalty(lazy, 0) > 0
+    # R2 penalises the critic's input gradient on the fakes: the linear critic's gradient is
+    # the same everywhere, so R2 alone equals R1 alone, and both together are the sum
+    r1, r2 = _loss("ns", r1_gamma=1.0), _loss("ns", r2_gamma=1.0)
+    both = _loss("ns", r1_gamma=1.0, r2_gamma=1.0)
+    assert penalty(r2) == pytest.approx(penalty(r1)) and penalty(r2) > 0
+    assert penalty(both) == pytest.approx(2 * penalty(r1))
+    lazy_r2 = _loss("ns", r2_gamma=1.0, r1_every=2)
+    assert [lazy_r2.r2_due(i) for i in range(4)] == [True, False, True, False]
+    assert penalty(lazy_r2, 1) == 0 and penalty(lazy_r2, 0) == pytest.approx(2 * penalty(r2))
 
 
 def test_train_settings_are_typed_and_checked_once() -> None:
@@ -184,6 +208,7 @@ def test_train_settings_are_typed_and_checked_once() -> None:
     [
         ({"r1_every": 0}, "loss.r1_every=0"),
         ({"r1_gamma": -1.0}, "loss.r1_gamma=-1.0"),
+        ({"r2_gamma": -0.5}, "loss.r2_gamma=-0.5"),
         ({"_target_": "rlgan.gan.losses.Nope"}, "loss._target_='rlgan.gan.losses.Nope'"),
         ({"_target_": "rlgan.gan.settings.TrainSettings"}, "Invalid loss"),
     ],
@@ -356,6 +381,34 @@ def test_lazy_r1_penalises_every_kth_discriminator_update(every: int) -> None:
     )
     penalised = [trainer.train_step()["loss/penalty"] > 0 for _ in range(8)]
     assert penalised == [step % every == 0 for step in range(8)]
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_relativistic_generator_step_sees_a_real_batch(
+    conditional: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With RpGAN the trainer scores a real batch (with labels if conditional) for G's loss."""
+    from rlgan.gan.trainer import GanTrainer
+
+    dcgan = _node("model", "dcgan", z_dim=8, base_channels=8, conditional=conditional)
+    data = _data("digits")
+    gen, disc = build_models(dcgan, (1, 8, 8), num_classes=10 if conditional else 0)
+    settings = TrainSettings(batch_size=16, iterations=4, lr_g=1e-3, lr_d=1e-3)
+    loss = _loss("rpgan")
+    seen: list[torch.Tensor | None] = []
+    original = RelativisticPairLoss.generator_loss
+
+    def spy(self: GanLoss, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+        seen.append(real)
+        return original(self, fake, real)
+
+    monkeypatch.setattr(RelativisticPairLoss, "generator_loss", spy)
+    cpu = torch.device("cpu")
+    trainer = GanTrainer(gen, disc, data, settings, loss, 8, cpu, 0, conditional=conditional)
+    logs = [trainer.train_step() for _ in range(4)]
+    assert len(seen) == 4 and all(r is not None and r.shape == (16,) for r in seen)
+    assert all(math.isfinite(row["loss/g"]) and math.isfinite(row["loss/d"]) for row in logs)
+    assert logs[0]["loss/penalty"] > 0 and logs[1]["loss/penalty"] == 0  # lazy R1 + R2
 
 
 def test_ema_averages_batchnorm_statistics_like_the_weights() -> None:

@@ -4,8 +4,12 @@ Every discriminator returns raw scores (logits), shape ``(B,)``. A :class:`GanLo
 them into the discriminator's loss (:meth:`~GanLoss.discriminator_loss`) and the generator's
 (:meth:`~GanLoss.generator_loss`), and :meth:`~GanLoss.discriminator_terms` runs one whole
 discriminator objective, penalties included: R1 on real data (Mescheder et al. 2018) for every
-loss when ``r1_gamma > 0`` (lazy, on every ``r1_every``-th update, as in StyleGAN2), plus the
-loss's own :meth:`~GanLoss.penalty` hook (WGAN-GP's gradient penalty, Gulrajani et al. 2017).
+loss when ``r1_gamma > 0`` and R2, the same penalty on generated data, when ``r2_gamma > 0``
+(both lazy, on every ``r1_every``-th update, as in StyleGAN2), plus the loss's own
+:meth:`~GanLoss.penalty` hook (WGAN-GP's gradient penalty, Gulrajani et al. 2017). A
+relativistic loss (:class:`RelativisticPairLoss`) also needs the discriminator's scores of a
+real batch for the generator's loss: its :attr:`~GanLoss.pairs_real_and_fake` tells the
+trainer to pass them.
 
 Class-conditional runs pass the labels: :meth:`~GanLoss.discriminator_terms` scores real
 samples with their labels and fakes with the labels they were generated for (R1 and the loss's
@@ -71,15 +75,22 @@ class DiscriminatorTerms:
 
 
 class GanLoss:
-    """Base class of the adversarial losses: D and G terms, R1 and a penalty hook.
+    """Base class of the adversarial losses: D and G terms, R1/R2 and a penalty hook.
 
     ``name`` is the option's name (recorded in ``metrics.json``); ``r1_gamma > 0`` adds
     ``gamma / 2 * E ||grad_x D(x)||^2`` on real data, on every ``r1_every``-th discriminator
-    update only and then weighted by ``r1_every`` (lazy R1).
+    update only and then weighted by ``r1_every`` (lazy R1); ``r2_gamma > 0`` adds the same
+    penalty on the generated samples of those updates (R2).
     """
 
-    def __init__(self, *, name: str, r1_gamma: float = 0.0, r1_every: int = 1) -> None:
+    #: Whether :meth:`generator_loss` needs the discriminator's scores of a real batch too.
+    pairs_real_and_fake = False
+
+    def __init__(
+        self, *, name: str, r1_gamma: float = 0.0, r1_every: int = 1, r2_gamma: float = 0.0
+    ) -> None:
         require_positive("loss.r1_gamma", r1_gamma, allow_zero=True)
+        require_positive("loss.r2_gamma", r2_gamma, allow_zero=True)
         require_int(
             "loss.r1_every",
             r1_every,
@@ -90,6 +101,7 @@ class GanLoss:
         self.name = str(name)
         self.r1_gamma = float(r1_gamma)
         self.r1_every = int(r1_every)
+        self.r2_gamma = float(r2_gamma)
 
     def discriminator_loss(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor
@@ -97,8 +109,13 @@ class GanLoss:
         """The discriminator's loss on scores of real and generated samples."""
         raise NotImplementedError
 
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
-        """The generator's loss on the discriminator's scores of its samples."""
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The generator's loss on the discriminator's scores of its samples.
+
+        ``real_logits``: scores of a real batch, given when :attr:`pairs_real_and_fake`.
+        """
         raise NotImplementedError
 
     def penalty(
@@ -117,6 +134,19 @@ class GanLoss:
     def r1_due(self, update: int) -> bool:
         """Whether discriminator update number ``update`` (from 0) carries the R1 penalty."""
         return self.r1_gamma > 0 and update % self.r1_every == 0
+
+    def r2_due(self, update: int) -> bool:
+        """Whether discriminator update number ``update`` carries the R2 penalty (fakes)."""
+        return self.r2_gamma > 0 and update % self.r1_every == 0
+
+    def _scored(
+        self, critic: Critic, samples: torch.Tensor, gamma: float, due: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(scores, penalty)`` of ``samples``: the lazy ``gamma`` penalty when ``due``."""
+        if not due:
+            return critic(samples), torch.zeros((), device=samples.device)
+        scores, norm2 = r1_penalty(critic, samples)
+        return scores, 0.5 * gamma * self.r1_every * norm2
 
     def discriminator_terms(
         self,
@@ -138,13 +168,10 @@ class GanLoss:
             return self.conditional_discriminator_terms(
                 discriminator, real, fake, real_labels, fake_labels, update, generator
             )
-        penalty = torch.zeros((), device=real.device)
-        if self.r1_due(update):
-            real_logits, r1 = r1_penalty(discriminator, real)
-            penalty = penalty + 0.5 * self.r1_gamma * self.r1_every * r1
-        else:
-            real_logits = discriminator(real)
-        loss = self.discriminator_loss(real_logits, discriminator(fake))
+        real_logits, r1 = self._scored(discriminator, real, self.r1_gamma, self.r1_due(update))
+        fake_logits, r2 = self._scored(discriminator, fake, self.r2_gamma, self.r2_due(update))
+        penalty = r1 + r2
+        loss = self.discriminator_loss(real_logits, fake_logits)
         own = self.penalty(discriminator, real, fake, generator)
         if own is not None:
             penalty = penalty + own
@@ -163,8 +190,9 @@ class GanLoss:
         """A class-conditional discriminator's objective.
 
         Real samples are scored with their labels, fakes with the labels they were generated
-        for; R1 and the loss's own penalty see the real labels. An auxiliary classifier head
-        adds its cross-entropy on the real labels (:attr:`DiscriminatorTerms.classes`).
+        for; R1 and the loss's own penalty see the real labels, R2 the fakes'. An auxiliary
+        classifier head adds its cross-entropy on the real labels
+        (:attr:`DiscriminatorTerms.classes`).
         """
         penalty = torch.zeros((), device=real.device)
         if self.r1_due(update):
@@ -176,7 +204,17 @@ class GanLoss:
             penalty = penalty + 0.5 * self.r1_gamma * self.r1_every * r1
         else:
             real_logits, class_logits = discriminator.forward_with_classes(real, real_labels)
-        loss = self.discriminator_loss(real_logits, discriminator(fake, fake_labels))
+
+        if self.r2_due(update):
+
+            def fake_critic(x: torch.Tensor) -> torch.Tensor:
+                return penalty_critic(discriminator)(x, fake_labels)
+
+            fake_logits, r2 = self._scored(fake_critic, fake, self.r2_gamma, True)
+            penalty = penalty + r2
+        else:
+            fake_logits = discriminator(fake, fake_labels)
+        loss = self.discriminator_loss(real_logits, fake_logits)
 
         def real_critic(x: torch.Tensor) -> torch.Tensor:
             return penalty_critic(discriminator)(x, real_labels)
@@ -188,16 +226,22 @@ class GanLoss:
         return DiscriminatorTerms(loss, penalty, classes)
 
     def conditional_generator_terms(
-        self, discriminator: ConditionalCritic, fake: torch.Tensor, labels: torch.Tensor
+        self,
+        discriminator: ConditionalCritic,
+        fake: torch.Tensor,
+        labels: torch.Tensor,
+        real_logits: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(adversarial loss, class loss)`` of samples ``fake`` generated for ``labels``.
 
         The class loss is an auxiliary classifier head's cross-entropy on the requested
         labels (None without such a head); the generator minimises their sum.
+        ``real_logits``: a real batch's scores (with its labels), when
+        :attr:`pairs_real_and_fake`.
         """
         logits, class_logits = discriminator.forward_with_classes(fake, labels)
         classes = None if class_logits is None else F.cross_entropy(class_logits, labels)
-        return self.generator_loss(logits), classes
+        return self.generator_loss(logits, real_logits), classes
 
 
 class NonSaturatingLoss(GanLoss):
@@ -209,7 +253,9 @@ class NonSaturatingLoss(GanLoss):
         """``E softplus(-D(x)) + E softplus(D(G(z)))``."""
         return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``E softplus(-D(G(z)))``."""
         return F.softplus(-fake_logits).mean()
 
@@ -223,7 +269,9 @@ class HingeLoss(GanLoss):
         """``E relu(1 - D(x)) + E relu(1 + D(G(z)))``."""
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
 
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``-E D(G(z))``."""
         return -fake_logits.mean()
 
@@ -232,9 +280,15 @@ class WassersteinGPLoss(GanLoss):
     """WGAN with gradient penalty (Gulrajani et al. 2017), weighted by ``gp_weight``."""
 
     def __init__(
-        self, *, name: str, gp_weight: float = 10.0, r1_gamma: float = 0.0, r1_every: int = 1
+        self,
+        *,
+        name: str,
+        gp_weight: float = 10.0,
+        r1_gamma: float = 0.0,
+        r1_every: int = 1,
+        r2_gamma: float = 0.0,
     ) -> None:
-        super().__init__(name=name, r1_gamma=r1_gamma, r1_every=r1_every)
+        super().__init__(name=name, r1_gamma=r1_gamma, r1_every=r1_every, r2_gamma=r2_gamma)
         require_positive("loss.gp_weight", gp_weight, allow_zero=True)
         self.gp_weight = float(gp_weight)
 
@@ -244,7 +298,9 @@ class WassersteinGPLoss(GanLoss):
         """``E D(G(z)) - E D(x)`` (the critic's negated Wasserstein estimate)."""
         return fake_logits.mean() - real_logits.mean()
 
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``-E D(G(z))``."""
         return -fake_logits.mean()
 
@@ -270,13 +326,45 @@ class LeastSquaresLoss(GanLoss):
         """``(E (D(x) - 1)^2 + E D(G(z))^2) / 2``."""
         return 0.5 * ((real_logits - 1).pow(2).mean() + fake_logits.pow(2).mean())
 
-    def generator_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``E (D(G(z)) - 1)^2 / 2``."""
         return 0.5 * (fake_logits - 1).pow(2).mean()
 
 
+class RelativisticPairLoss(GanLoss):
+    """The relativistic pairing loss, RpGAN (Jolicoeur-Martineau 2019).
+
+    With R1 and R2 it is the loss of R3GAN (Huang et al. 2024).
+    The discriminator judges each real sample against a generated one, not each alone:
+    ``softplus(D(G(z)) - D(x))`` for the discriminator and ``softplus(D(x) - D(G(z)))`` for
+    the generator, on the i-th real and generated samples of their batches. A generator that
+    drops a mode leaves real samples of that mode scoring above every fake, which its loss
+    keeps pushing against (the motivation of R3GAN).
+    """
+
+    pairs_real_and_fake = True
+
+    def discriminator_loss(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> torch.Tensor:
+        """``E softplus(D(G(z)) - D(x))`` over the pairs."""
+        return F.softplus(fake_logits - real_logits).mean()
+
+    def generator_loss(
+        self, fake_logits: torch.Tensor, real_logits: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``E softplus(D(x) - D(G(z)))`` over the pairs (``real_logits`` required)."""
+        if real_logits is None:
+            raise ValueError("the relativistic loss scores each fake against a real sample")
+        return F.softplus(real_logits - fake_logits).mean()
+
+
 def r1_penalty(discriminator: Critic, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return ``(scores, E ||grad_x D(x)||^2)`` on real samples (multiply by gamma / 2).
+
+    R2 is the same on generated samples.
 
     In float32 on the eager critic whatever the training precision (autocast off; the
     module behind a compiled critic), as every gradient penalty: see rlgan.gan.precision.

@@ -210,11 +210,28 @@ class GanTrainer:
             return self._conditional_step()
         for i in range(self.d_steps):
             loss_d, penalty = self._discriminator_step(self.step * self.d_steps + i)
+        real_logits = self._real_scores() if self.loss.pairs_real_and_fake else None
         with self.precision.autocast():
-            loss_g = self.loss.generator_loss(self._d(self._g(self.latents(self.batch_size))))
+            fake_logits = self._d(self._g(self.latents(self.batch_size)))
+            loss_g = self.loss.generator_loss(fake_logits, real_logits)
         self._check_finite("generator", loss_g)
         self._generator_update(loss_g)
         return {"loss/d": float(loss_d), "loss/g": float(loss_g.detach()), "loss/penalty": penalty}
+
+    @torch.no_grad()
+    def _real_scores(self) -> torch.Tensor:
+        """D's scores of a fresh real batch (with its labels when conditional), no gradient.
+
+        For a loss that judges each generated sample against a real one
+        (:attr:`~rlgan.gan.losses.GanLoss.pairs_real_and_fake`).
+        """
+        if self.conditional:
+            real, labels = self.data.sample_labelled(self.batch_size, self.rng, self.device)
+            with self.precision.autocast():
+                return self._d(self.precision.batch(real), labels)
+        real = self.data.sample(self.batch_size, self.rng, self.device)
+        with self.precision.autocast():
+            return self._d(self.precision.batch(real))
 
     def _generator_update(self, loss_g: torch.Tensor) -> None:
         """Apply the generator's loss; step both schedules, the EMA and the iteration count."""
@@ -271,10 +288,13 @@ class GanTrainer:
             }
             if terms.classes is not None:
                 out["loss/d_class"] = float(terms.classes.detach())
+        real_logits = self._real_scores() if self.loss.pairs_real_and_fake else None
         labels = self.class_labels(self.batch_size)
         with self.precision.autocast():
             fake = self._g(self.latents(self.batch_size), labels)
-            loss_g, classes = self.loss.conditional_generator_terms(self._d, fake, labels)
+            loss_g, classes = self.loss.conditional_generator_terms(
+                self._d, fake, labels, real_logits
+            )
         total = loss_g if classes is None else loss_g + classes
         self._check_finite("generator", total)
         self._generator_update(total)
