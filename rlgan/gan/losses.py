@@ -337,6 +337,7 @@ class RelativisticPairLoss(GanLoss):
     """The relativistic pairing loss, RpGAN (Jolicoeur-Martineau 2019).
 
     With R1 and R2 it is the loss of R3GAN (Huang et al. 2024).
+
     The discriminator judges each real sample against a generated one, not each alone:
     ``softplus(D(G(z)) - D(x))`` for the discriminator and ``softplus(D(x) - D(G(z)))`` for
     the generator, on the i-th real and generated samples of their batches. A generator that
