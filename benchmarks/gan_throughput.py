@@ -20,8 +20,14 @@ a CUDA GPU when one is present (adding fp16 with loss scaling there); without a 
 script prints why the CUDA rows are missing. Ratios are to fp32 on the same device,
 alternating in one process.
 
+Suite ``spectral_norm`` times the default recipe itself (its loss with lazy R1, the EMA, the
+linear learning-rate decay: ``rlgan-gan`` as shipped) with and without spectral norm on D's
+weights, alternating in one process, and projects each to seconds per run of the recipe's
+``train.iterations``: what spectral norm's power iterations cost against the 2-minute budget.
+
     .venv/bin/python benchmarks/gan_throughput.py --repeats 5
     .venv/bin/python benchmarks/gan_throughput.py --suite precision --repeats 5
+    .venv/bin/python benchmarks/gan_throughput.py --suite spectral_norm --repeats 5
 """
 
 from __future__ import annotations
@@ -174,17 +180,20 @@ def precision_suite(cfg, iterations: int, repeats: int) -> None:
         print(f"per repeat ({device.type}):", [{k: round(v) for k, v in r.items()} for r in rows])
 
 
-def ours(overrides: list[str], iterations: int, cache: str) -> float:
-    """Loop seconds of `train()` for `iterations` (from progress.csv's time_s column)."""
+def ours(overrides: list[str], iterations: int, cache: str, as_shipped: bool = False) -> float:
+    """Loop seconds of `train()` for `iterations` (from progress.csv's time_s column).
+
+    By default in the plain loop's terms (``loss=ns``, no EMA, a constant learning rate);
+    ``as_shipped`` keeps the recipe's own loss, EMA and schedule.
+    """
+    plain_terms = ["loss=ns", "train.ema=0", "train.lr_schedule=constant"]
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_config(
             "gan",
             [
-                "loss=ns",  # the plain loop's loss: non-saturating, no R1 penalty
+                *([] if as_shipped else plain_terms),
                 *overrides,
                 f"train.iterations={iterations}",
-                "train.ema=0",
-                "train.lr_schedule=constant",
                 "progress_bar=false",
                 f"data.cache_dir={cache}",
             ],
@@ -201,10 +210,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--suite",
-        choices=("all", "speedups", "precision"),
+        choices=("all", "speedups", "precision", "spectral_norm"),
         default="all",
         help="speedups: rlgan-gan vs the plain loop and its two speed-ups; precision: "
-        "fp32 / bf16 / channels-last (and fp16 on CUDA) on the plain loop",
+        "fp32 / bf16 / channels-last (and fp16 on CUDA) on the plain loop; spectral_norm: "
+        "the shipped recipe with and without spectral norm in D (not part of 'all')",
     )
     parser.add_argument(
         "overrides", nargs="*", default=[], help="rlgan-gan overrides (default: the digits DCGAN)"
@@ -220,6 +230,8 @@ def main() -> None:
         speedups_suite(cfg, args)
     if args.suite in ("all", "precision"):
         precision_suite(cfg, args.iterations, args.repeats)
+    if args.suite == "spectral_norm":
+        spectral_norm_suite(cfg, args)
 
 
 def speedups_suite(cfg, args: argparse.Namespace) -> None:
@@ -246,6 +258,42 @@ def speedups_suite(cfg, args: argparse.Namespace) -> None:
         ratio = statistics.median(r[name] / r["plain"] for r in rows)
         print(f"| {name} | {median[name]:.0f} | {ratio:.3f} |")
     print("per repeat:", [{k: round(v) for k, v in r.items()} for r in rows])
+
+
+def spectral_norm_suite(cfg, args: argparse.Namespace) -> None:
+    """The shipped recipe with and without spectral norm in D, as a Markdown table."""
+    batch, run_iterations = int(cfg.train.batch_size), int(cfg.train.iterations)
+    variants = {"with spectral norm": "true", "without": "false"}
+    with tempfile.TemporaryDirectory() as cache:
+        ours(args.overrides, 20, cache, as_shipped=True)  # warm-up; trains the classifier
+        rows = []
+        for repeat in range(args.repeats):
+            order = list(variants) if repeat % 2 == 0 else list(reversed(variants))
+            seconds = {
+                name: ours(
+                    [*args.overrides, f"model.spectral_norm={variants[name]}"],
+                    args.iterations,
+                    cache,
+                    as_shipped=True,
+                )
+                for name in order
+            }
+            rows.append(seconds)
+    print(
+        f"spectral_norm suite: data={cfg.data.name} model={cfg.model.name} loss={cfg.loss.name} "
+        f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats, the recipe "
+        f"as shipped (EMA, lr schedule, its penalty)"
+    )
+    print(
+        f"| D | images/s (median) | s per {run_iterations:,}-iteration run (projected) "
+        "| / without (median of per-repeat ratios) |\n|---|---:|---:|---:|"
+    )
+    for name in variants:
+        rate = statistics.median(args.iterations * batch / r[name] for r in rows)
+        per_run = statistics.median(r[name] / args.iterations * run_iterations for r in rows)
+        ratio = statistics.median(r["without"] / r[name] for r in rows)
+        print(f"| {name} | {rate:.0f} | {per_run:.0f} | {ratio:.3f} |")
+    print("per repeat (s):", [{k: round(v, 2) for k, v in r.items()} for r in rows])
 
 
 if __name__ == "__main__":
