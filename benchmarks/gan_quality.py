@@ -1,10 +1,11 @@
 """Sample quality of the shipped GAN recipes over several seeds (median and worst seed),
-against the published PacGAN/VEEGAN numbers (2-D mixtures, stacked digits) and the
-training-split floor (digits).
+against the published PacGAN/VEEGAN numbers (2-D mixtures, stacked digits), the
+training-split floor (digits) and the class-conditional goals (conditional digits).
 
     .venv/bin/python benchmarks/gan_quality.py --seeds 0 1 2 3 4
     .venv/bin/python benchmarks/gan_quality.py --experiments digits_dcgan digits_mlp
     .venv/bin/python benchmarks/gan_quality.py --experiments digits_dcgan -- train.iterations=6000
+    .venv/bin/python benchmarks/gan_quality.py --experiments digits_conditional --seeds 0 1 2
 
 Each (experiment, seed) is one `rlgan-gan <overrides> seed=<s>` run (through `train()`),
 one at a time, with `--threads` torch threads; per-run metrics, wall time and the process's
@@ -38,6 +39,14 @@ DIGITS = (
     "eval/class_kl",
 )
 STACKED = ("eval/stacked_modes", "eval/stacked_reverse_kl", "eval/stacked_reverse_kl_real")
+CONDITIONAL = (
+    "eval/cond_accuracy",
+    "eval/cond_accuracy_worst",
+    "eval/cond_classes_above_real",
+    "eval/cond_kid_gap_worst",
+    "eval/cond_diversity",
+    "eval/fd_ratio",
+)
 #: name -> (rlgan-gan overrides, metrics shown)
 EXPERIMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "grid25": (("+experiment=gan_grid25",), MIXTURE),
@@ -45,6 +54,7 @@ EXPERIMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "digits_dcgan": ((), DIGITS),  # `rlgan-gan` with no arguments
     "digits_mlp": (("+experiment=gan_digits",), DIGITS),
     "stacked_digits": (("+experiment=gan_stacked_digits",), STACKED),
+    "digits_conditional": (("+experiment=gan_digits_conditional",), CONDITIONAL),
 }
 PUBLISHED = {
     "grid25": "PacGAN4 24.8 modes / 93.6% / rKL 0.04; VEEGAN 24.6 / 40%; goal 25 / 95% / 0.03",
@@ -55,6 +65,9 @@ PUBLISHED = {
     "stacked_digits": "28x28 Stacked MNIST, not like for like: DCGAN 99 modes / KL 3.40, "
     "VEEGAN 150 / 2.95, Unrolled GAN 48.7 / 4.32, PacGAN 1000 / 0.06-0.07; goal 1000 modes, "
     "KL <= floor (stacked_reverse_kl_real) + 0.03 on every seed, <= 10 min/run",
+    "digits_conditional": "goal: cond_accuracy >= 0.95 and every class's KID interval "
+    "overlapping or below its real-vs-real one (cond_classes_above_real 0, "
+    "cond_kid_gap_worst <= 0)",
 }
 
 
