@@ -285,7 +285,7 @@ def spectral_norm_suite(cfg, args: argparse.Namespace) -> None:
         f"as shipped (EMA, lr schedule, its penalty)"
     )
     print(
-        f"| D | images/s (median) | s per {run_iterations:,}-iteration run (projected) "
+        f"| D | images/s (median) | loop s per {run_iterations:,}-iteration run (projected) "
         "| / without (median of per-repeat ratios) |\n|---|---:|---:|---:|"
     )
     for name in variants:
