@@ -25,18 +25,26 @@ linear learning-rate decay: ``rlgan-gan`` as shipped) with and without spectral 
 weights, alternating in one process, and projects each to seconds per run of the recipe's
 ``train.iterations``: what spectral norm's power iterations cost against the 2-minute budget.
 
+Suite ``minibatch_std`` times the same shipped recipe with D's minibatch standard deviation
+layer as shipped (the group variance written out as a mean of squared deviations) and with
+the same layer computing it with ``torch.var``, alternating in one process: what the written-
+out variance saves.
+
     .venv/bin/python benchmarks/gan_throughput.py --repeats 5
     .venv/bin/python benchmarks/gan_throughput.py --suite precision --repeats 5
     .venv/bin/python benchmarks/gan_throughput.py --suite spectral_norm --repeats 5
+    .venv/bin/python benchmarks/gan_throughput.py --suite minibatch_std --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -47,6 +55,7 @@ from rlgan.gan.data import build_data
 from rlgan.gan.models import build_models
 from rlgan.gan.precision import Precision, valid_precisions
 from rlgan.gan.train import train
+from rlgan.nets.gan import MinibatchStdDev
 
 #: plain-loop variants: name -> (foreach Adam, D frozen during the G step)
 VARIANTS = {
@@ -210,11 +219,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--suite",
-        choices=("all", "speedups", "precision", "spectral_norm"),
+        choices=("all", "speedups", "precision", "spectral_norm", "minibatch_std"),
         default="all",
         help="speedups: rlgan-gan vs the plain loop and its two speed-ups; precision: "
         "fp32 / bf16 / channels-last (and fp16 on CUDA) on the plain loop; spectral_norm: "
-        "the shipped recipe with and without spectral norm in D (not part of 'all')",
+        "the shipped recipe with and without spectral norm in D; minibatch_std: the shipped "
+        "recipe with its minibatch standard deviation layer and with that layer on torch.var "
+        "(the last two are not part of 'all')",
     )
     parser.add_argument(
         "overrides", nargs="*", default=[], help="rlgan-gan overrides (default: the digits DCGAN)"
@@ -232,6 +243,8 @@ def main() -> None:
         precision_suite(cfg, args.iterations, args.repeats)
     if args.suite == "spectral_norm":
         spectral_norm_suite(cfg, args)
+    if args.suite == "minibatch_std":
+        minibatch_std_suite(cfg, args)
 
 
 def speedups_suite(cfg, args: argparse.Namespace) -> None:
@@ -292,6 +305,52 @@ def spectral_norm_suite(cfg, args: argparse.Namespace) -> None:
         rate = statistics.median(args.iterations * batch / r[name] for r in rows)
         per_run = statistics.median(r[name] / args.iterations * run_iterations for r in rows)
         ratio = statistics.median(r["without"] / r[name] for r in rows)
+        print(f"| {name} | {rate:.0f} | {per_run:.0f} | {ratio:.3f} |")
+    print("per repeat (s):", [{k: round(v, 2) for k, v in r.items()} for r in rows])
+
+
+@contextlib.contextmanager
+def torch_var_spread() -> Iterator[None]:
+    """Within the block, every :class:`MinibatchStdDev` computes its variance with torch.var."""
+    shipped = MinibatchStdDev.group_variance
+
+    def torch_var(grouped: torch.Tensor) -> torch.Tensor:
+        return grouped.var(dim=0, unbiased=False)
+
+    MinibatchStdDev.group_variance = staticmethod(torch_var)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        MinibatchStdDev.group_variance = staticmethod(shipped)  # type: ignore[method-assign]
+
+
+def minibatch_std_suite(cfg, args: argparse.Namespace) -> None:
+    """The shipped recipe with its minibatch std layer and with torch.var, as a table."""
+    batch, run_iterations = int(cfg.train.batch_size), int(cfg.train.iterations)
+    variants = {"as shipped": contextlib.nullcontext, "torch.var": torch_var_spread}
+    with tempfile.TemporaryDirectory() as cache:
+        ours(args.overrides, 20, cache, as_shipped=True)  # warm-up; trains the classifier
+        rows = []
+        for repeat in range(args.repeats):
+            order = list(variants) if repeat % 2 == 0 else list(reversed(variants))
+            seconds = {}
+            for name in order:
+                with variants[name]():
+                    seconds[name] = ours(args.overrides, args.iterations, cache, as_shipped=True)
+            rows.append(seconds)
+    print(
+        f"minibatch_std suite: data={cfg.data.name} model={cfg.model.name} "
+        f"(d_minibatch_std={cfg.model.get('d_minibatch_std', 0)}) batch={batch}, "
+        f"{args.iterations} iterations x {args.repeats} repeats, the recipe as shipped"
+    )
+    print(
+        f"| D's minibatch std | images/s (median) | loop s per {run_iterations:,}-iteration "
+        "run (projected) | / torch.var (median of per-repeat ratios) |\n|---|---:|---:|---:|"
+    )
+    for name in variants:
+        rate = statistics.median(args.iterations * batch / r[name] for r in rows)
+        per_run = statistics.median(r[name] / args.iterations * run_iterations for r in rows)
+        ratio = statistics.median(r["torch.var"] / r[name] for r in rows)
         print(f"| {name} | {rate:.0f} | {per_run:.0f} | {ratio:.3f} |")
     print("per repeat (s):", [{k: round(v, 2) for k, v in r.items()} for r in rows])
 

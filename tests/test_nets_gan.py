@@ -147,6 +147,17 @@ def test_minibatch_std_appends_each_groups_spread():
         MinibatchStdDev(-1)
 
 
+def test_minibatch_std_matches_the_population_std_of_each_group():
+    x = torch.randn(8, 5, 3, 3, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    spread = MinibatchStdDev(4)(x)[:, 5, 0, 0]
+    grouped = x.reshape(4, 2, 5, 3, 3)
+    expected = grouped.var(dim=0, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3)).repeat(4)
+    assert torch.allclose(spread, expected, atol=1e-6)
+    (grad,) = torch.autograd.grad(spread.sum(), x)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), x)
+    assert torch.allclose(grad, expected_grad, atol=1e-6)
+
+
 def test_dcgan_discriminator_with_minibatch_std_sees_the_batch():
     torch.manual_seed(0)
     disc = DCGANDiscriminator((1, 8, 8), extra_layers=1, minibatch_std=4)
