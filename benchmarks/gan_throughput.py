@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -273,40 +274,53 @@ def speedups_suite(cfg, args: argparse.Namespace) -> None:
     print("per repeat:", [{k: round(v) for k, v in r.items()} for r in rows])
 
 
-def spectral_norm_suite(cfg, args: argparse.Namespace) -> None:
-    """The shipped recipe with and without spectral norm in D, as a Markdown table."""
+def alternate(contenders: dict[str, Callable[[], float]], repeats: int) -> list[dict[str, float]]:
+    """Seconds of each contender per repeat, the order reversed on every other repeat."""
+    rows = []
+    for repeat in range(repeats):
+        order = list(contenders) if repeat % 2 == 0 else list(reversed(contenders))
+        rows.append({name: contenders[name]() for name in order})
+    return rows
+
+
+def print_recipe_table(
+    column: str, rows: list[dict[str, float]], baseline: str, cfg, iterations: int
+) -> None:
+    """Images/s, projected seconds per run and the ratio to ``baseline``, as Markdown."""
     batch, run_iterations = int(cfg.train.batch_size), int(cfg.train.iterations)
-    variants = {"with spectral norm": "true", "without": "false"}
-    with tempfile.TemporaryDirectory() as cache:
-        ours(args.overrides, 20, cache, as_shipped=True)  # warm-up; trains the classifier
-        rows = []
-        for repeat in range(args.repeats):
-            order = list(variants) if repeat % 2 == 0 else list(reversed(variants))
-            seconds = {
-                name: ours(
-                    [*args.overrides, f"model.spectral_norm={variants[name]}"],
-                    args.iterations,
-                    cache,
-                    as_shipped=True,
-                )
-                for name in order
-            }
-            rows.append(seconds)
     print(
-        f"spectral_norm suite: data={cfg.data.name} model={cfg.model.name} loss={cfg.loss.name} "
-        f"batch={batch}, {args.iterations} iterations x {args.repeats} repeats, the recipe "
-        f"as shipped (EMA, lr schedule, its penalty)"
+        f"| {column} | images/s (median) | loop s per {run_iterations:,}-iteration run "
+        f"(projected) | / {baseline} (median of per-repeat ratios) |\n|---|---:|---:|---:|"
     )
-    print(
-        f"| D | images/s (median) | loop s per {run_iterations:,}-iteration run (projected) "
-        "| / without (median of per-repeat ratios) |\n|---|---:|---:|---:|"
-    )
-    for name in variants:
-        rate = statistics.median(args.iterations * batch / r[name] for r in rows)
-        per_run = statistics.median(r[name] / args.iterations * run_iterations for r in rows)
-        ratio = statistics.median(r["without"] / r[name] for r in rows)
+    for name in rows[0]:
+        rate = statistics.median(iterations * batch / r[name] for r in rows)
+        per_run = statistics.median(r[name] / iterations * run_iterations for r in rows)
+        ratio = statistics.median(r[baseline] / r[name] for r in rows)
         print(f"| {name} | {rate:.0f} | {per_run:.0f} | {ratio:.3f} |")
     print("per repeat (s):", [{k: round(v, 2) for k, v in r.items()} for r in rows])
+
+
+def spectral_norm_suite(cfg, args: argparse.Namespace) -> None:
+    """The shipped recipe with and without spectral norm in D, as a Markdown table."""
+    with tempfile.TemporaryDirectory() as cache:
+        ours(args.overrides, 20, cache, as_shipped=True)  # warm-up; trains the classifier
+        contenders = {
+            name: functools.partial(
+                ours,
+                [*args.overrides, f"model.spectral_norm={value}"],
+                args.iterations,
+                cache,
+                as_shipped=True,
+            )
+            for name, value in (("with spectral norm", "true"), ("without", "false"))
+        }
+        rows = alternate(contenders, args.repeats)
+    print(
+        f"spectral_norm suite: data={cfg.data.name} model={cfg.model.name} loss={cfg.loss.name} "
+        f"batch={cfg.train.batch_size}, {args.iterations} iterations x {args.repeats} repeats, "
+        "the recipe as shipped (EMA, lr schedule, its penalty)"
+    )
+    print_recipe_table("D", rows, "without", cfg, args.iterations)
 
 
 @contextlib.contextmanager
@@ -326,33 +340,25 @@ def torch_var_spread() -> Iterator[None]:
 
 def minibatch_std_suite(cfg, args: argparse.Namespace) -> None:
     """The shipped recipe with its minibatch std layer and with torch.var, as a table."""
-    batch, run_iterations = int(cfg.train.batch_size), int(cfg.train.iterations)
-    variants = {"as shipped": contextlib.nullcontext, "torch.var": torch_var_spread}
     with tempfile.TemporaryDirectory() as cache:
         ours(args.overrides, 20, cache, as_shipped=True)  # warm-up; trains the classifier
-        rows = []
-        for repeat in range(args.repeats):
-            order = list(variants) if repeat % 2 == 0 else list(reversed(variants))
-            seconds = {}
-            for name in order:
-                with variants[name]():
-                    seconds[name] = ours(args.overrides, args.iterations, cache, as_shipped=True)
-            rows.append(seconds)
+
+        def run(variance: Callable[[], contextlib.AbstractContextManager]) -> float:
+            with variance():
+                return ours(args.overrides, args.iterations, cache, as_shipped=True)
+
+        contenders = {
+            "as shipped": functools.partial(run, contextlib.nullcontext),
+            "torch.var": functools.partial(run, torch_var_spread),
+        }
+        rows = alternate(contenders, args.repeats)
     print(
         f"minibatch_std suite: data={cfg.data.name} model={cfg.model.name} "
-        f"(d_minibatch_std={cfg.model.get('d_minibatch_std', 0)}) batch={batch}, "
-        f"{args.iterations} iterations x {args.repeats} repeats, the recipe as shipped"
+        f"(d_minibatch_std={cfg.model.get('d_minibatch_std', 0)}) "
+        f"batch={cfg.train.batch_size}, {args.iterations} iterations x {args.repeats} repeats, "
+        "the recipe as shipped"
     )
-    print(
-        f"| D's minibatch std | images/s (median) | loop s per {run_iterations:,}-iteration "
-        "run (projected) | / torch.var (median of per-repeat ratios) |\n|---|---:|---:|---:|"
-    )
-    for name in variants:
-        rate = statistics.median(args.iterations * batch / r[name] for r in rows)
-        per_run = statistics.median(r[name] / args.iterations * run_iterations for r in rows)
-        ratio = statistics.median(r["torch.var"] / r[name] for r in rows)
-        print(f"| {name} | {rate:.0f} | {per_run:.0f} | {ratio:.3f} |")
-    print("per repeat (s):", [{k: round(v, 2) for k, v in r.items()} for r in rows])
+    print_recipe_table("D's minibatch std", rows, "torch.var", cfg, args.iterations)
 
 
 if __name__ == "__main__":
