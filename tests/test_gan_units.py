@@ -196,6 +196,7 @@ def test_train_settings_are_typed_and_checked_once() -> None:
     for bad, message in (
         (("betas", [0.5]), "train.betas"),
         (("lr_schedule", "cosine"), "constant, linear"),
+        (("lr_schedule_d", "cosine"), "train.lr_schedule_d='cosine'.*constant, linear"),
         (("d_steps", 0.5), "train.d_steps=0.5"),
         (("lr_g", 0), "train.lr_g=0"),
     ):
@@ -436,6 +437,27 @@ def test_ema_averages_batchnorm_statistics_like_the_weights() -> None:
         )
         torch.testing.assert_close(mine.running_var, decay * var + (1 - decay) * theirs.running_var)
         assert torch.equal(mine.num_batches_tracked, theirs.num_batches_tracked)
+
+
+@pytest.mark.parametrize(
+    ("schedule_d", "expected_d"), [(None, 0.5), ("constant", 1.0), ("linear", 0.5)]
+)
+def test_the_discriminator_can_keep_its_learning_rate(
+    schedule_d: str | None, expected_d: float
+) -> None:
+    """``train.lr_schedule_d``: D's own schedule; null follows ``train.lr_schedule``."""
+    from rlgan.gan.trainer import GanTrainer
+
+    gen, disc = build_models(_node("model", "mlp", z_dim=2), (2,))
+    settings = TrainSettings(
+        batch_size=8, iterations=4, lr_g=1e-3, lr_d=2e-3, lr_schedule_d=schedule_d
+    )
+    cpu = torch.device("cpu")
+    trainer = GanTrainer(gen, disc, _data("ring8"), settings, _loss("ns"), 2, cpu, seed=0)
+    for _ in range(2):
+        trainer.train_step()
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.5e-3)  # halfway to 0
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(expected_d * 2e-3)
 
 
 def test_a_stored_config_without_targets_still_builds() -> None:

@@ -54,6 +54,8 @@ class TrainSettings:
     betas: tuple[float, float] = (0.5, 0.99)
     d_steps: int = 1
     lr_schedule: str = "linear"
+    #: The discriminator's own schedule (None: ``lr_schedule``, for both networks).
+    lr_schedule_d: str | None = None
     ema: float = 0.0
     log_every: int = 50
     eval_every: int = 500
@@ -98,6 +100,14 @@ class TrainSettings:
         schedule = str(values.get("lr_schedule", "linear"))
         if schedule not in SCHEDULES:
             raise invalid_choice("train.lr_schedule", values.get("lr_schedule"), SCHEDULES)
+        schedule_d = values.get("lr_schedule_d")  # absent or null: lr_schedule's
+        if schedule_d is not None and str(schedule_d) not in SCHEDULES:
+            raise invalid_choice(
+                "train.lr_schedule_d",
+                schedule_d,
+                SCHEDULES,
+                hint="Or null: the discriminator follows train.lr_schedule.",
+            )
         # The device rule (fp16 needs CUDA) is checked once the device is known (train()).
         precision = check_precision(values.get("precision", "fp32"))
         for flag in ("channels_last", "compile"):
@@ -114,6 +124,7 @@ class TrainSettings:
             betas=(float(betas[0]), float(betas[1])),
             ema=float(ema),
             lr_schedule=schedule,
+            lr_schedule_d=None if schedule_d is None else str(schedule_d),
             precision=precision,
         )
         if "tensorboard" in kwargs:

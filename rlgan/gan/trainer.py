@@ -102,14 +102,20 @@ class GanTrainer:
         self.opt_d = torch.optim.Adam(
             self.discriminator.parameters(), lr=settings.lr_d, betas=settings.betas
         )
-        linear = settings.lr_schedule == "linear"
         total = max(1, self.iterations)
 
-        def factor(step: int) -> float:
-            return max(0.0, 1.0 - step / total) if linear else 1.0
+        def decay(step: int) -> float:
+            return max(0.0, 1.0 - step / total)
 
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, factor)
-        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, factor)
+        def constant(step: int) -> float:
+            return 1.0
+
+        schedules = {"linear": decay, "constant": constant}
+        schedule_d = settings.lr_schedule_d or settings.lr_schedule
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(
+            self.opt_g, schedules[settings.lr_schedule]
+        )
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, schedules[schedule_d])
         self.ema_decay = settings.ema
         self.ema = copy.deepcopy(self.generator).eval() if self.ema_decay > 0 else None
         if self.ema is not None:
