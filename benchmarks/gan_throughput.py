@@ -21,7 +21,7 @@ script prints why the CUDA rows are missing. Ratios are to fp32 on the same devi
 alternating in one process.
 
 Suite ``spectral_norm`` times the default recipe itself (its loss with lazy R1, the EMA, the
-linear learning-rate decay: ``rlgan-gan`` as shipped) with and without spectral norm on D's
+learning-rate schedules: ``rlgan-gan`` as shipped) with and without spectral norm on D's
 weights, alternating in one process, and projects each to seconds per run of the recipe's
 ``train.iterations``: what spectral norm's power iterations cost against the 2-minute budget.
 
