@@ -248,6 +248,7 @@ def test_nan_loss_stops_with_failed_status_and_keeps_good_checkpoint(
         (["data=grid25", "model=dcgan"], "model=mlp"),
         (["model.base_channels=8", "data.image_size=10"], "data.image_size"),
         (["train.lr_schedule=cosine"], "constant, linear"),
+        (["train.lr_schedule_d=cosine"], "train.lr_schedule_d='cosine'"),
         (["train.ema=1.5"], "train.ema"),
         (["train.batch_size=0"], "train.batch_size"),
         (["progress_bar=yes"], "progress_bar='yes'.*auto, true, false"),

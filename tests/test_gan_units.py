@@ -193,6 +193,10 @@ def test_train_settings_are_typed_and_checked_once() -> None:
     settings = TrainSettings.from_config(cfg.train)
     assert settings.betas == (0.0, 0.9) and isinstance(settings.lr_g, float)
     assert settings.lr_schedule == "linear" and settings.iterations == 3000
+    assert settings.lr_schedule_d == "constant"  # the digits default keeps D's rate
+    # a run saved before train.lr_schedule_d existed: D follows lr_schedule, as it did
+    saved = {k: v for k, v in cfg.train.items() if k != "lr_schedule_d"}
+    assert TrainSettings.from_config(saved).lr_schedule_d is None
     for bad, message in (
         (("betas", [0.5]), "train.betas"),
         (("lr_schedule", "cosine"), "constant, linear"),
