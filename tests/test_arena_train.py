@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 
 import pytest
 from omegaconf import OmegaConf
@@ -67,10 +68,14 @@ def test_default_config_checks_and_continuous_arena_takes_sac() -> None:
 
 
 @pytest.mark.slow
-def test_smoke_run_writes_the_run_folder_resumes_and_is_exploited(tmp_path, capsys) -> None:
+def test_smoke_run_writes_the_run_folder_resumes_and_is_exploited(
+    tmp_path, tmp_path_factory, capsys, monkeypatch
+) -> None:
     from rlgan.arena.pool import SnapshotPool
     from rlgan.arena.train import train
 
+    tmp = tmp_path_factory.mktemp("tmp")  # private: other processes' SB3 folders stay out
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     run = tmp_path / "run"
     value = train(compose_config("arena", ["total_timesteps=1024", *SMALL]), run_dir=run)
     metrics = json.loads((run / "metrics.json").read_text())
@@ -135,6 +140,7 @@ def test_smoke_run_writes_the_run_folder_resumes_and_is_exploited(tmp_path, caps
     assert (exploit / "best_response_blue.zip").is_file()
     assert {p: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()} == before
     assert "best responses against" in capsys.readouterr().out
+    assert not list(tmp.glob("SB3-*"))  # no model, fresh or loaded, left a /tmp/SB3-* folder
 
 
 def test_exploit_refuses_folders_that_are_not_finished_arena_runs(tmp_path) -> None:

@@ -76,6 +76,7 @@ from rlgan.envs.pursuit_arena import PursuitArenaVector
 from rlgan.rl.callbacks import StopOnRequest
 from rlgan.rl.hyperparams import sb3_hyperparams
 from rlgan.rl.model_io import load_model_file, save_model
+from rlgan.rl.run_logger import silent_logger
 from rlgan.rl.train import choose_device
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,13 @@ def model_suffix(team: str) -> str:
 def build_model(
     checked: CheckedArena, team: str, env: TeamVecEnv, seed: int, device: str
 ) -> BaseAlgorithm:
-    """A fresh SB3 model for ``team`` on ``env`` from what validation resolved."""
+    """A fresh SB3 model for ``team`` on ``env`` from what validation resolved.
+
+    The arena writes its own logs, so the model's SB3 logger writes nothing.
+    """
     spec = checked.teams[team]
     params = sb3_hyperparams(spec.hyperparams, checked.action_space)
-    return spec.algo.algo_class(
+    model = spec.algo.algo_class(
         spec.policy,
         env,
         policy_kwargs=spec.policy_kwargs,
@@ -117,6 +121,8 @@ def build_model(
         verbose=0,
         **params,
     )
+    model.set_logger(silent_logger())
+    return model
 
 
 def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
@@ -221,13 +227,15 @@ class _ArenaRun:
     def _load(self, team: str, env: TeamVecEnv, step: int) -> BaseAlgorithm:
         """``team``'s model of the checkpoint at ``step``."""
         path = checkpoint_path(self.run_dir, step, model_suffix(team))
-        return load_model_file(
+        model = load_model_file(
             path,
             self.checked.teams[team].algo.name,
             env,
             self.devices[team],
             trust=bool(self.cfg.get("trust", False)),
         )
+        model.set_logger(silent_logger())
+        return model
 
     def _restore(self, envs: dict[str, TeamVecEnv]) -> tuple[dict[str, BaseAlgorithm], int]:
         """The models and bookkeeping of the newest checkpoint (a resume)."""

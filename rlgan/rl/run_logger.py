@@ -105,3 +105,12 @@ def make_run_logger(
     if stdout:
         formats.append(HumanOutputFormat(sys.stdout))
     return Logger(folder=str(run_dir), output_formats=formats)
+
+
+def silent_logger() -> Logger:
+    """An SB3 :class:`Logger` that writes nothing, for models whose app logs by itself.
+
+    Set on a model before ``learn`` (``model.set_logger``), it keeps SB3 from creating an empty
+    ``/tmp/SB3-<time>`` folder on every call.
+    """
+    return Logger(folder=None, output_formats=[])
