@@ -13,6 +13,8 @@ ci_pip() {
 # into VENV, with uv (pip's resolver and unpacking take ~100 s of CPU here, uv ~15 s); with pip
 # where uv cannot be installed. A torch already in VENV is kept (RLGAN_TORCH, pip, above): uv
 # does not look for torch on this machine's disk, and an unpinned torch is a CUDA build of GBs.
+# --compile-bytecode writes the .pyc files at install time, as pip does: without them, and with
+# PYTHONDONTWRITEBYTECODE set, every Python process would compile its imports anew (~3 s each).
 # One environment at a time: .ci/run builds the three environments at once, and each build of
 # the checkout writes rlgan.egg-info into it.
 ci_pip_checkout() {
@@ -23,7 +25,7 @@ ci_pip_checkout() {
         flock "$lock"
     fi
     if [ -x "$venv/bin/uv" ] || ci_pip "$venv" "uv>=0.9,<1"; then
-        "$venv/bin/uv" pip install -q --python "$venv/bin/python" "$@"
+        "$venv/bin/uv" pip install -q --compile-bytecode --python "$venv/bin/python" "$@"
     else
         echo "note: uv did not install; installing with pip" >&2
         ci_pip "$venv" "$@"
