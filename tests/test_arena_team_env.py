@@ -10,6 +10,7 @@ from rlgan.envs.pursuit_arena import PursuitArenaVector
 from rlgan.arena.policies import RandomPolicy
 from rlgan.arena.schedule import TEAMS
 from rlgan.arena.team_env import TeamVecEnv
+from rlgan.rl.run_logger import silent_logger
 
 #: A small, fast arena where games end within 12 steps and catches are frequent.
 KNOBS = {
@@ -137,6 +138,7 @@ def test_ppo_learns_on_the_team_env_with_episode_statistics() -> None:
 
     env, _ = _pair("red", n_arenas=2)
     model = PPO("MlpPolicy", env, n_steps=16, batch_size=48, n_epochs=1, seed=0)
+    model.set_logger(silent_logger())  # plain SB3 would leave an empty /tmp/SB3-* folder
     model.learn(total_timesteps=6 * 16 * 3)
     assert model.num_timesteps >= 6 * 16 * 3
     assert len(model.ep_info_buffer) > 0 and len(model.ep_success_buffer) > 0

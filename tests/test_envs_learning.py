@@ -13,6 +13,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 
 import rlgan  # noqa: F401  (registers the rlgan/ ids)
 from rlgan.common.app import compose_config
+from rlgan.rl.run_logger import silent_logger
 from rlgan.rl.vec_env import NativeVecEnv
 
 EVAL_EPISODES = 200
@@ -58,6 +59,7 @@ def test_ppo_learns_pursuit_with_one_pursuer_in_a_short_budget() -> None:
         seed=0,
         device="cpu",
     )
+    model.set_logger(silent_logger())  # plain SB3 would leave an empty /tmp/SB3-* folder
     model.learn(60_000)
     random = success_rate("rlgan/Pursuit-v0", kwargs, None, EVAL_EPISODES)
     trained = success_rate("rlgan/Pursuit-v0", kwargs, model, EVAL_EPISODES)
@@ -88,6 +90,7 @@ def test_dqn_learns_a_small_maze_in_a_short_budget() -> None:
         seed=0,
         device="cpu",
     )
+    model.set_logger(silent_logger())
     model.learn(15_000)
     random = success_rate("rlgan/Maze-v0", kwargs, None, EVAL_EPISODES)
     trained = success_rate("rlgan/Maze-v0", kwargs, model, EVAL_EPISODES)

@@ -19,7 +19,6 @@ import torch
 import yaml
 from stable_baselines3 import A2C, PPO, TD3
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from rlgan.common.app import compose_config
@@ -27,6 +26,7 @@ from rlgan.common.errors import ConfigError
 from rlgan.common.safe_pickle import UnsafeFileError
 from rlgan.rl.foreign import load_policy, zip_algorithms
 from rlgan.rl.model_io import read_model_zip
+from rlgan.rl.run_logger import silent_logger
 from rlgan.rl.train import train
 
 torch.set_num_threads(1)
@@ -43,7 +43,7 @@ def _zoo_yaml(path: Path, values: dict) -> None:
 
 def _quiet(model):
     """``model`` with a logger that writes nothing (plain SB3 would leave /tmp/SB3-* folders)."""
-    model.set_logger(Logger(folder=None, output_formats=[]))
+    model.set_logger(silent_logger())
     return model
 
 

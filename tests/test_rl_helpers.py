@@ -16,6 +16,7 @@ from rlgan.common.errors import ConfigError
 from rlgan.common.run_dir import read_metrics
 from rlgan.rl.env_factory import make_env, make_vec_env, resolve_vectorization, reward_threshold
 from rlgan.rl.model_io import load_run_model
+from rlgan.rl.run_logger import silent_logger
 from rlgan.rl.schedules import parse_schedule
 from rlgan.rl.train import choose_device, train
 
@@ -227,6 +228,7 @@ def test_evaluate_model_plays_the_episodes_sb3s_evaluate_policy_plays(vectorizat
         seed=0,
         device="cpu",
     )
+    model.set_logger(silent_logger())  # plain SB3 would leave an empty /tmp/SB3-* folder
     model.learn(512)  # a policy whose episodes differ in length
     for deterministic in (True, False):
         torch.manual_seed(1)

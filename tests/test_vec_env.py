@@ -13,6 +13,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from rlgan.common.errors import ConfigError
+from rlgan.rl.run_logger import silent_logger
 from rlgan.rl.vec_env import NativeVecEnv, VectorEnvAdapter, has_native_vector
 
 WALK_ID = "rlgan_test/Walk-v0"
@@ -299,6 +300,7 @@ def test_sb3_ppo_trains_on_the_adapter() -> None:
 
     env = VecMonitor(NativeVecEnv("CartPole-v1", 8, seed=0))
     model = PPO("MlpPolicy", env, n_steps=32, batch_size=128, n_epochs=1, seed=0, device="cpu")
+    model.set_logger(silent_logger())  # plain SB3 would leave an empty /tmp/SB3-* folder
     model.learn(1024)
     assert model.num_timesteps == 1024
     lengths = [ep["l"] for ep in model.ep_info_buffer]
