@@ -286,6 +286,30 @@ def test_models_build_for_vectors_and_images() -> None:
         assert bool(ups) == (upsample == "nearest")
 
 
+def test_residual_generator_adds_skips_around_its_middle_convolutions() -> None:
+    from rlgan.nets import Residual
+
+    node = _node("model", "dcgan", z_dim=8, base_channels=8, g_extra_layers=3)
+    torch.manual_seed(0)
+    plain, _ = build_models(node, (1, 8, 8))
+    torch.manual_seed(0)
+    residual, _ = build_models({**node, "g_residual": True}, (1, 8, 8))
+    blocks = [m for m in residual.modules() if isinstance(m, Residual)]
+    assert len(blocks) == 2 and not any(isinstance(m, Residual) for m in plain.modules())
+    # Same layers and parameters: only the skips differ, so the outputs do.
+    assert [p.shape for p in plain.parameters()] == [p.shape for p in residual.parameters()]
+    residual.load_state_dict(
+        {k: v for k, v in zip(residual.state_dict(), plain.state_dict().values(), strict=True)}
+    )
+    z = torch.randn(4, 8)
+    images = residual(z)
+    assert images.shape == (4, 1, 8, 8) and images.abs().max() <= 1
+    assert not torch.allclose(images, plain(z))
+    block = blocks[0]
+    x = torch.randn(2, 4, 8, 8)
+    assert torch.allclose(block(x), x + torch.nn.Sequential(*block)(x))
+
+
 def test_model_errors_are_config_errors() -> None:
     dcgan = _node("model", "dcgan", z_dim=8)
     with pytest.raises(ConfigError, match="model._target_=.*resnet"):
@@ -304,6 +328,10 @@ def test_model_errors_are_config_errors() -> None:
         build_models({**dcgan, "g_output": "sigmoid"}, (1, 8, 8))
     with pytest.raises(ConfigError, match="model.d_extra_layers=-1"):
         build_models({**dcgan, "d_extra_layers": -1}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="g_residual=true with model.g_extra_layers=1"):
+        build_models({**dcgan, "g_residual": True, "g_extra_layers": 1}, (1, 8, 8))
+    with pytest.raises(ConfigError, match="model.g_residual='yes'.*true or false"):
+        build_models({**dcgan, "g_residual": "yes"}, (1, 8, 8))
 
 
 def _write_cifar_batch(folder: Path, n: int, seed: int) -> np.ndarray:

@@ -140,6 +140,7 @@ def dcgan_pair(
     g_upsample: str = "transposed",
     d_minibatch_std: int = 0,
     g_output: str = "tanh",
+    g_residual: bool = False,
     conditional: bool = False,
     conditioning: str = "projection",
     num_classes: int | None = None,
@@ -152,8 +153,9 @@ def dcgan_pair(
     upsampling and a 3x3 convolution); ``d_minibatch_std``: group size of D's minibatch
     standard deviation channel (:class:`~rlgan.nets.MinibatchStdDev`; 0: none);
     ``g_output``: the generator's output activation, ``tanh`` or ``hardtanh`` (clamped to
-    [-1, 1]: it can draw the exact black background of digits; docs/gan.md).
-    ``conditional``: build the pair class-conditional for
+    [-1, 1]: it can draw the exact black background of digits; docs/gan.md);
+    ``g_residual``: the generator's middle 3x3 convolutions as residual blocks (needs
+    ``g_extra_layers >= 2``). ``conditional``: build the pair class-conditional for
     ``num_classes`` classes, the discriminator conditioned by ``conditioning``.
     """
     from rlgan import nets
@@ -178,6 +180,17 @@ def dcgan_pair(
     if g_upsample not in UPSAMPLING:
         raise invalid_choice("model.g_upsample", g_upsample, UPSAMPLING)
     check_image_output(g_output, "model.g_output")  # named as the config key, not wrapped below
+    require(
+        isinstance(g_residual, bool),
+        f"Invalid model.g_residual={g_residual!r}: give true or false.",
+    )
+    require(
+        not g_residual or g_extra_layers >= 2,
+        f"Invalid model.g_residual=true with model.g_extra_layers={g_extra_layers}: the "
+        "residual blocks are the generator's 3x3 convolutions between its last upsampling and "
+        "its output layer, which exist from g_extra_layers=2 on; set model.g_extra_layers>=2 "
+        "or model.g_residual=false.",
+    )
     latent = _z_dim(z_dim)
     try:
         gen = nets.DCGANGenerator(
@@ -189,6 +202,7 @@ def dcgan_pair(
             upsample=g_upsample,
             num_classes=classes,
             output_activation=g_output,
+            residual=g_residual,
         )
         disc = nets.DCGANDiscriminator(
             shape,

@@ -9,7 +9,7 @@ sweeps can build it through ``hydra.utils.instantiate``. The SB3 adapter lives i
 from rlgan.common.device import resolve_device
 from rlgan.common.seeding import seed_everything
 from rlgan.nets.activations import ACTIVATIONS, make_activation
-from rlgan.nets.conv import ConvEncoder, ResidualConvBlock
+from rlgan.nets.conv import ConvEncoder, Residual, ResidualConvBlock
 from rlgan.nets.gan import (
     DCGAN_IMAGE_SIZES,
     DCGANDiscriminator,
@@ -41,6 +41,7 @@ __all__ = [
     "MLPGenerator",
     "MinibatchStdDev",
     "RecurrentCore",
+    "Residual",
     "ResidualConvBlock",
     "ResidualMLPBlock",
     "apply_spectral_norm",

@@ -178,6 +178,19 @@ class ConvEncoder(nn.Module):
         return self.head(self.project(self.conv(to_float_image(x))))
 
 
+class Residual(nn.Sequential):
+    """The given layers with a skip connection around them: ``x + layers(x)``.
+
+    The layers (applied in order, as in :class:`torch.nn.Sequential`) must keep the input's
+    shape; :class:`~rlgan.nets.DCGANGenerator` wraps each middle 3x3 convolution with its norm
+    and activation in one (``residual=True``).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``x`` plus the layers' output."""
+        return x + super().forward(x)
+
+
 class ResidualConvBlock(nn.Module):
     """A skip-connection block for feature maps: ``y = act(x + conv-norm-act-conv-norm(x))``.
 

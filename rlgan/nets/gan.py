@@ -18,7 +18,7 @@ from torch import nn
 
 from rlgan.common.errors import invalid_choice, require, require_int
 from rlgan.nets.activations import ActivationSpec, activation_gain, make_activation
-from rlgan.nets.conv import check_image_shape
+from rlgan.nets.conv import Residual, check_image_shape
 from rlgan.nets.init import apply_spectral_norm, check_init, init_weights
 from rlgan.nets.mlp import MLP, check_sizes
 from rlgan.nets.norms import check_norm, make_norm
@@ -175,7 +175,9 @@ class DCGANGenerator(nn.Module):
     3x3 convolution maps to ``C`` channels before the output activation.
     ``upsample="nearest"`` doubles the size by nearest-neighbour upsampling and a 3x3
     convolution instead of a transposed convolution (no checkerboard artefacts, Odena et
-    al. 2016).
+    al. 2016). ``residual=True`` turns those ``extra_layers - 1`` middle 3x3 convolutions
+    into :class:`~rlgan.nets.conv.Residual` blocks (``x + act(norm(conv(x)))``); it needs
+    ``extra_layers >= 2``.
 
     ``num_classes > 0`` makes it class-conditional: a ``class_dim``-wide label embedding
     (default :func:`default_class_dim`) is concatenated to the noise before the projection.
@@ -195,6 +197,7 @@ class DCGANGenerator(nn.Module):
         num_classes: int = 0,
         class_dim: int | None = None,
         output_activation: str = "tanh",
+        residual: bool = False,
     ) -> None:
         super().__init__()
         (z_dim,) = check_sizes("z_dim", z_dim)
@@ -205,6 +208,12 @@ class DCGANGenerator(nn.Module):
             raise invalid_choice("upsample", upsample, UPSAMPLING)
         (base_channels,) = check_sizes("base_channels", base_channels)
         extra_layers = check_extra_layers(extra_layers)
+        require(
+            not residual or extra_layers >= 2,
+            f"Invalid residual={residual!r} with extra_layers={extra_layers}: the residual "
+            "blocks are the 3x3 convolutions between the last upsampling and the output layer, "
+            "which exist from extra_layers=2 on; set extra_layers >= 2 or residual=False.",
+        )
         channels, size, seed, doublings = dcgan_plan(image_shape)
         norm = check_norm(norm, image=True)
         init = check_init(init)
@@ -245,11 +254,12 @@ class DCGANGenerator(nn.Module):
                 make_activation(activation),
             ]
             for _ in range(extra_layers - 1):
-                layers += [
+                block = [
                     nn.Conv2d(last, last, 3, 1, 1),
                     *_norm(norm, last),
                     make_activation(activation),
                 ]
+                layers += [Residual(*block)] if residual else block
             layers += [nn.Conv2d(last, channels, 3, 1, 1), make_activation(output_activation)]
         else:
             layers += [*double(width, channels), make_activation(output_activation)]
