@@ -70,6 +70,13 @@ def test_dcgan_rejects_unknown_norm_and_activation():
         DCGANDiscriminator((1, 8, 8), activation="mish")
 
 
+def test_dcgan_residual_generator_needs_a_bool_and_two_extra_layers():
+    with pytest.raises(ConfigError, match="residual='no': give True or False"):
+        DCGANGenerator(4, (1, 8, 8), extra_layers=3, residual="no")
+    with pytest.raises(ConfigError, match="residual=True with extra_layers=1"):
+        DCGANGenerator(4, (1, 8, 8), extra_layers=1, residual=True)
+
+
 def test_spectral_norm_bounds_the_largest_singular_value():
     seed_everything(0)
     disc = MLPDiscriminator(2, (32, 32), spectral_norm=True)

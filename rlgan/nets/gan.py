@@ -208,6 +208,7 @@ class DCGANGenerator(nn.Module):
             raise invalid_choice("upsample", upsample, UPSAMPLING)
         (base_channels,) = check_sizes("base_channels", base_channels)
         extra_layers = check_extra_layers(extra_layers)
+        require(isinstance(residual, bool), f"Invalid residual={residual!r}: give True or False.")
         require(
             not residual or extra_layers >= 2,
             f"Invalid residual={residual!r} with extra_layers={extra_layers}: the residual "
