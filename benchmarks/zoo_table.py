@@ -251,6 +251,15 @@ class RowResult:
     published_env: str = ""  # the env id its agent was trained on, when not env_id
 
     @property
+    def seeds_reaching_zoo(self) -> int:
+        """Our seeds whose final score is at or above RL Zoo's published mean.
+
+        RL Zoo publishes one agent per row, so this says how often one run of ours does as
+        well as that agent did, beside the interval of our median.
+        """
+        return sum(final >= self.row.mean for final in self.finals)
+
+    @property
     def paired(self) -> dict[int, float]:
         """Ours − RL Zoo's trainer, by seed, both final models evaluated alike."""
         seeds = sorted(set(self.control) & set(self.ours_same_eval))
@@ -850,6 +859,7 @@ def table_cells(result: RowResult) -> list[str]:
         f"{row.n_timesteps:,}",
         ours,
         ", ".join(format_number(v) for v in result.finals) or "-",
+        f"{result.seeds_reaching_zoo}/{len(result.finals)}" if result.finals else "-",
         seeds,
         _steps_cell(result),
         f"{_median(result.wall_s):,.0f}" if result.wall_s else "-",
@@ -864,6 +874,7 @@ HEADER = (
     "RL Zoo steps",
     "ours: median [95% CI] over seeds",
     "ours per seed",
+    "our seeds at or above RL Zoo's mean",
     "seeds ok/run",
     "our steps",
     "wall time per run (s)",
@@ -894,8 +905,9 @@ def markdown(results: Sequence[RowResult], sources: Sequence[str]) -> str:
         "(`hyperparams_source=zoo`), trained to the end of the budget (`stop_on_solve=0`; "
         "'our steps' gives the share of RL Zoo's budget when a run had less); the median over "
         "seeds with its 95% percentile-bootstrap CI (rliable, 2000 resamples; with 3 seeds "
-        "it spans the lowest to the highest seed). Wall time: as measured, jobs sharing the "
-        "machine's cores.",
+        "it spans the lowest to the highest seed). RL Zoo publishes one agent per row, so "
+        "'our seeds at or above RL Zoo's mean' says how often one of our runs did as well as "
+        "that agent. Wall time: as measured, jobs sharing the machine's cores.",
     ]
     if with_control:
         notes.append(
@@ -987,6 +999,7 @@ def csv_rows(results: Sequence[RowResult]) -> list[dict[str, Any]]:
                 "ci_low": ci.low if ci else "",
                 "ci_high": ci.high if ci else "",
                 "per_seed": ";".join(repr(v) for v in r.finals),
+                "seeds_at_or_above_zoo_mean": r.seeds_reaching_zoo if r.finals else "",
                 "steps_median": _median(r.steps) if r.steps else "",
                 "wall_time_s_median": _median(r.wall_s) if r.wall_s else "",
                 "eval_episodes": ";".join(map(str, sorted(set(r.eval_episodes)))),

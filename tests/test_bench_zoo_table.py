@@ -192,11 +192,13 @@ def test_collect_writes_markdown_and_csv_with_attribution(
     text = (out / "zoo_table.md").read_text()
     assert "LunarLander-v3 (table: LunarLander-v2)" in text and zt.ATTRIBUTION in text
     assert "250 [240, 260]" in text and "yes (within)" in text
+    assert "| 240, 250, 260 | 2/3 |" in text  # two seeds at or above RL Zoo's 242.1
     assert zt.VERDICT in capsys.readouterr().out
     with (out / "zoo_table.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["env_id"] == "LunarLander-v3" and row["published_env_id"] == "LunarLander-v2"
     assert float(row["median"]) == 250.0 and row["seeds_ok"] == "3"
+    assert row["seeds_at_or_above_zoo_mean"] == "2"
     assert float(row["zoo_mean"]) == 242.119 and row["verdict"] == "yes (within)"
 
 
@@ -294,7 +296,8 @@ def test_mujoco_row_in_the_table_shows_the_share_of_the_budget(tmp_path: Path) -
     (result,) = zt.collect([tmp_path], zt.parse_rows(["sac:HalfCheetah-v4"]), {})
     cells = zt.table_cells(result)
     assert cells[1] == "HalfCheetah-v4 (table: HalfCheetah-v3)"
-    assert cells[7] == "300,000 (30%)" and cells[-1] == "no (above)"
+    assert cells[6] == "0/3"  # none of 5,000-6,100 reaches RL Zoo's 9,535
+    assert cells[8] == "300,000 (30%)" and cells[-1] == "no (above)"
     assert "trained for less than RL Zoo's 1,000,000 steps" in zt.markdown([result], ["x"])
 
 
