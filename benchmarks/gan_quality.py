@@ -3,32 +3,45 @@ against the published PacGAN/VEEGAN numbers (2-D mixtures, stacked digits), the
 training-split floor (digits) and the class-conditional goals (conditional digits).
 
     .venv/bin/python benchmarks/gan_quality.py --seeds 0 1 2 3 4
-    .venv/bin/python benchmarks/gan_quality.py --experiments digits_dcgan digits_mlp
+    .venv/bin/python benchmarks/gan_quality.py --experiments digits_dcgan --jobs 2
     .venv/bin/python benchmarks/gan_quality.py --experiments digits_dcgan -- train.iterations=6000
     .venv/bin/python benchmarks/gan_quality.py --experiments digits_conditional --seeds 0 1 2
 
-Each (experiment, seed) is one `rlgan-gan <overrides> seed=<s>` run (through `train()`),
-one at a time, with `--threads` torch threads; per-run metrics, wall time and the process's
+Each (experiment, seed) is one `rlgan-gan <overrides> seed=<s>` run (through `train()`) with
+`--threads` torch threads; `--jobs N` runs N of them at a time, each in its own process
+(default 1: one after another in this process). Per-run metrics, wall time and the run's
 CPU time (all its threads; with one torch thread about one core's worth, and a fairer
-budget measure than wall time on a shared, loaded machine) are printed as they finish, then
-the median and the worst seed of each metric (worst by the metric's declared direction).
+budget measure than wall time on a shared, loaded machine) are printed as they finish, then,
+once an experiment's seeds are all done, the objective of every seed, the median and the
+worst seed of each metric (worst by the metric's declared direction). With `--out`, the run
+folders are kept there and every run's figures go to `<out>/gan_quality.json`. Bad input (an
+unknown experiment, a bad override, `--jobs 0`) stops before any run with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import platform
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 import torch
+from hydra.errors import HydraException
 
 from rlgan.common.app import compose_config
+from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.metrics import higher_is_better
+from rlgan.common.writable import require_writable_dir
 from rlgan.gan.train import train
+from rlgan.gan.validate import validate
 
 MIXTURE = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl")
 DIGITS = (
@@ -76,62 +89,164 @@ def _worst(name: str, values: list[float]) -> float:
     return min(values) if higher_is_better(name) else max(values)
 
 
-def main() -> None:
-    """Run every (experiment, seed) and print per-run rows, medians and worst seeds."""
+def run_overrides(name: str, seed: int, threads: int, extra: Sequence[str]) -> list[str]:
+    """The ``rlgan-gan`` overrides of one run: the experiment's, the seed's, then ``extra``."""
+    return [
+        *EXPERIMENTS[name][0],
+        f"seed={seed}",
+        "progress_bar=false",
+        f"threads={threads}",
+        *extra,
+    ]
+
+
+def check_args(args: argparse.Namespace) -> Path | None:
+    """Refuse bad input before any run (:class:`ConfigError`); return ``--out`` made ready.
+
+    Every experiment's config is composed with the overrides and validated as
+    ``rlgan-gan`` would, so a typo stops the benchmark before its first run, not after it.
+    """
+    for name in args.experiments:
+        if name not in EXPERIMENTS:
+            raise invalid_choice("--experiments", name, EXPERIMENTS)
+    for flag, value, least in (("--jobs", args.jobs, 1), ("--threads", args.threads, 0)):
+        if value < least:
+            raise ConfigError(f"Invalid {flag}={value}: it must be an integer >= {least}.")
+    if len(set(args.seeds)) != len(args.seeds):
+        raise ConfigError(f"Invalid --seeds {args.seeds}: each seed may be named once.")
+    for name in args.experiments:
+        overrides = run_overrides(name, args.seeds[0], args.threads, args.overrides)
+        try:
+            validate(compose_config("gan", overrides))
+        except HydraException as err:
+            first = " ".join(str(err).split("Config search path")[0].split())
+            raise ConfigError(
+                f"Invalid overrides {list(args.overrides)} for experiment {name}: {first}"
+            ) from None
+    return require_writable_dir(args.out, "--out") if args.out is not None else None
+
+
+def run_one(name: str, seed: int, threads: int, extra: Sequence[str], run_dir: str) -> dict:
+    """Train one (experiment, seed) into ``run_dir``; its final metrics, wall and CPU time.
+
+    Runs in this process or in a worker of ``--jobs``; the CPU time is this run's alone.
+    """
+    torch.set_num_threads(threads or torch.get_num_threads())
+    cfg = compose_config("gan", run_overrides(name, seed, threads, extra))
+    start, cpu_start = time.perf_counter(), time.process_time()
+    train(cfg, run_dir=run_dir)
+    metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
+    metrics["total_s"] = time.perf_counter() - start
+    metrics["cpu_s"] = time.process_time() - cpu_start
+    return metrics
+
+
+def _run_all(args: argparse.Namespace, root: Path) -> dict[str, dict[int, dict[str, Any]]]:
+    """Every (experiment, seed) run, ``--jobs`` at a time.
+
+    A row is printed as each run finishes, and an experiment's summary as its last seed does.
+    """
+    jobs = [(name, seed) for name in args.experiments for seed in args.seeds]
+    results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in args.experiments}
+
+    def report(name: str, seed: int, metrics: dict[str, Any]) -> None:
+        results[name][seed] = metrics
+        shown = {k.removeprefix("eval/"): round(metrics[k], 4) for k in EXPERIMENTS[name][1]}
+        print(
+            f"{name} seed {seed}: {shown}, {metrics['total_s']:.0f} s wall, "
+            f"{metrics['cpu_s']:.0f} s CPU",
+            flush=True,
+        )
+        if len(results[name]) == len(args.seeds):
+            print(summarise(name, results[name]), flush=True)
+
+    def folder(name: str, seed: int) -> str:
+        return str(root / f"{name}_seed{seed}")
+
+    if args.jobs == 1:
+        for name, seed in jobs:
+            report(
+                name, seed, run_one(name, seed, args.threads, args.overrides, folder(name, seed))
+            )
+        return results
+    spawn = multiprocessing.get_context("spawn")  # no forked torch thread pools
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=spawn) as pool:
+        futures = {
+            pool.submit(
+                run_one, name, seed, args.threads, list(args.overrides), folder(name, seed)
+            ): (name, seed)
+            for name, seed in jobs
+        }
+        for future in as_completed(futures):
+            name, seed = futures[future]
+            report(name, seed, future.result())
+    return results
+
+
+def summarise(name: str, by_seed: dict[int, dict[str, Any]]) -> str:
+    """The lines closing one experiment: objective per seed, medians, worst seed, times."""
+    keys = EXPERIMENTS[name][1]
+    seeds = sorted(by_seed)
+    runs = [by_seed[s] for s in seeds]
+    medians = {
+        k.removeprefix("eval/"): round(statistics.median(r[k] for r in runs), 4) for k in keys
+    }
+    worst = {k.removeprefix("eval/"): round(_worst(k, [r[k] for r in runs]), 4) for k in keys}
+    seconds = [r["total_s"] for r in runs]
+    cpu = [r["cpu_s"] for r in runs]
+    objective = str(runs[0]["objective"])  # the name metrics.json records, e.g. eval/fd_ratio
+    per_seed = ", ".join(f"{s}: {by_seed[s][objective]:.4g}" for s in seeds)
+    return (
+        f"** {name} over seeds {seeds}: median {medians}; worst seed {worst}; "
+        f"{statistics.median(seconds):.0f} s/run wall (max {max(seconds):.0f} s), "
+        f"{statistics.median(cpu):.0f} s/run CPU (max {max(cpu):.0f} s)\n"
+        f"   {objective.removeprefix('eval/')} (the objective) per seed: {per_seed}\n"
+        f"   published/goal: {PUBLISHED[name]}"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--experiments", nargs="+", default=list(EXPERIMENTS))
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per run (0: torch's)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time, one process each")
     parser.add_argument("--out", type=Path, default=None, help="keep the run folders here")
     parser.add_argument("overrides", nargs="*", default=[], help="extra rlgan-gan overrides")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"machine: {platform.machine()}, torch {torch.__version__}, {args.threads} thread(s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every (experiment, seed), print per-run rows and summaries; the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        out = check_args(args)
+    except ConfigError as err:
+        print(f"gan_quality: error: {err}", file=sys.stderr)
+        return 2
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(
+        f"machine: {platform.machine()}, torch {torch.__version__}, {args.threads} thread(s) "
+        f"per run, {args.jobs} run(s) at a time",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as scratch:
-        root = args.out or Path(scratch)
-        for name in args.experiments:
-            overrides, keys = EXPERIMENTS[name]
-            results = []
-            for seed in args.seeds:
-                cfg = compose_config(
-                    "gan",
-                    [
-                        *overrides,
-                        f"seed={seed}",
-                        "progress_bar=false",
-                        f"threads={args.threads}",
-                        *args.overrides,
-                    ],
-                )
-                run_dir = root / f"{name}_seed{seed}"
-                start, cpu_start = time.perf_counter(), time.process_time()
-                train(cfg, run_dir=run_dir)
-                metrics = json.loads((run_dir / "metrics.json").read_text())
-                metrics["total_s"] = time.perf_counter() - start
-                metrics["cpu_s"] = time.process_time() - cpu_start
-                results.append(metrics)
-                shown = {k.removeprefix("eval/"): round(metrics[k], 4) for k in keys}
-                print(
-                    f"{name} seed {seed}: {shown}, {metrics['total_s']:.0f} s wall, "
-                    f"{metrics['cpu_s']:.0f} s CPU",
-                    flush=True,
-                )
-            medians = {
-                k.removeprefix("eval/"): round(statistics.median(r[k] for r in results), 4)
-                for k in keys
-            }
-            worst = {
-                k.removeprefix("eval/"): round(_worst(k, [r[k] for r in results]), 4) for k in keys
-            }
-            seconds = [r["total_s"] for r in results]
-            cpu = [r["cpu_s"] for r in results]
-            print(
-                f"** {name} over seeds {args.seeds}: median {medians}; worst seed {worst}; "
-                f"{statistics.median(seconds):.0f} s/run wall (max {max(seconds):.0f} s), "
-                f"{statistics.median(cpu):.0f} s/run CPU (max {max(cpu):.0f} s)"
-            )
-            print(f"   published/goal: {PUBLISHED[name]}", flush=True)
+        results = _run_all(args, out or Path(scratch))
+    if out is not None:
+        record = {
+            "overrides": list(args.overrides),
+            "threads": args.threads,
+            "jobs": args.jobs,
+            "runs": {
+                name: {str(s): m for s, m in sorted(r.items())} for name, r in results.items()
+            },
+        }
+        (out / "gan_quality.json").write_text(json.dumps(record, indent=1))
+        print(f"Wrote {out / 'gan_quality.json'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
