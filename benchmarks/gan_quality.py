@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from hydra.errors import HydraException
 
 from rlgan.common.app import compose_config
 from rlgan.common.errors import ConfigError, invalid_choice
@@ -42,6 +41,7 @@ from rlgan.common.metrics import higher_is_better
 from rlgan.common.writable import require_writable_dir
 from rlgan.gan.train import train
 from rlgan.gan.validate import validate
+from rlgan.notebook import compose
 
 MIXTURE = ("eval/modes_covered", "eval/high_quality_frac", "eval/reverse_kl")
 DIGITS = (
@@ -115,14 +115,8 @@ def check_args(args: argparse.Namespace) -> Path | None:
     if len(set(args.seeds)) != len(args.seeds):
         raise ConfigError(f"Invalid --seeds {args.seeds}: each seed may be named once.")
     for name in args.experiments:
-        overrides = run_overrides(name, args.seeds[0], args.threads, args.overrides)
-        try:
-            validate(compose_config("gan", overrides))
-        except HydraException as err:
-            first = " ".join(str(err).split("Config search path")[0].split())
-            raise ConfigError(
-                f"Invalid overrides {list(args.overrides)} for experiment {name}: {first}"
-            ) from None
+        cfg, _ = compose("gan", run_overrides(name, args.seeds[0], args.threads, args.overrides))
+        validate(cfg)
     return require_writable_dir(args.out, "--out") if args.out is not None else None
 
 
@@ -130,8 +124,8 @@ def run_one(name: str, seed: int, threads: int, extra: Sequence[str], run_dir: s
     """Train one (experiment, seed) into ``run_dir``; its final metrics, wall and CPU time.
 
     Runs in this process or in a worker of ``--jobs``; the CPU time is this run's alone.
+    ``train()`` sets the torch threads from the config's ``threads``.
     """
-    torch.set_num_threads(threads or torch.get_num_threads())
     cfg = compose_config("gan", run_overrides(name, seed, threads, extra))
     start, cpu_start = time.perf_counter(), time.process_time()
     train(cfg, run_dir=run_dir)
@@ -225,8 +219,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"gan_quality: error: {err}", file=sys.stderr)
         return 2
-    if args.threads:
-        torch.set_num_threads(args.threads)
     print(
         f"machine: {platform.machine()}, torch {torch.__version__}, {args.threads} thread(s) "
         f"per run, {args.jobs} run(s) at a time",

@@ -80,7 +80,8 @@ def compose(app: str, overrides: Sequence[str] = ()) -> tuple[DictConfig, Path]:
         with initialize_config_module(config_module="rlgan.conf", version_base="1.3"):
             cfg = hydra_compose(config_name=app, overrides=given, return_hydra_config=True)
     except (HydraException, OmegaConfBaseException) as err:
-        text = " ".join(str(err).split()) or type(err).__name__
+        # Hydra appends its config search path to a missing option's message: not the user's.
+        text = " ".join(str(err).split("Config search path")[0].split()) or type(err).__name__
         text = text if text.endswith(".") else f"{text}."
         raise ConfigError(
             f"Invalid overrides {list(overrides)!r} for rlgan-{app}: {text} Overrides are "

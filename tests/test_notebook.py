@@ -61,8 +61,10 @@ def test_bad_input_raises_before_any_work(tmp_path: Path, monkeypatch: pytest.Mo
         rlgan.train("rl", ["total_timesteps=-5"])
     with pytest.raises(ConfigError, match="valid choices are rl, gan"):
         rlgan.train("arena")
-    with pytest.raises(ConfigError, match="Could not find 'algo/nope'"):
+    with pytest.raises(ConfigError, match="Could not find 'algo/nope'") as missing:
         rlgan.train("rl", ["algo=nope"])
+    assert "Available options in 'algo'" in str(missing.value)
+    assert "search path" not in str(missing.value)  # Hydra's internals, not the user's mistake
     with pytest.raises(ConfigError, match="list of strings"):
         rlgan.train("rl", "algo=dqn")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="Did you mean arena_size"):
