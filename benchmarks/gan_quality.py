@@ -8,8 +8,9 @@ training-split floor (digits) and the class-conditional goals (conditional digit
     .venv/bin/python benchmarks/gan_quality.py --experiments digits_conditional --seeds 0 1 2
 
 Each (experiment, seed) is one `rlgan-gan <overrides> seed=<s>` run (through `train()`) with
-`--threads` torch threads; `--jobs N` runs N of them at a time, each in its own process
-(default 1: one after another in this process). Per-run metrics, wall time and the run's
+`--threads` torch threads; `--jobs N` runs N of them at a time, each in a fresh process
+(default 1: one after another in this process); a failed run, Ctrl-C or SIGTERM stops the
+runs still going too. Per-run metrics, wall time and the run's
 CPU time (all its threads; with one torch thread about one core's worth, and a fairer
 budget measure than wall time on a shared, loaded machine) are printed as they finish, then,
 once an experiment's seeds are all done, the objective of every seed, the median and the
@@ -24,12 +25,12 @@ import argparse
 import json
 import multiprocessing
 import platform
+import signal
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,12 @@ def run_one(name: str, seed: int, threads: int, extra: Sequence[str], run_dir: s
     return metrics
 
 
+def _run_job(job: tuple[str, int, int, list[str], str]) -> tuple[str, int, dict]:
+    """:func:`run_one` in a worker process of ``--jobs``: ``(experiment, seed, metrics)``."""
+    name, seed, threads, extra, run_dir = job
+    return name, seed, run_one(name, seed, threads, extra, run_dir)
+
+
 def _run_all(args: argparse.Namespace, root: Path) -> dict[str, dict[int, dict[str, Any]]]:
     """Every (experiment, seed) run, ``--jobs`` at a time.
 
@@ -164,16 +171,18 @@ def _run_all(args: argparse.Namespace, root: Path) -> dict[str, dict[int, dict[s
             )
         return results
     spawn = multiprocessing.get_context("spawn")  # no forked torch thread pools
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=spawn) as pool:
-        futures = {
-            pool.submit(
-                run_one, name, seed, args.threads, list(args.overrides), folder(name, seed)
-            ): (name, seed)
+    pool = spawn.Pool(args.jobs, maxtasksperchild=1)  # a fresh process for every run
+    try:
+        work = [
+            (name, seed, args.threads, list(args.overrides), folder(name, seed))
             for name, seed in jobs
-        }
-        for future in as_completed(futures):
-            name, seed = futures[future]
-            report(name, seed, future.result())
+        ]
+        for name, seed, metrics in pool.imap_unordered(_run_job, work):
+            report(name, seed, metrics)
+        pool.close()
+    finally:
+        pool.terminate()  # after a failed run or a stop signal, the other runs stop too
+        pool.join()
     return results
 
 
@@ -211,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum: int, frame: object) -> None:
+    """A stop signal ends the benchmark as Ctrl-C does: workers stopped, scratch removed."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every (experiment, seed), print per-run rows and summaries; the exit status."""
     args = build_parser().parse_args(argv)
@@ -224,8 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"per run, {args.jobs} run(s) at a time",
         flush=True,
     )
-    with tempfile.TemporaryDirectory() as scratch:
-        results = _run_all(args, out or Path(scratch))
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            results = _run_all(args, out or Path(scratch))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if out is not None:
         record = {
             "overrides": list(args.overrides),

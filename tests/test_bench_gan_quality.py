@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -140,3 +143,74 @@ def test_two_jobs_run_every_seed_and_record_them(tmp_path: Path) -> None:
     # Different seeds trained different generators.
     grid = record["runs"]["grid25"]
     assert grid["0"]["eval/sliced_w1"] != grid["1"]["eval/sliced_w1"]
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of ``pid``'s worker processes (multiprocessing's spawned ones), from /proc."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == pid and b"spawn_main" in cmdline:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped counts as ended)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_stop_signal_stops_every_worker(tmp_path: Path) -> None:
+    """SIGTERM (kill, a CI timeout) ends the runs in the workers too, not only the main process."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--experiments",
+            "grid25",
+            "--seeds",
+            "0",
+            "1",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+            "--",
+            "train.iterations=1000000",
+            "log.tensorboard=false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 300
+        while len(workers) < 2 or not all((out / f"grid25_seed{s}").is_dir() for s in (0, 1)):
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the two runs did not start"
+            time.sleep(0.5)
+            workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in workers), f"workers {workers} outlived the benchmark"
+        assert not (out / "gan_quality.json").exists()
+    finally:
+        proc.kill()
+        for pid in filter(_alive, workers):
+            os.kill(pid, signal.SIGKILL)
