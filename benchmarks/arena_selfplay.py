@@ -46,10 +46,11 @@ import csv
 import json
 import math
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from rlgan.common.child_process import run_group, sigterm_as_exit
 
 #: (label, metric in metrics.json, how to show it) of the report's rows, in order.
 ROWS: tuple[tuple[str, str, str], ...] = (
@@ -122,7 +123,7 @@ def run_arena(folder: Path, args: Sequence[str], resumable: bool = True) -> None
     else:
         command += [f"hydra.run.dir={folder}", *args]
     print("running:", " ".join(command), flush=True)
-    subprocess.run(command, check=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    run_group(command, check=True, env={**os.environ, "MPLBACKEND": "Agg"})
 
 
 def train(out: Path, seeds: Sequence[int], overrides: Sequence[str]) -> None:
@@ -469,4 +470,5 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with sigterm_as_exit():  # kill or a time limit stops the training command too
+        main()

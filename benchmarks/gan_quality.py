@@ -25,7 +25,6 @@ import argparse
 import json
 import multiprocessing
 import platform
-import signal
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from typing import Any
 import torch
 
 from rlgan.common.app import compose_config
+from rlgan.common.child_process import sigterm_as_exit
 from rlgan.common.errors import ConfigError, invalid_choice
 from rlgan.common.metrics import higher_is_better
 from rlgan.common.writable import require_writable_dir
@@ -220,11 +220,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop(signum: int, frame: object) -> None:
-    """A stop signal ends the benchmark as Ctrl-C does: workers stopped, scratch removed."""
-    raise SystemExit(128 + signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every (experiment, seed), print per-run rows and summaries; the exit status."""
     args = build_parser().parse_args(argv)
@@ -238,12 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"per run, {args.jobs} run(s) at a time",
         flush=True,
     )
-    previous = signal.signal(signal.SIGTERM, _stop)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            results = _run_all(args, out or Path(scratch))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with sigterm_as_exit(), tempfile.TemporaryDirectory() as scratch:
+        results = _run_all(args, out or Path(scratch))
     if out is not None:
         record = {
             "overrides": list(args.overrides),

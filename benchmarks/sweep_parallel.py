@@ -15,11 +15,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from rlgan.common.child_process import run_group, sigterm_as_exit
 
 LAUNCHERS = {"basic": [], "joblib_2": ["hydra/launcher=joblib_2"]}
 
@@ -52,7 +53,7 @@ def run_sweep(launcher: str, jobs: int, timesteps: int, root: Path) -> float:
         f"hydra.sweep.dir={sweep}",
     ]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    proc = run_group(cmd, capture_output=True, text=True, cwd=root)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{launcher} sweep failed:\n{proc.stderr[-3000:]}")
@@ -96,4 +97,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with sigterm_as_exit():  # kill or a time limit stops the sweep's jobs too
+        main()

@@ -33,7 +33,9 @@ share of RL Zoo's budget they had.
 Runs go to ``<out>/<algo>_<env id>/<job>/`` (one multirun per row, Hydra's log in
 ``<out>/logs/``), the table to ``<out>/zoo_table.md`` and ``<out>/zoo_table.csv`` and to stdout.
 The same command with the same ``--out`` continues an interrupted table: finished jobs are
-skipped and interrupted ones resumed (rlgan's re-run multirun). ``--collect`` builds the table
+skipped and interrupted ones resumed (rlgan's re-run multirun). Stopped by Ctrl-C, ``kill``
+or a time limit, the script stops the training command it waits for, and that command's
+workers, with it (:mod:`rlgan.common.child_process`), so none writes on after the stop. ``--collect`` builds the table
 from existing run folders only (read with ``rlgan-report``'s reader, :mod:`rlgan.sweep.runs`).
 On 2 cores, 3 seeds take two rounds of the joblib workers per row, as 4 seeds would.
 
@@ -96,6 +98,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlgan.common.child_process import run_group, sigterm_as_exit
 from rlgan.common.errors import ConfigError
 from rlgan.sweep.numbers import format_number
 from rlgan.sweep.runs import Run, find_runs, override_key
@@ -606,7 +609,7 @@ def run_control(
         with (folder / "train.log").open("a") as handle:
             handle.write(" ".join(cmd) + "\n")
             handle.flush()
-            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False)
+            proc = run_group(cmd, stdout=handle, stderr=subprocess.STDOUT)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         record["command"] = " ".join(cmd)
         record["wall_time_s"] = round(time.perf_counter() - start, 3)
@@ -1071,7 +1074,7 @@ def run_row(overrides: Sequence[str], seeds: int, jobs: int, sweep: Path, log: P
     with log.open("a") as handle:  # a re-run (continuing the table) appends
         handle.write(" ".join(cmd) + "\n")
         handle.flush()
-        proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False)
+        proc = run_group(cmd, stdout=handle, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         print(f"# warning: exit status {proc.returncode} for {sweep.name}; see {log}", flush=True)
@@ -1285,4 +1288,5 @@ def train_control(row: ZooRow, seeds: int, budget: int, episodes: int, out: Path
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with sigterm_as_exit():  # kill or a time limit stops the training commands too
+        sys.exit(main())
