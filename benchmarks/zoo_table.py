@@ -34,9 +34,10 @@ Runs go to ``<out>/<algo>_<env id>/<job>/`` (one multirun per row, Hydra's log i
 ``<out>/logs/``), the table to ``<out>/zoo_table.md`` and ``<out>/zoo_table.csv`` and to stdout.
 The same command with the same ``--out`` continues an interrupted table: finished jobs are
 skipped and interrupted ones resumed (rlgan's re-run multirun). Stopped by Ctrl-C, ``kill``
-or a time limit, the script stops the training command it waits for, and that command's
-workers, with it (:mod:`rlgan.common.child_process`), so none writes on after the stop. ``--collect`` builds the table
-from existing run folders only (read with ``rlgan-report``'s reader, :mod:`rlgan.sweep.runs`).
+or a time limit, the script stops the training command it waits for and that command's
+workers with it (:mod:`rlgan.common.child_process`), so none writes on after the stop.
+``--collect`` builds the table from existing run folders only (read with ``rlgan-report``'s
+reader, :mod:`rlgan.sweep.runs`).
 On 2 cores, 3 seeds take two rounds of the joblib workers per row, as 4 seeds would.
 
 The control (``--zoo-control``): a row below RL Zoo's mean may be rlgan's pipeline or one
