@@ -359,20 +359,40 @@ class GANRun(Run):
 
         return summary_line(self.metrics, self.folder)
 
+    @cached_property
+    def matcher(self) -> Any:
+        """The run's cluster-matched sampler (``sampling.cluster_match``), or None when off."""
+        from rlgan.gan.cluster_match import cluster_matcher_for
+        from rlgan.gan.conditioning import is_conditional
+        from rlgan.gan.data import build_data
+
+        sampling = self.config.get("sampling") or {}
+        return cluster_matcher_for(
+            int(sampling.get("cluster_match", 0) or 0),
+            build_data(self.config.data),
+            is_conditional(self.config.model),
+            int(self.config.seed),
+        )
+
     def sample(self, n: int = 64, seed: int = 0, labels: Any = None) -> Any:
         """``n`` samples of :attr:`model` (a CPU tensor), from latents seeded with ``seed``.
 
         A conditional run's samples are of classes ``labels`` (``n`` class indices; by default
-        the classes in turn: 0, 1, ..., K-1, 0, ...); an unconditional run ignores ``labels``.
+        the classes in turn: 0, 1, ..., K-1, 0, ...); an unconditional run ignores ``labels``
+        and, with ``sampling.cluster_match``, draws them as its metrics did (:attr:`matcher`).
         """
         import torch
 
         require_int("n", n, 1, meaning="samples to draw")
-        z = torch.randn(
-            int(n), int(self.config.model.z_dim), generator=torch.Generator().manual_seed(int(seed))
-        )
+        rng = torch.Generator().manual_seed(int(seed))
+        z_dim = int(self.config.model.z_dim)
         num_classes = int(getattr(self.model, "num_classes", 0) or 0)
         with torch.no_grad():
+            if not num_classes and self.matcher is not None:
+                return self.matcher.sample(
+                    lambda m: self.model(torch.randn(m, z_dim, generator=rng)).cpu(), int(n), rng
+                )
+            z = torch.randn(int(n), z_dim, generator=rng)
             if not num_classes:
                 return self.model(z).cpu()
             if labels is None:

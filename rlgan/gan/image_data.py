@@ -56,8 +56,9 @@ class ImageData(GanDataSet):
     (0, 0.5]), ``cache_dir`` / ``classifier_steps`` (the metric classifier),
     ``encoder_steps`` (the folder metric's autoencoder,
     :mod:`rlgan.gan.folder_quality`; 0: off) and
-    ``eval_samples`` (the default of ``eval.n_samples`` for this data; ``conf/gan.yaml``
-    reads it, the data set itself does not use it).
+    ``eval_samples`` / ``cluster_match`` (the defaults of ``eval.n_samples`` and
+    ``sampling.cluster_match`` for this data; ``conf/gan.yaml`` reads them, the data set
+    itself does not use them).
     """
 
     supports_inception = True
@@ -78,6 +79,7 @@ class ImageData(GanDataSet):
         encoder_steps: int = 0,
         holdout: float = 0.25,
         eval_samples: int | None = None,
+        cluster_match: int = 0,
     ) -> None:
         super().__init__(name=name, objective=objective)
         check_holdout(holdout)

@@ -51,6 +51,7 @@ from rlgan.common.writable import require_writable_dir
 from rlgan.gan import visuals
 from rlgan.gan.building import build_object
 from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
+from rlgan.gan.cluster_match import ClusterMatcher, cluster_matcher_for
 from rlgan.gan.conditioning import (
     GRID_COLUMNS,
     check_conditional_data,
@@ -98,8 +99,12 @@ class GanRun:
         evaluator: Evaluator,
         settings: TrainSettings,
         n_samples: int,
+        matcher: ClusterMatcher | None = None,
     ) -> None:
         self.cfg, self.run_dir, self.data, self.trainer = cfg, run_dir, data, trainer
+        #: Draws the evaluation and :meth:`generate` samples in the training images' cluster
+        #: shares (``sampling.cluster_match``; None: the generator's own draws).
+        self.matcher = matcher
         self.evaluator, self.settings, self.n_samples = evaluator, settings, int(n_samples)
         self.seed = int(cfg.seed)
         self.csv = CSVLogger(run_dir / PROGRESS_FILE)
@@ -133,7 +138,12 @@ class GanRun:
     def generate(
         self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """``n`` samples of the sampling generator (eval mode, CPU; see ``ModelView``)."""
+        """``n`` samples of the sampling generator (eval mode, CPU; see ``ModelView``).
+
+        Cluster-matched (``sampling.cluster_match``) when the run has a matcher.
+        """
+        if self.matcher is not None and labels is None:
+            return self.matcher.sample(lambda m: self.trainer.generate(m, generator), n, generator)
         return self.trainer.generate(n, generator, labels)
 
     def fixed_samples(
@@ -183,7 +193,7 @@ class GanRun:
         if self.evaluator.max_samples is not None:
             n = min(n, self.evaluator.max_samples)
         if not self.num_classes:
-            fake = self.trainer.generate(n, generator)
+            fake = self.generate(n, generator)
             return self.evaluator.evaluate(fake, generator)
         labels = stratified_labels(n, self.data.class_frequencies(), generator)
         fake = self.trainer.generate(n, generator, labels)
@@ -304,6 +314,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     if conditional:
         check_conditional_data(data, str(cfg.model.get("name", "model")))
     warn_batch_vs_data(cfg, data.size)
+    matcher = cluster_matcher_for(int(cfg.sampling.cluster_match), data, conditional, int(cfg.seed))
     evaluator = data.evaluator(settings.eval, device, int(cfg.seed))
     objective = str(cfg.objective)
     choices = available_metrics(evaluator)
@@ -356,7 +367,16 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
         resumed_from=resumed_from,
         applied=plan.applied if plan else None,
     ) as life:
-        run = GanRun(cfg, folder, data, trainer, evaluator, settings.train, settings.eval.n_samples)
+        run = GanRun(
+            cfg,
+            folder,
+            data,
+            trainer,
+            evaluator,
+            settings.train,
+            settings.eval.n_samples,
+            matcher=matcher,
+        )
         life.on_close(run.close)
         if fixed_z is not None:
             run.fixed_z = fixed_z.to(device)

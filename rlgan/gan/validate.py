@@ -36,6 +36,7 @@ GAN_NODES: tuple[ClosedNode, ...] = (
     ClosedNode(""),
     ClosedNode("train"),
     ClosedNode("eval"),
+    ClosedNode("sampling"),
     ClosedNode("checkpoint"),
     ClosedNode("log"),
     ClosedNode("render"),
@@ -74,6 +75,12 @@ INT_KNOBS: tuple[IntKnob, ...] = (
         "threads", 0, "torch CPU threads; 0 or null: torch's default", nullable=True, required=False
     ),
     IntKnob("render.every", 1, "iterations between live-view updates", required=False),
+    IntKnob(
+        "sampling.cluster_match",
+        0,
+        "k-means clusters whose training shares samples are drawn in (0: off)",
+        required=False,
+    ),
     IntKnob("model.z_dim", 1, "latent dimensions"),
     IntKnob("model.base_channels", 1, "DCGAN channel width", required=False),
     IntKnob(
