@@ -158,3 +158,23 @@ def test_digits_runs_draw_their_metrics_through_the_matcher(
     calls.clear()
     assert run.sample(10, seed=0).shape == (10, 1, 8, 8)
     assert calls == [20]
+
+
+def test_a_config_saved_before_the_knob_runs_without_it(tmp_path: Path) -> None:
+    """A run folder's config from before ``sampling`` existed trains and samples unmatched."""
+    from omegaconf import OmegaConf
+
+    import rlgan
+    from rlgan.common.app import compose_config
+    from rlgan.gan.train import train
+
+    cfg = compose_config(
+        "gan",
+        ["train.iterations=10", "eval.freq=10", "eval.n_samples=500", "log.tensorboard=false"],
+    )
+    OmegaConf.set_struct(cfg, False)
+    del cfg["sampling"]
+    train(cfg, run_dir=tmp_path / "old")
+    run = rlgan.load_run(tmp_path / "old")
+    assert run.matcher is None
+    assert run.sample(4, seed=0).shape == (4, 1, 8, 8)

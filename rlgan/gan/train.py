@@ -314,7 +314,10 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     if conditional:
         check_conditional_data(data, str(cfg.model.get("name", "model")))
     warn_batch_vs_data(cfg, data.size)
-    matcher = cluster_matcher_for(int(cfg.sampling.cluster_match), data, conditional, int(cfg.seed))
+    sampling = cfg.get("sampling") or {}  # absent in runs saved before it existed
+    matcher = cluster_matcher_for(
+        int(sampling.get("cluster_match", 0) or 0), data, conditional, int(cfg.seed)
+    )
     evaluator = data.evaluator(settings.eval, device, int(cfg.seed))
     objective = str(cfg.objective)
     choices = available_metrics(evaluator)
