@@ -362,13 +362,12 @@ class GANRun(Run):
     @cached_property
     def matcher(self) -> Any:
         """The run's cluster-matched sampler (``sampling.cluster_match``), or None when off."""
-        from rlgan.gan.cluster_match import cluster_matcher_for
+        from rlgan.gan.cluster_match import cluster_matcher_for, configured_clusters
         from rlgan.gan.conditioning import is_conditional
         from rlgan.gan.data import build_data
 
-        sampling = self.config.get("sampling") or {}
         return cluster_matcher_for(
-            int(sampling.get("cluster_match", 0) or 0),
+            configured_clusters(self.config),
             build_data(self.config.data),
             is_conditional(self.config.model),
             int(self.config.seed),

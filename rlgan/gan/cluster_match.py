@@ -14,7 +14,8 @@ generator as it is, and needs no labels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -142,6 +143,12 @@ class ClusterMatcher:
             pool = draw(size)
             assigned = self.assign(pool)
         raise RuntimeError(f"cluster-matched sampling kept {total} of {n} in {MAX_ROUNDS} pools")
+
+
+def configured_clusters(cfg: Mapping[str, Any]) -> int:
+    """``sampling.cluster_match`` of a run config; 0 for a config saved before it existed."""
+    sampling = cfg.get("sampling") or {}
+    return int(sampling.get("cluster_match", 0) or 0)
 
 
 def cluster_matcher_for(

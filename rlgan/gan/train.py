@@ -51,7 +51,7 @@ from rlgan.common.writable import require_writable_dir
 from rlgan.gan import visuals
 from rlgan.gan.building import build_object
 from rlgan.gan.checkpoints import load_gan_checkpoint, save_gan_checkpoint
-from rlgan.gan.cluster_match import ClusterMatcher, cluster_matcher_for
+from rlgan.gan.cluster_match import ClusterMatcher, cluster_matcher_for, configured_clusters
 from rlgan.gan.conditioning import (
     GRID_COLUMNS,
     check_conditional_data,
@@ -314,10 +314,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> float:
     if conditional:
         check_conditional_data(data, str(cfg.model.get("name", "model")))
     warn_batch_vs_data(cfg, data.size)
-    sampling = cfg.get("sampling") or {}  # absent in runs saved before it existed
-    matcher = cluster_matcher_for(
-        int(sampling.get("cluster_match", 0) or 0), data, conditional, int(cfg.seed)
-    )
+    matcher = cluster_matcher_for(configured_clusters(cfg), data, conditional, int(cfg.seed))
     evaluator = data.evaluator(settings.eval, device, int(cfg.seed))
     objective = str(cfg.objective)
     choices = available_metrics(evaluator)
