@@ -96,29 +96,32 @@ def test_summary_orders_seeds_and_takes_the_worst_by_direction() -> None:
     assert "100 s/run CPU (max 110 s)" in text
 
 
+def _two_jobs(experiments: list[str], out: Path, *overrides: str) -> list[str]:
+    """The command running ``experiments`` on seeds 0 and 1, two runs at a time, into ``out``."""
+    return [
+        sys.executable,
+        str(SCRIPT),
+        "--experiments",
+        *experiments,
+        "--seeds",
+        "0",
+        "1",
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+        "--",
+        *overrides,
+        "log.tensorboard=false",
+    ]
+
+
 @pytest.mark.slow
 def test_two_jobs_run_every_seed_and_record_them(tmp_path: Path) -> None:
     """--jobs 2 runs each (experiment, seed) once, prints its summary and writes the JSON."""
     out = tmp_path / "out"
     done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--experiments",
-            "grid25",
-            "ring8",
-            "--seeds",
-            "0",
-            "1",
-            "--jobs",
-            "2",
-            "--out",
-            str(out),
-            "--",
-            "train.iterations=30",
-            "eval.freq=30",
-            "log.tensorboard=false",
-        ],
+        _two_jobs(["grid25", "ring8"], out, "train.iterations=30", "eval.freq=30"),
         capture_output=True,
         text=True,
         timeout=600,
@@ -175,22 +178,7 @@ def test_stop_signal_stops_every_worker(tmp_path: Path) -> None:
     """SIGTERM (kill, a CI timeout) ends the runs in the workers too, not only the main process."""
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--experiments",
-            "grid25",
-            "--seeds",
-            "0",
-            "1",
-            "--jobs",
-            "2",
-            "--out",
-            str(out),
-            "--",
-            "train.iterations=1000000",
-            "log.tensorboard=false",
-        ],
+        _two_jobs(["grid25"], out, "train.iterations=1000000"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
