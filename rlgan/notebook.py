@@ -337,7 +337,6 @@ class GANRun(Run):
     def model(self) -> Any:
         """The generator samples come from (the EMA copy when the run kept one), on the CPU."""
         from rlgan.gan.checkpoints import load_gan_checkpoint
-        from rlgan.gan.data import build_data
         from rlgan.gan.models import build_models_for
 
         found = load_gan_checkpoint(self.folder, "cpu", trust=bool(self.config.get("trust", False)))
@@ -347,7 +346,7 @@ class GANRun(Run):
                 "(checkpoints/step_*.pt); the run stopped before its first one."
             )
         state = found[0]
-        generator = build_models_for(self.config.model, build_data(self.config.data)).generator
+        generator = build_models_for(self.config.model, self.data).generator
         generator.load_state_dict(
             state["ema"] if state.get("ema") is not None else state["generator"]
         )
@@ -360,15 +359,21 @@ class GANRun(Run):
         return summary_line(self.metrics, self.folder)
 
     @cached_property
+    def data(self) -> Any:
+        """The run's data set, built once from its config (for :attr:`model`, :attr:`matcher`)."""
+        from rlgan.gan.data import build_data
+
+        return build_data(self.config.data)
+
+    @cached_property
     def matcher(self) -> Any:
         """The run's cluster-matched sampler (``sampling.cluster_match``), or None when off."""
         from rlgan.gan.cluster_match import cluster_matcher_for, configured_clusters
         from rlgan.gan.conditioning import is_conditional
-        from rlgan.gan.data import build_data
 
         return cluster_matcher_for(
             configured_clusters(self.config),
-            build_data(self.config.data),
+            self.data,
             is_conditional(self.config.model),
             int(self.config.seed),
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers_processes import process_alive as _alive
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "gan_quality.py"
@@ -162,14 +163,6 @@ def _children(pid: int) -> list[int]:
         if int(fields.get("PPid", "0")) == pid and b"spawn_main" in cmdline:
             found.append(int(status.parent.name))
     return found
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie waiting to be reaped counts as ended)."""
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.slow

@@ -11,25 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers_processes import process_alive as _alive
 
 from rlgan.common.child_process import run_group, sigterm_as_exit
 
 needs_groups = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie counts as ended; without /proc, a signal 0 probe)."""
-    stat = Path("/proc") / str(pid) / "stat"
-    if Path("/proc/self/stat").exists():
-        try:
-            return stat.read_text().split(")")[-1].split()[0] != "Z"
-        except OSError:
-            return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def test_run_group_returns_like_subprocess_run() -> None:

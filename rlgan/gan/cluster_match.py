@@ -6,8 +6,8 @@ training images' pixels splits them into ``K`` clusters with known shares. A poo
 generated images is assigned to the same clusters and each image is kept with a probability
 proportional to its cluster's training share over its generated share, so the kept images
 come in the training shares; the weights are averaged over several k-means clusterings,
-since one clustering's split is arbitrary. It is rejection sampling: no image is repeated, unlike
-resampling a fixed pool. Sampling each cluster in its share of the data is the
+since one clustering's split is arbitrary. It is rejection sampling: no image is repeated,
+unlike resampling a fixed pool. Sampling each cluster in its share of the data is the
 self-conditioned GAN's idea (Liu et al. 2020); here it is applied after training, to the
 generator as it is, and needs no labels.
 """
